@@ -1,0 +1,7 @@
+// solidity-coverage settings (read by `hardhat coverage` and the audit pipeline's coverage stage).
+module.exports = {
+  // Paths relative to contracts/: test doubles are not part of the audited code.
+  skipFiles: ["mocks"],
+  // coverage/lcov.info, coverage/coverage-summary.json, HTML report and a console table.
+  istanbulReporter: ["html", "lcov", "json-summary", "text"],
+};

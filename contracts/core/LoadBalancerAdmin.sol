@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ILoadBalancer} from "../interfaces/ILoadBalancer.sol";
+import {LibLoadBalancer} from "../libraries/LibLoadBalancer.sol";
+import {LoadBalancerModule} from "./LoadBalancerModule.sol";
+
+/**
+ * @title LoadBalancerAdmin
+ * @notice The admin module: ownership, registry, circuit breakers and loupe of a {LoadBalancer}.
+ * Deployed by the proxy's constructor and served under the reserved id 0; it runs only by delegatecall
+ * from that proxy, in the proxy's storage.
+ */
+contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
+    // ------------------------------------------------------------------ ownership
+
+    /// @inheritdoc ILoadBalancer
+    function owner() external view onlyDelegateCall returns (address) {
+        return LibLoadBalancer.owner();
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function pendingOwner() external view onlyDelegateCall returns (address) {
+        return LibLoadBalancer.layout().pendingOwner;
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function transferOwnership(address newOwner) external onlyDelegateCall onlyOwner {
+        if (newOwner == address(0)) revert OwnableInvalidOwner(address(0));
+        LibLoadBalancer.layout().pendingOwner = newOwner;
+        emit OwnershipTransferStarted(msg.sender, newOwner);
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function acceptOwnership() external onlyDelegateCall {
+        if (msg.sender != LibLoadBalancer.layout().pendingOwner) revert OwnableUnauthorizedAccount(msg.sender);
+        LibLoadBalancer.setOwner(msg.sender);
+    }
+
+    // ------------------------------------------------------------------ registry
+
+    /// @inheritdoc ILoadBalancer
+    function addImplementation(uint8 id, address implementation_, bytes calldata initData)
+        external
+        onlyDelegateCall
+        onlyOwner
+    {
+        LibLoadBalancer.enforceNotReserved(id);
+        LibLoadBalancer.enforceValidImplementation(implementation_, SELF);
+        LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
+        address existing = $.modules[id].implementation;
+        if (existing != address(0)) revert ImplementationAlreadyRegistered(id, existing);
+        $.modules[id] = LibLoadBalancer.Module({implementation: implementation_, paused: false});
+        $.registeredIds |= 1 << id;
+        emit ImplementationAdded(id, implementation_);
+        if (initData.length != 0) LibLoadBalancer.initialize(implementation_, initData);
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function upgradeImplementation(uint8 id, address newImplementation, bytes calldata migrationData)
+        external
+        onlyDelegateCall
+        onlyOwner
+    {
+        LibLoadBalancer.enforceNotReserved(id);
+        address previous = LibLoadBalancer.registered(id);
+        if (newImplementation == previous) revert ImplementationUnchanged(id, previous);
+        LibLoadBalancer.enforceValidImplementation(newImplementation, SELF);
+        LibLoadBalancer.layout().modules[id].implementation = newImplementation;
+        emit ImplementationUpgraded(id, previous, newImplementation);
+        if (migrationData.length != 0) LibLoadBalancer.initialize(newImplementation, migrationData);
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function removeImplementation(uint8 id) external onlyDelegateCall onlyOwner {
+        LibLoadBalancer.enforceNotReserved(id);
+        address previous = LibLoadBalancer.registered(id);
+        LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
+        delete $.modules[id];
+        $.registeredIds &= ~(uint256(1) << id);
+        emit ImplementationRemoved(id, previous);
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function setPaused(uint8 id, bool paused) external onlyDelegateCall onlyOwner {
+        LibLoadBalancer.enforceNotReserved(id);
+        LibLoadBalancer.registered(id);
+        LibLoadBalancer.Module storage module = LibLoadBalancer.layout().modules[id];
+        if (module.paused == paused) revert PauseUnchanged(id, paused);
+        module.paused = paused;
+        emit ImplementationPauseChanged(id, paused);
+    }
+
+    // ------------------------------------------------------------------ loupe
+
+    /// @inheritdoc ILoadBalancer
+    function implementation(uint8 id) external view onlyDelegateCall returns (address) {
+        if (id == LibLoadBalancer.ADMIN_ID) return SELF;
+        return LibLoadBalancer.layout().modules[id].implementation;
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function isPaused(uint8 id) external view onlyDelegateCall returns (bool) {
+        return LibLoadBalancer.layout().modules[id].paused;
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function implementations() external view onlyDelegateCall returns (ModuleInfo[] memory infos) {
+        LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
+        uint256 bits = $.registeredIds;
+        uint256 count;
+        for (uint256 b = bits; b != 0; b &= b - 1) ++count;
+        infos = new ModuleInfo[](count);
+        uint256 n;
+        for (uint256 id = 1; id < 256 && n < count; ++id) {
+            if (bits & (1 << id) == 0) continue;
+            LibLoadBalancer.Module storage module = $.modules[id];
+            infos[n] = ModuleInfo({id: uint8(id), implementation: module.implementation, paused: module.paused});
+            ++n;
+        }
+    }
+
+    /// @inheritdoc ILoadBalancer
+    function adminModule() external view onlyDelegateCall returns (address) {
+        return SELF;
+    }
+
+    /// @dev The admin module has no initializer: report every version as done so none can ever run.
+    function _initializedVersion() internal pure override returns (uint64) {
+        return type(uint64).max;
+    }
+
+    /// @dev Unreachable: {_initializedVersion} makes every `reinitializer` revert first.
+    function _setInitializedVersion(uint64) internal pure override {
+        revert NotInitializing();
+    }
+}

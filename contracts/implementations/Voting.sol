@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {LoadBalancerModule} from "../core/LoadBalancerModule.sol";
+import {LibVoting} from "../libraries/LibVoting.sol";
+
+/**
+ * @title Voting
+ * @notice Stake-weighted proposals: one vote per account per proposal (against / for / abstain), weight
+ * = the voter's stake in Staking, which stays locked until the proposal ends. Runs only through the
+ * load balancer, in the proxy's storage; logic and storage live in {LibVoting}.
+ */
+contract Voting is LoadBalancerModule {
+    /**
+     * @notice Sets the allowed voting-period range and the quorum (basis points of total stake at
+     * proposal creation). Runs once, inside the owner's register-and-initialize call.
+     */
+    function initialize(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps) external reinitializer(1) {
+        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
+    }
+
+    /// @notice Changes the voting-period range and quorum for proposals created from now on.
+    function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
+        external
+        onlyDelegateCall
+        onlyOwner
+    {
+        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
+    }
+
+    /// @notice Opens a proposal for `votingPeriod` seconds. The caller must have stake.
+    /// @return proposalId The new proposal's id (1, 2, ...).
+    function propose(string calldata description, uint64 votingPeriod)
+        external
+        onlyDelegateCall
+        returns (uint256 proposalId)
+    {
+        return LibVoting.propose(msg.sender, description, votingPeriod);
+    }
+
+    /// @notice Votes on an active proposal with the caller's whole stake and locks it until the end.
+    /// @return weight The stake counted.
+    function castVote(uint256 proposalId, LibVoting.Support support)
+        external
+        onlyDelegateCall
+        returns (uint256 weight)
+    {
+        return LibVoting.castVote(msg.sender, proposalId, support);
+    }
+
+    /// @notice A proposal's data and running tally.
+    function getProposal(uint256 proposalId) external view onlyDelegateCall returns (LibVoting.Proposal memory) {
+        return LibVoting.proposal(proposalId);
+    }
+
+    /// @notice Active, Defeated or Succeeded.
+    function state(uint256 proposalId) external view onlyDelegateCall returns (LibVoting.ProposalState) {
+        return LibVoting.state(proposalId);
+    }
+
+    /**
+     * @notice The final result, readable only after the proposal ended.
+     * @return succeeded Whether it passed; forVotes, againstVotes, abstainVotes the final tally.
+     */
+    function result(uint256 proposalId)
+        external
+        view
+        onlyDelegateCall
+        returns (bool succeeded, uint256 forVotes, uint256 againstVotes, uint256 abstainVotes)
+    {
+        LibVoting.Proposal storage p = LibVoting.proposal(proposalId);
+        if (block.timestamp < p.endTime) revert LibVoting.VotingNotEnded(proposalId, p.endTime);
+        succeeded = LibVoting.state(proposalId) == LibVoting.ProposalState.Succeeded;
+        return (succeeded, p.forVotes, p.againstVotes, p.abstainVotes);
+    }
+
+    /// @notice Whether and how `voter` voted on `proposalId`.
+    function getReceipt(uint256 proposalId, address voter)
+        external
+        view
+        onlyDelegateCall
+        returns (LibVoting.Receipt memory)
+    {
+        return LibVoting.layout().receipts[proposalId][voter];
+    }
+
+    /// @notice Whether `voter` voted on `proposalId`.
+    function hasVoted(uint256 proposalId, address voter) external view onlyDelegateCall returns (bool) {
+        return LibVoting.layout().receipts[proposalId][voter].hasVoted;
+    }
+
+    /// @notice Number of proposals created.
+    function proposalCount() external view onlyDelegateCall returns (uint256) {
+        return LibVoting.layout().proposalCount;
+    }
+
+    /// @notice Current configuration: voting-period range and quorum in basis points.
+    function votingConfig()
+        external
+        view
+        onlyDelegateCall
+        returns (uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
+    {
+        LibVoting.Layout storage $ = LibVoting.layout();
+        return ($.minVotingPeriod, $.maxVotingPeriod, $.quorumBps);
+    }
+
+    function _initializedVersion() internal view override returns (uint64) {
+        return LibVoting.layout().initializedVersion;
+    }
+
+    function _setInitializedVersion(uint64 version) internal override {
+        LibVoting.layout().initializedVersion = version;
+    }
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// @notice Test token that, once armed, calls `target` with `payload` in the middle of every transfer
+/// (like an ERC-777 hook), to prove the proxy's modules cannot be re-entered.
+contract ReentrantERC20 is ERC20 {
+    address public target;
+    bytes public payload;
+
+    constructor() ERC20("Reentrant Token", "REE") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function arm(address target_, bytes calldata payload_) external {
+        target = target_;
+        payload = payload_;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        address t = target;
+        if (t != address(0) && from != address(0)) {
+            delete target;
+            (bool ok, bytes memory ret) = t.call(payload);
+            if (!ok) {
+                assembly {
+                    revert(add(ret, 0x20), mload(ret))
+                }
+            }
+        }
+    }
+}

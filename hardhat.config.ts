@@ -1,0 +1,91 @@
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-chai-matchers";
+import "@nomicfoundation/hardhat-ethers";
+import "@typechain/hardhat";
+import "hardhat-gas-reporter";
+import "solidity-coverage";
+
+/**
+ * The one Solidity version of this project. It must equal the version of the
+ * `solc` npm package pinned in package.json: that package (solcjs) is the
+ * compiler, because no native solc can be downloaded on our machines.
+ */
+export const SOLIDITY_VERSION = "0.8.28";
+
+// Compile with the pinned solcjs build instead of downloading a native solc.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLIDITY_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solcPkg = require("solc/package.json") as { version: string };
+  if (solcPkg.version !== SOLIDITY_VERSION) {
+    throw new Error(`solc npm package is ${solcPkg.version}, expected ${SOLIDITY_VERSION}: run npm ci`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLIDITY_VERSION,
+    longVersion: solc.version(),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLIDITY_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+      // Later analyzers (storage, selectors, Slither) read these from artifacts/build-info.
+      outputSelection: {
+        "*": {
+          "*": ["abi", "evm.bytecode", "evm.deployedBytecode", "evm.methodIdentifiers", "metadata", "storageLayout"],
+          "": ["ast"],
+        },
+      },
+    },
+  },
+  paths: {
+    sources: "./contracts",
+    tests: "./test",
+    cache: "./cache",
+    artifacts: "./artifacts",
+  },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+    // The audit pipeline's coverage stage compiles an instrumented copy while the
+    // test stage may be reading typechain-types: it sets this so only the real
+    // compile writes typings (the ABIs are identical).
+    dontOverrideCompile: process.env.AUDIT_SKIP_TYPECHAIN === "true",
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    currency: "USD",
+    offline: true,
+    outputJSON: process.env.GAS_REPORT_JSON !== undefined,
+    outputJSONFile: process.env.GAS_REPORT_JSON ?? "gasReporterOutput.json",
+    reportPureAndViewMethods: false,
+  },
+  mocha: {
+    timeout: 120_000,
+    // AUDIT_JUNIT_FILE=<path> (set by the audit pipeline's test stage): keep the
+    // spec output and also write the results as JUnit XML to that path.
+    ...(process.env.AUDIT_JUNIT_FILE
+      ? {
+          reporter: "mocha-multi-reporters",
+          reporterOptions: {
+            reporterEnabled: "spec, mocha-junit-reporter",
+            mochaJunitReporterReporterOptions: {
+              mochaFile: process.env.AUDIT_JUNIT_FILE,
+              includePending: true,
+            },
+          },
+        }
+      : {}),
+  },
+};
+
+export default config;

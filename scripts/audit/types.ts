@@ -1,0 +1,218 @@
+/**
+ * The audit pipeline's shared data model. Every stage, adapter and writer
+ * speaks these types; report.json is `AuditReport` serialized (see
+ * scripts/audit/schema/report.schema.json, which must stay in step).
+ */
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type StageStatus = "passed" | "failed" | "skipped" | "error";
+
+export type Profile = "quick" | "ci" | "deep";
+
+/** A source position. `file` is repository-relative with forward slashes. */
+export interface Location {
+  file: string;
+  line?: number;
+  endLine?: number;
+  /** Contract / function the finding is about, when known (helps fingerprints survive line moves). */
+  symbol?: string;
+}
+
+/** One normalized finding, whatever tool produced it. */
+export interface Finding {
+  /** Unique within one report: `${stage}:${rule}:${fingerprint.slice(0, 12)}`. */
+  id: string;
+  stage: string;
+  /** Rule id in the producing tool's namespace (e.g. `reentrancy-eth`, `solhint/no-unused-vars`). */
+  rule: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  location?: Location;
+  tool: { name: string; version: string };
+  recommendation?: string;
+  /**
+   * Stable across runs and line moves: a hash of stage, rule, file and the
+   * finding's symbolic anchor (never the line number).
+   */
+  fingerprint: string;
+  /** Set by the gate when a suppression entry accepted this finding. */
+  suppressed?: { justification: string; reviewer?: string };
+  /** Tool-specific extra data (call sequences, storage ranges...). */
+  data?: Record<string, unknown>;
+}
+
+export interface ToolInfo {
+  name: string;
+  version: string;
+}
+
+/** What a stage returns. */
+export interface StageResult {
+  name: string;
+  status: StageStatus;
+  /** Why the stage was skipped or errored; a short human sentence. */
+  reason?: string;
+  durationMs: number;
+  tools: ToolInfo[];
+  findings: Finding[];
+  metrics: Record<string, unknown>;
+  /** Repository-relative paths of files this stage produced (raw outputs, html...). */
+  artifacts: string[];
+  /** Tail of the tool's stderr when the stage errored. */
+  stderrTail?: string;
+}
+
+export interface GateResult {
+  passed: boolean;
+  reasons: string[];
+  unusedSuppressions: SuppressionEntry[];
+}
+
+export interface SuppressionEntry {
+  /** Matches Finding.fingerprint exactly, or... */
+  fingerprint?: string;
+  /** ...rule plus file (and optional symbol), which survives code moves inside the file. */
+  rule?: string;
+  file?: string;
+  symbol?: string;
+  justification: string;
+  reviewer?: string;
+  expires?: string;
+}
+
+export interface ScopeEntry {
+  file: string;
+  contracts: string[];
+  nsloc: number;
+}
+
+export interface AuditReport {
+  schemaVersion: string;
+  generatedAt: string;
+  commit: string;
+  dirty: boolean;
+  profile: Profile;
+  scope: ScopeEntry[];
+  stages: StageResult[];
+  findings: Finding[];
+  gate: GateResult;
+}
+
+/** Everything a stage may read. Stages never recompile: they read `build`. */
+export interface StageContext {
+  /** Repository root (absolute). */
+  root: string;
+  /** Output directory for this run (absolute; default <root>/audit). */
+  outDir: string;
+  /** <outDir>/raw: each tool's raw output goes here, one file or folder per stage. */
+  rawDir: string;
+  profile: Profile;
+  /** The single compile's outputs, produced by the compile stage. */
+  build: BuildRef;
+  /** Results of the stages this one declared in `dependsOn`. */
+  upstream: ReadonlyMap<string, StageResult>;
+  /** Progress line for the terminal (listr2 task output or a plain line). */
+  log(message: string): void;
+  /** Fires when the stage times out or the run is interrupted: stop child processes. */
+  signal: AbortSignal;
+  /** Names of the stages selected for this run (e.g. the test stage collects gas data only when `gas` runs). */
+  plan: readonly string[];
+}
+
+export interface BuildRef {
+  artifactsDir: string;
+  buildInfoDir: string;
+  /** Absolute paths of the build-info JSON files of the one compile. */
+  buildInfoFiles: string[];
+  solcVersion: string;
+}
+
+/** A stage: one module under scripts/audit/stages/, one line in the registry. */
+export interface Stage {
+  name: string;
+  title: string;
+  /** Stages whose results this one needs; the scheduler orders by these. */
+  dependsOn?: string[];
+  /** Profiles the stage runs in by default (all when absent). */
+  profiles?: Profile[];
+  /** Heavy stages (test runs, coverage, fuzzing) take one of the machine's cores each. */
+  heavy?: boolean;
+  /** Time limit per profile in ms (scheduler defaults: quick 10 min, ci 20 min, deep 60 min). */
+  timeoutMs?: Partial<Record<Profile, number>>;
+  /** One short metric for the summary table (e.g. "12 passed, 1 failed"). */
+  keyMetric?(result: StageResult): string | undefined;
+  run(ctx: StageContext): Promise<Omit<StageResult, "name" | "durationMs">>;
+}
+
+/* ------------------------------------------------------------------------ *
+ * Stage metrics conventions. `StageResult.metrics` is free-form, but the
+ * report writers (scripts/audit/reports/) find coverage, gas and test data by
+ * stage name and read it in these shapes. report.schema.json enforces them
+ * for the stages named below, so a drift fails validation instead of
+ * silently dropping a report section. Extra keys are allowed.
+ * ------------------------------------------------------------------------ */
+
+/** Version of report.json's layout; bump with scripts/audit/schema/report.schema.json. */
+export const REPORT_SCHEMA_VERSION = "1.0.0";
+
+/** Stage names whose metrics follow the interfaces below. */
+export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;
+
+/** One coverage dimension; `pct` is 0..100 (100 when `total` is 0). */
+export interface CoverageCounter {
+  pct: number;
+  covered: number;
+  total: number;
+}
+
+export interface CoverageSummary {
+  lines: CoverageCounter;
+  branches: CoverageCounter;
+  functions: CoverageCounter;
+  statements: CoverageCounter;
+}
+
+/** `metrics` of the "coverage" stage. */
+export interface CoverageMetrics {
+  total: CoverageSummary;
+  /** Keyed by repository-relative source path (forward slashes). */
+  files: Record<string, CoverageSummary>;
+}
+
+export interface GasMethodMetric {
+  contract: string;
+  /** Function name, or full signature when the contract overloads it. */
+  method: string;
+  min: number;
+  max: number;
+  avg: number;
+  calls: number;
+  /** Average gas in the committed baseline, when the method is in it. */
+  baselineAvg?: number;
+  /** (avg - baselineAvg) / baselineAvg * 100, when a baseline exists. */
+  deltaPct?: number;
+}
+
+export interface GasDeploymentMetric {
+  contract: string;
+  gas: number;
+  baseline?: number;
+  deltaPct?: number;
+}
+
+/** `metrics` of the "gas" stage. */
+export interface GasMetrics {
+  methods: GasMethodMetric[];
+  deployments: GasDeploymentMetric[];
+}
+
+/** `metrics` of the "test" stage (mocha's counts). */
+export interface TestMetrics {
+  passes: number;
+  failures: number;
+  pending: number;
+  tests: number;
+}
