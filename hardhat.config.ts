@@ -1,11 +1,18 @@
+import fs from "node:fs";
+import path from "node:path";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+} from "hardhat/builtin-tasks/task-names";
+import { getAllFilesMatching } from "hardhat/internal/util/fs-utils";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@nomicfoundation/hardhat-ethers";
 import "@typechain/hardhat";
 import "hardhat-gas-reporter";
 import "solidity-coverage";
+import "./scripts/audit/hardhat-task";
 
 /**
  * The one Solidity version of this project. It must equal the version of the
@@ -30,6 +37,23 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLIDITY_VERSION,
     longVersion: solc.version(),
   };
+});
+
+/**
+ * Solidity that is part of the one build but not of the product: the invariant harnesses and the gas
+ * benchmark's reference proxies. Compiling them with everything else gives every stage (fuzzers,
+ * benchmark, analyzers) the same build-info; analyzers and Slither scope themselves to contracts/.
+ */
+export const EXTRA_SOURCE_ROOTS = ["test/invariant", "bench/contracts"];
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (_args, hre, runSuper) => {
+  const sources: string[] = await runSuper();
+  for (const root of EXTRA_SOURCE_ROOTS) {
+    const dir = path.join(hre.config.paths.root, root);
+    if (!fs.existsSync(dir)) continue;
+    sources.push(...(await getAllFilesMatching(dir, (f) => f.endsWith(".sol"))));
+  }
+  return sources;
 });
 
 const config: HardhatUserConfig = {
