@@ -20,6 +20,7 @@ contract LoadBalancer {
     /// @notice The admin module serving id 0, deployed by the constructor.
     address private immutable ADMIN;
 
+    /// @notice Deploys the admin module and sets the first owner.
     /// @param initialOwner The first owner of the proxy (use a multisig in production).
     constructor(address initialOwner) {
         if (initialOwner == address(0)) revert ILoadBalancer.OwnableInvalidOwner(address(0));
@@ -28,12 +29,11 @@ contract LoadBalancer {
     }
 
     /**
-     * @notice Routes `bytes1(id) ++ payload` to the implementation of `id`.
+     * @notice Routes `bytes1(id) ++ payload` to the implementation of `id` (the admin module for id 0).
      * @dev The hot path: one SLOAD (implementation and pause flag share a slot at ROOT + id, no keccak),
      * one DELEGATECALL, and the copies. Not memory-safe on purpose: it never returns to Solidity code.
      */
-    // solhint-disable-next-line no-complex-fallback
-    fallback() external payable {
+    fallback() external payable { // solhint-disable-line no-complex-fallback
         address admin = ADMIN;
         // `LibLoadBalancer.layout().modules[0]`; the entry of id `i` sits at modulesSlot + i.
         bytes32 modulesSlot = LibLoadBalancer.STORAGE_SLOT;

@@ -18,7 +18,8 @@ abstract contract LoadBalancerModule {
     /// @notice The module's storage is already at `version` or later.
     error InvalidInitialization(uint64 currentVersion, uint64 requestedVersion);
 
-    /// @notice The module's storage was initialized to `version`.
+    /// @notice The module's storage was initialized (or migrated).
+    /// @param version The version its storage is at now.
     event Initialized(uint64 version);
 
     /// @dev The module's own address in every context: an immutable lives in code, not storage.

@@ -17,6 +17,8 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
     /**
      * @notice Sets the staked (and reward) token and the reward period length. Runs once, inside the
      * owner's register-and-initialize call.
+     * @param token The staked and reward token.
+     * @param rewardsDuration_ Length of a reward period in seconds; not zero.
      */
     function initialize(IERC20 token, uint256 rewardsDuration_) external reinitializer(1) {
         LibStaking.initialize(token, rewardsDuration_);
@@ -24,13 +26,15 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ user actions
 
-    /// @notice Stakes `amount`; the stake credited is what actually arrived (fee-on-transfer safe).
+    /// @notice Stakes tokens; the stake credited is what actually arrived (fee-on-transfer safe).
+    /// @param amount The amount to transfer in; not zero.
     /// @return received The amount credited.
     function stake(uint256 amount) external onlyDelegateCall nonReentrant returns (uint256 received) {
         return LibStaking.stake(msg.sender, amount);
     }
 
-    /// @notice Withdraws `amount` of the caller's stake. Reverts while stake is locked by a vote.
+    /// @notice Withdraws part of the caller's stake. Reverts while the stake is locked by a vote.
+    /// @param amount The amount; not zero, at most the caller's stake.
     function withdraw(uint256 amount) external onlyDelegateCall nonReentrant {
         LibStaking.withdraw(msg.sender, amount);
     }
@@ -50,12 +54,14 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ owner actions
 
-    /// @notice Funds `amount` of rewards from the owner and (re)starts the reward period.
+    /// @notice Funds rewards from the owner and (re)starts the reward period.
+    /// @param amount The amount to transfer in; what arrives must stream at least 1 wei per second.
     function notifyRewardAmount(uint256 amount) external onlyDelegateCall onlyOwner nonReentrant {
         LibStaking.notifyRewardAmount(msg.sender, amount);
     }
 
     /// @notice Sets the length of the next reward periods; only between periods.
+    /// @param duration The new length in seconds; not zero.
     function setRewardsDuration(uint256 duration) external onlyDelegateCall onlyOwner {
         LibStaking.setRewardsDuration(duration);
     }
@@ -67,7 +73,9 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
         return LibStaking.layout().token;
     }
 
-    /// @notice `account`'s stake.
+    /// @notice An account's stake.
+    /// @param account The staker.
+    /// @return The amount staked.
     function stakeOf(address account) external view onlyDelegateCall returns (uint256) {
         return LibStaking.layout().stakeOf[account];
     }
@@ -77,7 +85,9 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
         return LibStaking.layout().totalStaked;
     }
 
-    /// @notice Rewards `account` can claim now.
+    /// @notice Rewards an account can claim now.
+    /// @param account The staker.
+    /// @return The claimable amount.
     function earned(address account) external view onlyDelegateCall returns (uint256) {
         return LibStaking.earned(account);
     }
@@ -107,7 +117,9 @@ contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
         return LibStaking.layout().rewardsDuration;
     }
 
-    /// @notice Time until which `account`'s stake cannot be withdrawn (it voted on a running proposal).
+    /// @notice Until when an account's stake cannot be withdrawn (it voted on a running proposal).
+    /// @param account The staker.
+    /// @return A timestamp; withdrawals succeed from this time on.
     function lockedUntil(address account) external view onlyDelegateCall returns (uint256) {
         return LibStaking.layout().lockedUntil[account];
     }

@@ -14,12 +14,18 @@ contract Voting is LoadBalancerModule {
     /**
      * @notice Sets the allowed voting-period range and the quorum (basis points of total stake at
      * proposal creation). Runs once, inside the owner's register-and-initialize call.
+     * @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
+     * @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum.
+     * @param quorumBps Quorum in basis points; at most 10 000.
      */
     function initialize(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps) external reinitializer(1) {
         LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
     }
 
-    /// @notice Changes the voting-period range and quorum for proposals created from now on.
+    /// @notice Changes the voting-period range and quorum for proposals created from now on. Owner only.
+    /// @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
+    /// @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum.
+    /// @param quorumBps Quorum in basis points; at most 10 000.
     function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
         external
         onlyDelegateCall
@@ -28,7 +34,9 @@ contract Voting is LoadBalancerModule {
         LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
     }
 
-    /// @notice Opens a proposal for `votingPeriod` seconds. The caller must have stake.
+    /// @notice Opens a proposal. The caller must have stake.
+    /// @param description The proposal's text; only its hash is stored, the text is in the event.
+    /// @param votingPeriod How long voting stays open, in seconds, within the configured range.
     /// @return proposalId The new proposal's id (1, 2, ...).
     function propose(string calldata description, uint64 votingPeriod)
         external
@@ -39,6 +47,8 @@ contract Voting is LoadBalancerModule {
     }
 
     /// @notice Votes on an active proposal with the caller's whole stake and locks it until the end.
+    /// @param proposalId The proposal.
+    /// @param support Against (0), For (1) or Abstain (2).
     /// @return weight The stake counted.
     function castVote(uint256 proposalId, LibVoting.Support support)
         external
@@ -49,18 +59,26 @@ contract Voting is LoadBalancerModule {
     }
 
     /// @notice A proposal's data and running tally.
+    /// @param proposalId The proposal.
+    /// @return The proposal.
     function getProposal(uint256 proposalId) external view onlyDelegateCall returns (LibVoting.Proposal memory) {
         return LibVoting.proposal(proposalId);
     }
 
-    /// @notice Active, Defeated or Succeeded.
+    /// @notice Where a proposal stands.
+    /// @param proposalId The proposal.
+    /// @return Active, Defeated or Succeeded.
     function state(uint256 proposalId) external view onlyDelegateCall returns (LibVoting.ProposalState) {
         return LibVoting.state(proposalId);
     }
 
     /**
      * @notice The final result, readable only after the proposal ended.
-     * @return succeeded Whether it passed; forVotes, againstVotes, abstainVotes the final tally.
+     * @param proposalId The proposal.
+     * @return succeeded Whether it passed.
+     * @return forVotes Stake that voted For.
+     * @return againstVotes Stake that voted Against.
+     * @return abstainVotes Stake that abstained.
      */
     function result(uint256 proposalId)
         external
@@ -74,7 +92,10 @@ contract Voting is LoadBalancerModule {
         return (succeeded, p.forVotes, p.againstVotes, p.abstainVotes);
     }
 
-    /// @notice Whether and how `voter` voted on `proposalId`.
+    /// @notice Whether and how an account voted on a proposal.
+    /// @param proposalId The proposal.
+    /// @param voter The account.
+    /// @return Its receipt (all zero when it did not vote).
     function getReceipt(uint256 proposalId, address voter)
         external
         view
@@ -84,7 +105,10 @@ contract Voting is LoadBalancerModule {
         return LibVoting.layout().receipts[proposalId][voter];
     }
 
-    /// @notice Whether `voter` voted on `proposalId`.
+    /// @notice Whether an account voted on a proposal.
+    /// @param proposalId The proposal.
+    /// @param voter The account.
+    /// @return True when it voted.
     function hasVoted(uint256 proposalId, address voter) external view onlyDelegateCall returns (bool) {
         return LibVoting.layout().receipts[proposalId][voter].hasVoted;
     }
@@ -94,7 +118,10 @@ contract Voting is LoadBalancerModule {
         return LibVoting.layout().proposalCount;
     }
 
-    /// @notice Current configuration: voting-period range and quorum in basis points.
+    /// @notice The current configuration.
+    /// @return minVotingPeriod Shortest allowed voting period in seconds.
+    /// @return maxVotingPeriod Longest allowed voting period in seconds.
+    /// @return quorumBps Quorum in basis points of the total stake at proposal creation.
     function votingConfig()
         external
         view

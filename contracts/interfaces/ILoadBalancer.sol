@@ -23,22 +23,35 @@ interface ILoadBalancer {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice Ownership moved from `previousOwner` to `newOwner` (construction or {acceptOwnership}).
+    /// @notice Ownership moved (at construction, or by {acceptOwnership}).
+    /// @param previousOwner The owner before (zero at construction).
+    /// @param newOwner The owner now.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    /// @notice The owner proposed `newOwner`; it becomes owner when it calls {acceptOwnership}.
+    /// @notice The owner proposed a new owner, who becomes owner when it calls {acceptOwnership}.
+    /// @param previousOwner The current owner.
+    /// @param newOwner The proposed owner.
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
 
-    /// @notice Implementation `implementation` was registered under `id`.
+    /// @notice An implementation was registered.
+    /// @param id The module id it serves.
+    /// @param implementation The implementation contract.
     event ImplementationAdded(uint8 indexed id, address indexed implementation);
 
-    /// @notice Id `id` was re-pointed from `previousImplementation` to `newImplementation`; its storage is kept.
+    /// @notice An id was re-pointed to a new implementation; its storage is kept.
+    /// @param id The module id.
+    /// @param previousImplementation The implementation it served before.
+    /// @param newImplementation The implementation it serves now.
     event ImplementationUpgraded(uint8 indexed id, address indexed previousImplementation, address indexed newImplementation);
 
-    /// @notice Id `id` (last pointing to `implementation`) was removed; calls to it now revert.
+    /// @notice An id was removed; calls to it now revert with {UnknownImplementation}.
+    /// @param id The module id.
+    /// @param implementation The implementation it served last.
     event ImplementationRemoved(uint8 indexed id, address indexed implementation);
 
-    /// @notice The circuit breaker of `id` was switched: calls to a paused id revert.
+    /// @notice The circuit breaker of an id was switched: calls to a paused id revert.
+    /// @param id The module id.
+    /// @param paused Whether calls to `id` are now refused.
     event ImplementationPauseChanged(uint8 indexed id, bool paused);
 
     // ------------------------------------------------------------------ errors
@@ -75,15 +88,18 @@ interface ILoadBalancer {
 
     // ------------------------------------------------------------------ ownership
 
-    /// @notice The current owner: the only account that may change the registry, pause, or fund rewards.
+    /// @notice The only account that may change the registry, pause, or fund rewards.
+    /// @return The current owner.
     function owner() external view returns (address);
 
-    /// @notice The account proposed by {transferOwnership}, or zero.
+    /// @notice The account proposed by {transferOwnership}.
+    /// @return The pending owner, or zero.
     function pendingOwner() external view returns (address);
 
     /**
      * @notice Starts a two-step ownership transfer; `newOwner` must call {acceptOwnership}.
      * @dev Owner only. Proposing again replaces the pending owner.
+     * @param newOwner The proposed owner; not the zero address.
      */
     function transferOwnership(address newOwner) external;
 
@@ -96,7 +112,10 @@ interface ILoadBalancer {
      * @notice Registers `implementation` under the free id `id` and, when `initData` is not empty,
      * delegatecalls it with `initData` in the same transaction, so no one can front-run the initializer.
      * @dev Owner only. The initializer runs with the initialization context open for `implementation`
-     * (see {LoadBalancerModule-initializer}); its revert data bubbles up unchanged.
+     * (see {LoadBalancerModule-reinitializer}); its revert data bubbles up unchanged.
+     * @param id A free id in 1..255.
+     * @param implementation A contract other than the proxy and the admin module.
+     * @param initData Calldata for the implementation's initializer, or empty for none.
      */
     function addImplementation(uint8 id, address implementation, bytes calldata initData) external;
 
@@ -104,26 +123,38 @@ interface ILoadBalancer {
      * @notice Re-points the registered id `id` to `newImplementation`, keeping the storage it uses, and
      * optionally runs `migrationData` on it atomically (a versioned reinitializer).
      * @dev Owner only. The pause state of the id is kept.
+     * @param id A registered id.
+     * @param newImplementation The new implementation; must differ from the current one.
+     * @param migrationData Calldata for a `reinitializer` of the new implementation, or empty for none.
      */
     function upgradeImplementation(uint8 id, address newImplementation, bytes calldata migrationData) external;
 
-    /// @notice Unregisters `id`; later calls to it revert with {UnknownImplementation}. Owner only.
+    /// @notice Unregisters an id; later calls to it revert with {UnknownImplementation}. Owner only.
+    /// @param id A registered id.
     function removeImplementation(uint8 id) external;
 
-    /// @notice Switches the circuit breaker of `id`. Owner only.
+    /// @notice Switches the circuit breaker of an id. Owner only.
+    /// @param id A registered id.
+    /// @param paused True to refuse calls to `id`, false to serve them again.
     function setPaused(uint8 id, bool paused) external;
 
     // ------------------------------------------------------------------ loupe
 
-    /// @notice The implementation registered under `id`, or zero. Id 0 returns the admin module.
+    /// @notice The implementation registered under an id.
+    /// @param id Any id; 0 returns the admin module.
+    /// @return The implementation, or zero when `id` is free.
     function implementation(uint8 id) external view returns (address);
 
-    /// @notice Whether the circuit breaker of `id` is on.
+    /// @notice Whether the circuit breaker of an id is on.
+    /// @param id Any id.
+    /// @return True when calls to `id` are refused.
     function isPaused(uint8 id) external view returns (bool);
 
-    /// @notice Every registered id (ascending), its implementation and pause state; the admin module is not listed.
+    /// @notice The live registry, for tools and UIs; the admin module (id 0) is not listed.
+    /// @return Every registered id in ascending order, with its implementation and pause state.
     function implementations() external view returns (ModuleInfo[] memory);
 
     /// @notice The immutable admin module that serves id 0.
+    /// @return Its address.
     function adminModule() external view returns (address);
 }

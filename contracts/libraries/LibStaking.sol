@@ -39,11 +39,33 @@ library LibStaking {
     /// @dev Fixed-point scale of rewardPerToken.
     uint256 internal constant PRECISION = 1e18;
 
+    /// @notice Stake was credited.
+    /// @param account The staker.
+    /// @param amount The amount credited: what actually arrived.
     event Staked(address indexed account, uint256 amount);
+
+    /// @notice Stake was withdrawn.
+    /// @param account The staker.
+    /// @param amount The amount sent back.
     event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice Rewards were paid.
+    /// @param account The staker.
+    /// @param reward The amount paid.
     event RewardPaid(address indexed account, uint256 reward);
+
+    /// @notice The owner funded rewards and (re)started the reward period.
+    /// @param reward The amount received.
+    /// @param periodFinish When the new period ends.
     event RewardAdded(uint256 reward, uint256 periodFinish);
+
+    /// @notice The reward period length changed.
+    /// @param newDuration The new length in seconds.
     event RewardsDurationUpdated(uint256 newDuration);
+
+    /// @notice A vote locked the account's stake.
+    /// @param account The voter.
+    /// @param until The stake cannot be withdrawn before this time.
     event StakeLocked(address indexed account, uint256 until);
 
     error ZeroAmount();

@@ -60,7 +60,19 @@ library LibVoting {
 
     uint16 internal constant BPS = 10_000;
 
+    /// @notice The voting configuration changed.
+    /// @param minVotingPeriod Shortest allowed voting period, in seconds.
+    /// @param maxVotingPeriod Longest allowed voting period, in seconds.
+    /// @param quorumBps Quorum in basis points of the total stake at proposal creation.
     event VotingConfigured(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps);
+
+    /// @notice A proposal was opened.
+    /// @param proposalId Its id.
+    /// @param proposer The staker who opened it.
+    /// @param startTime When voting opened.
+    /// @param endTime When voting closes (votes are accepted strictly before).
+    /// @param quorum For + Abstain stake needed for it to pass.
+    /// @param description Its text (only the hash is stored).
     event ProposalCreated(
         uint256 indexed proposalId,
         address indexed proposer,
@@ -69,6 +81,11 @@ library LibVoting {
         uint256 quorum,
         string description
     );
+    /// @notice A vote was cast.
+    /// @param voter The voter.
+    /// @param proposalId The proposal.
+    /// @param support Against, For or Abstain.
+    /// @param weight The voter's stake counted.
     event VoteCast(address indexed voter, uint256 indexed proposalId, Support support, uint256 weight);
 
     error InvalidVotingConfig(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps);
