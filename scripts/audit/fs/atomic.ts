@@ -1,0 +1,197 @@
+/**
+ * Crash-safe file writes.
+ *
+ * - `writeFileAtomic` replaces one file: readers see the old or the new
+ *   content, never a prefix, even if the process dies mid-write.
+ * - `replaceFileSet` replaces several files of one directory (a report set)
+ *   only once all of them were written: they are staged in a private
+ *   `.staging-<pid>-<hex>/` subdirectory, fsynced, then renamed into place.
+ *   If anything fails before or during the renames, every target keeps its
+ *   previous content (renames already done are rolled back). Only a hard kill
+ *   in the microseconds between two renames can leave a mix of old and new
+ *   files, each of them complete. Stale staging directories of dead runs are
+ *   removed by the next call.
+ */
+import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+
+export type FileData = string | Uint8Array;
+
+export interface FileSetEntry {
+  /** Plain file name inside the target directory (no separators). */
+  name: string;
+  data: FileData;
+}
+
+export interface ReplaceFileSetOptions {
+  /**
+   * Called before each rename into place; throwing there simulates a failure
+   * half-way through the commit (tests use it to check the rollback).
+   */
+  beforeRename?: (name: string) => void | Promise<void>;
+}
+
+const STAGING_PREFIX = ".staging-";
+const STAGING_NAME = /^\.staging-(\d+)-[0-9a-f]+$/;
+/** A staging dir older than this belongs to no live writer, whatever its pid says (pids get reused). */
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+function randomHex(): string {
+  return randomBytes(6).toString("hex");
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Writes, flushes to disk and closes; fails if `file` already exists. */
+async function writeDurably(file: string, data: FileData): Promise<void> {
+  const handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Persists a directory's entries (renames, creations) - rename alone is atomic but not durable. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+    if (!isErrno(error, "EINVAL") && !isErrno(error, "EBADF")) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeQuietly(target: string): Promise<void> {
+  await fs.rm(target, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** Replaces `file` atomically: temp file in the same directory, fsync, rename. */
+export async function writeFileAtomic(file: string, data: FileData): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomHex()}`);
+  try {
+    await writeDurably(temp, data);
+    await fs.rename(temp, file);
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return isErrno(error, "EPERM");
+  }
+}
+
+/**
+ * Removes staging directories left in `dir` by runs that died (killed,
+ * power loss). Directories of live processes, including this one, are kept:
+ * they may belong to a concurrent writer.
+ */
+export async function removeStaleStagingDirs(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return removed;
+    throw error;
+  }
+  for (const entry of entries) {
+    const match = STAGING_NAME.exec(entry);
+    if (!match) continue;
+    const full = path.join(dir, entry);
+    const stat = await fs.stat(full).catch(() => undefined);
+    if (!stat) continue;
+    const pid = Number(match[1]);
+    const ownerGone = pid !== process.pid && !isProcessAlive(pid);
+    if (ownerGone || now - stat.mtimeMs > STALE_AFTER_MS) {
+      await removeQuietly(full);
+      removed.push(full);
+    }
+  }
+  return removed;
+}
+
+function assertPlainName(name: string): void {
+  if (!name || name !== path.basename(name) || name.startsWith(".") || name.includes("\\")) {
+    throw new Error(`replaceFileSet: "${name}" must be a plain, non-hidden file name`);
+  }
+}
+
+/**
+ * Replaces the files `entries` in `dir` as one unit (see the module comment).
+ * Returns the absolute paths of the files now in place.
+ */
+export async function replaceFileSet(
+  dir: string,
+  entries: readonly FileSetEntry[],
+  options: ReplaceFileSetOptions = {},
+): Promise<string[]> {
+  const names = entries.map((e) => e.name);
+  names.forEach(assertPlainName);
+  if (new Set(names).size !== names.length) throw new Error(`replaceFileSet: duplicate names in ${names.join(", ")}`);
+
+  const targetDir = path.resolve(dir);
+  await fs.mkdir(targetDir, { recursive: true });
+  await removeStaleStagingDirs(targetDir);
+
+  const staging = path.join(targetDir, `${STAGING_PREFIX}${process.pid}-${randomHex()}`);
+  await fs.mkdir(staging);
+  try {
+    for (const entry of entries) await writeDurably(path.join(staging, entry.name), entry.data);
+    await syncDirectory(staging);
+
+    // Keep a hard link to each current file so a failed commit can put it back.
+    // This also rejects targets that are not regular files before anything moves.
+    const backups = new Map<string, string>();
+    for (const name of names) {
+      const target = path.join(targetDir, name);
+      const stat = await fs.lstat(target).catch((error: unknown) => {
+        if (isErrno(error, "ENOENT")) return undefined;
+        throw error;
+      });
+      if (!stat) continue;
+      if (!stat.isFile()) throw new Error(`replaceFileSet: ${target} exists and is not a regular file`);
+      const backup = path.join(staging, `${name}.previous`);
+      await fs.link(target, backup);
+      backups.set(name, backup);
+    }
+
+    const committed: string[] = [];
+    try {
+      for (const name of names) {
+        await options.beforeRename?.(name);
+        await fs.rename(path.join(staging, name), path.join(targetDir, name));
+        committed.push(name);
+      }
+    } catch (error) {
+      for (const name of committed.reverse()) {
+        const backup = backups.get(name);
+        const target = path.join(targetDir, name);
+        await (backup ? fs.rename(backup, target) : fs.rm(target, { force: true })).catch(() => undefined);
+      }
+      throw error;
+    }
+    await syncDirectory(targetDir);
+  } finally {
+    await removeQuietly(staging);
+  }
+  return names.map((name) => path.join(targetDir, name));
+}

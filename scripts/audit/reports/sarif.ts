@@ -1,0 +1,200 @@
+/**
+ * report.sarif: SARIF 2.1.0 for GitHub code scanning.
+ *
+ * - One run per tool (findings grouped by `tool.name`). Tools of stages that
+ *   ran get a run even without results, so code scanning closes their fixed
+ *   alerts; tools of skipped or errored stages get none, so a tool that did
+ *   not run does not look like a clean one.
+ * - Severity goes to `level` (error / warning / note) and to the rule's
+ *   `security-severity` property, which GitHub buckets as critical (>= 9.0),
+ *   high (7.0-8.9), medium (4.0-6.9) and low (< 4.0).
+ * - Our line-independent fingerprint is the result's partial fingerprint, so
+ *   alerts survive code moves like suppressions do.
+ * - Suppressed findings carry an external suppression with the justification.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AuditReport, Finding, Location, Severity } from "../types";
+import { compareFindings, mostSevere } from "./severity";
+import type { RenderContext, ReportWriter } from "./writer";
+
+export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
+export const FINGERPRINT_KEY = "auditFingerprint/v1";
+const SRCROOT = "%SRCROOT%";
+
+type SarifLevel = "error" | "warning" | "note";
+
+export const SARIF_LEVEL: Readonly<Record<Severity, SarifLevel>> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  low: "note",
+  info: "note",
+};
+
+export const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+  info: "0.0",
+};
+
+interface SarifMessage {
+  text: string;
+}
+
+interface SarifRule {
+  id: string;
+  shortDescription: SarifMessage;
+  fullDescription: SarifMessage;
+  help: SarifMessage;
+  defaultConfiguration: { level: SarifLevel };
+  properties: { "security-severity": string; tags: string[] };
+}
+
+interface SarifLocation {
+  physicalLocation: {
+    artifactLocation: { uri: string; uriBaseId?: string };
+    region?: { startLine: number; endLine?: number };
+  };
+}
+
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: SarifLevel;
+  message: SarifMessage;
+  locations?: SarifLocation[];
+  partialFingerprints: Record<string, string>;
+  suppressions?: { kind: "external"; status: "accepted"; justification: string; properties?: { reviewer: string } }[];
+  properties: { severity: Severity; findingId: string; stage: string };
+}
+
+interface SarifRun {
+  tool: { driver: { name: string; version: string; semanticVersion?: string; rules: SarifRule[] } };
+  originalUriBaseIds: Record<string, { uri: string }>;
+  versionControlProvenance?: { repositoryUri: string; revisionId: string; properties: { dirty: boolean } }[];
+  results: SarifResult[];
+}
+
+export interface SarifLog {
+  $schema: string;
+  version: "2.1.0";
+  runs: SarifRun[];
+}
+
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** SARIF's semanticVersion must be semver; tools print "v1.2.3" or "1.2" too. */
+function semanticVersion(version: string): string | undefined {
+  const candidate = version.trim().replace(/^v/, "");
+  return SEMVER.test(candidate) ? candidate : undefined;
+}
+
+/**
+ * A URI reference relative to %SRCROOT% (each segment percent-encoded), or
+ * an absolute file URI for a file outside the repository.
+ */
+function artifactLocation(file: string, root: string): SarifLocation["physicalLocation"]["artifactLocation"] {
+  const absolute = path.resolve(root, file);
+  const relative = path.relative(root, absolute);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return { uri: pathToFileURL(absolute).href };
+  return { uri: relative.split(path.sep).map(encodeURIComponent).join("/"), uriBaseId: SRCROOT };
+}
+
+function toLocations(location: Location | undefined, root: string): SarifLocation[] | undefined {
+  if (!location?.file) return undefined;
+  const physicalLocation: SarifLocation["physicalLocation"] = { artifactLocation: artifactLocation(location.file, root) };
+  // GitHub rejects a region without startLine; without a line the location is the whole file.
+  if (location.line !== undefined && location.line >= 1) {
+    physicalLocation.region = { startLine: location.line };
+    if (location.endLine !== undefined && location.endLine > location.line) physicalLocation.region.endLine = location.endLine;
+  }
+  return [{ physicalLocation }];
+}
+
+function nonEmpty(text: string | undefined, fallback: string): string {
+  return text?.trim() ? text.trim() : fallback;
+}
+
+function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf: Map<string, number> } {
+  const byRule = new Map<string, Finding[]>();
+  for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+  const rules: SarifRule[] = [];
+  const indexOf = new Map<string, number>();
+  for (const [id, ruleFindings] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
+    // A rule is as severe as its worst finding; each result keeps its own level.
+    const severity = mostSevere(ruleFindings.map((f) => f.severity)) ?? "info";
+    const example = ruleFindings[0];
+    indexOf.set(id, rules.length);
+    rules.push({
+      id,
+      shortDescription: { text: nonEmpty(example.title, id) },
+      fullDescription: { text: nonEmpty(example.description, example.title) },
+      help: { text: nonEmpty(ruleFindings.find((f) => f.recommendation?.trim())?.recommendation, "No recommendation provided.") },
+      defaultConfiguration: { level: SARIF_LEVEL[severity] },
+      properties: { "security-severity": SECURITY_SEVERITY[severity], tags: ["security"] },
+    });
+  }
+  return { rules, indexOf };
+}
+
+function toResult(finding: Finding, ruleIndex: number, root: string): SarifResult {
+  const description = finding.description.trim();
+  const result: SarifResult = {
+    ruleId: finding.rule,
+    ruleIndex,
+    level: SARIF_LEVEL[finding.severity],
+    message: { text: description ? `${finding.title.trim()}\n\n${description}` : finding.title.trim() },
+    partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+    properties: { severity: finding.severity, findingId: finding.id, stage: finding.stage },
+  };
+  const locations = toLocations(finding.location, root);
+  if (locations) result.locations = locations;
+  if (finding.suppressed) {
+    const { justification, reviewer } = finding.suppressed;
+    result.suppressions = [{ kind: "external", status: "accepted", justification, ...(reviewer ? { properties: { reviewer } } : {}) }];
+  }
+  return result;
+}
+
+/** Tool name -> version, for tools whose stage ran or that reported findings. */
+function toolsToReport(report: AuditReport): Map<string, string> {
+  const tools = new Map<string, string>();
+  for (const f of report.findings) if (!tools.has(f.tool.name)) tools.set(f.tool.name, f.tool.version);
+  for (const stage of report.stages) {
+    if (stage.status !== "passed" && stage.status !== "failed") continue;
+    for (const t of stage.tools) if (!tools.has(t.name)) tools.set(t.name, t.version);
+  }
+  return tools;
+}
+
+export function buildSarif(report: AuditReport, context: RenderContext): SarifLog {
+  const root = path.resolve(context.root);
+  const hasCommit = /^[0-9a-f]{40,64}$/.test(report.commit);
+  const provenance = hasCommit
+    ? [{ repositoryUri: context.repositoryUri ?? pathToFileURL(root).href, revisionId: report.commit, properties: { dirty: report.dirty } }]
+    : undefined;
+
+  const runs = [...toolsToReport(report)]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, version]): SarifRun => {
+      const findings = report.findings.filter((f) => f.tool.name === name).sort(compareFindings);
+      const { rules, indexOf } = buildRules(findings);
+      const semver = semanticVersion(version);
+      return {
+        tool: { driver: { name, version, ...(semver ? { semanticVersion: semver } : {}), rules } },
+        originalUriBaseIds: { [SRCROOT]: { uri: `${pathToFileURL(root).href}/` } },
+        ...(provenance ? { versionControlProvenance: provenance } : {}),
+        results: findings.map((f) => toResult(f, indexOf.get(f.rule) ?? 0, root)),
+      };
+    });
+
+  return { $schema: SARIF_SCHEMA_URI, version: "2.1.0", runs };
+}
+
+export const sarifWriter: ReportWriter = {
+  fileName: "report.sarif",
+  render: (report, context) => `${JSON.stringify(buildSarif(report, context), null, 2)}\n`,
+};

@@ -1,0 +1,122 @@
+/**
+ * Opens report.html in headless Chromium (Debian's /usr/bin/chromium via
+ * playwright-core) the way a reviewer would: from disk, offline. Saves
+ * audit/screenshots/report.png for humans to look at.
+ *
+ * Chromium missing fails the test, unless SKIP_BROWSER_TESTS=1.
+ */
+import { expect } from "chai";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { writeReports } from "../../scripts/audit/reports";
+import type { AuditReport } from "../../scripts/audit/types";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = path.resolve(__dirname, "..", "..");
+const SCREENSHOT = path.join(ROOT, "audit", "screenshots", "report.png");
+const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
+const HOSTILE_TITLE = '<script>document.title="pwned"</script> Injected title';
+
+describe("pipeline reports: report.html in a browser", function () {
+  this.timeout(60_000);
+
+  let outDir: string;
+  let browser: Browser | undefined;
+  let page: Page;
+  let report: AuditReport;
+  const externalRequests: string[] = [];
+  const consoleErrors: string[] = [];
+
+  before(async function () {
+    if (process.env.SKIP_BROWSER_TESTS === "1") {
+      console.warn("    browser tests skipped: SKIP_BROWSER_TESTS=1 (no Chromium wanted on this machine)");
+      this.skip();
+    }
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) or set SKIP_BROWSER_TESTS=1`);
+    }
+    report = JSON.parse(readFileSync(SAMPLE, "utf8")) as AuditReport;
+    // A finding whose title tries to run script: it must show up as text.
+    report.findings.find((f) => f.severity === "medium" && !f.suppressed)!.title = HOSTILE_TITLE;
+    outDir = mkdtempSync(path.join(os.tmpdir(), "audit-browser-"));
+    await writeReports(report, outDir, { root: ROOT });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on("request", (request) => {
+      if (!request.url().startsWith("file:")) externalRequests.push(request.url());
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await page.goto(pathToFileURL(path.join(outDir, "report.html")).href, { waitUntil: "load" });
+  });
+
+  after(async function () {
+    await browser?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it("renders the findings list grouped by severity, hostile titles as text", async function () {
+    const open = report.findings.filter((f) => !f.suppressed);
+    expect(await page.locator('#findings [data-testid="finding"]').count()).to.equal(open.length);
+    for (const severity of new Set(open.map((f) => f.severity))) {
+      const inGroup = await page.locator(`[data-testid="findings-${severity}"] [data-testid="finding"]`).count();
+      expect(inGroup, severity).to.equal(open.filter((f) => f.severity === severity).length);
+    }
+    const titles = await page.locator('#findings [data-testid="finding"] h4').allTextContents();
+    expect(titles).to.include(HOSTILE_TITLE);
+    expect(await page.locator("script").count()).to.equal(0);
+    expect(await page.title()).to.not.equal("pwned");
+  });
+
+  it("renders the tables with one row per item", async function () {
+    const rows = (testId: string) => page.locator(`[data-testid="${testId}"] tbody tr`).count();
+    expect(await rows("counts-table")).to.equal(5 + 1);
+    expect(await rows("scope-table")).to.equal(report.scope.length + 1);
+    expect(await rows("stages-table")).to.equal(report.stages.length);
+    const coverage = report.stages.find((s) => s.name === "coverage")!.metrics as { files: object };
+    expect(await rows("coverage-table")).to.equal(Object.keys(coverage.files).length + 1);
+    const gas = report.stages.find((s) => s.name === "gas")!.metrics as { methods: unknown[] };
+    expect(await rows("gas-table")).to.equal(gas.methods.length);
+    expect(await page.locator("#stages").innerText()).to.include("echidna is not installed");
+  });
+
+  it("draws both charts with visible bars", async function () {
+    for (const chart of ["#gas-chart", "#coverage-chart"]) {
+      const box = await page.locator(chart).boundingBox();
+      expect(box, chart).to.not.equal(null);
+      expect(box!.width).to.be.greaterThan(300);
+      expect(box!.height).to.be.greaterThan(50);
+      const bars = page.locator(`${chart} rect.bar`);
+      const count = await bars.count();
+      expect(count, chart).to.be.greaterThan(0);
+      for (let i = 0; i < count; i++) {
+        const bar = await bars.nth(i).boundingBox();
+        expect(bar, `${chart} bar ${i}`).to.not.equal(null);
+        expect(bar!.width, `${chart} bar ${i} width`).to.be.greaterThan(0);
+        expect(bar!.height, `${chart} bar ${i} height`).to.be.greaterThan(0);
+      }
+    }
+    // The baseline markers of the gas chart render too.
+    expect(await page.locator("#gas-chart line.chart-marker").count()).to.be.greaterThan(0);
+  });
+
+  it("makes no network request and logs no error", function () {
+    expect(externalRequests).to.deep.equal([]);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it("saves a full-page screenshot to audit/screenshots/report.png", async function () {
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).to.be.greaterThan(10_000);
+  });
+});

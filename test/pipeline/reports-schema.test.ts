@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { validateReport, writeReports } from "../../scripts/audit/reports";
+import { REPORT_SCHEMA_VERSION, SEVERITIES } from "../../scripts/audit/types";
+import type { AuditReport } from "../../scripts/audit/types";
+
+const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
+const loadSample = (): AuditReport => JSON.parse(readFileSync(SAMPLE, "utf8")) as AuditReport;
+
+function stage(report: AuditReport, name: string) {
+  const found = report.stages.find((s) => s.name === name);
+  if (!found) throw new Error(`fixture has no ${name} stage`);
+  return found;
+}
+
+describe("pipeline reports: report.json and its schema", function () {
+  let outDir: string;
+
+  beforeEach(function () {
+    outDir = mkdtempSync(path.join(os.tmpdir(), "audit-schema-"));
+  });
+
+  afterEach(function () {
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it("the sample fixture covers every severity, every stage status, a suppression and the metrics", function () {
+    const report = loadSample();
+    expect(new Set(report.findings.map((f) => f.severity))).to.have.all.keys(...SEVERITIES);
+    expect(new Set(report.stages.map((s) => s.status))).to.have.all.keys("passed", "failed", "error", "skipped");
+    expect(report.findings.some((f) => f.suppressed)).to.equal(true);
+    expect(stage(report, "coverage").metrics).to.have.keys("total", "files");
+    expect(stage(report, "gas").metrics).to.have.keys("methods", "deployments");
+    expect(stage(report, "test").metrics).to.include.keys("passes", "failures", "pending", "tests");
+  });
+
+  it("validates the sample report, and writes report.json that round-trips and validates", async function () {
+    const report = loadSample();
+    expect(validateReport(report)).to.deep.equal({ valid: true, errors: [] });
+    await writeReports(report, outDir);
+    const written: unknown = JSON.parse(readFileSync(path.join(outDir, "report.json"), "utf8"));
+    expect(written).to.deep.equal(report);
+    expect(validateReport(written).valid).to.equal(true);
+    expect((written as AuditReport).schemaVersion).to.equal(REPORT_SCHEMA_VERSION);
+  });
+
+  it("rejects a report without schemaVersion", function () {
+    const { schemaVersion: _dropped, ...report } = loadSample();
+    const result = validateReport(report);
+    expect(result.valid).to.equal(false);
+    expect(result.errors.join("\n")).to.match(/required property 'schemaVersion'/);
+  });
+
+  it("rejects another schemaVersion, a bad severity and an unknown top-level field", function () {
+    const wrongVersion = { ...loadSample(), schemaVersion: "2.0.0" };
+    expect(validateReport(wrongVersion).errors.join("\n")).to.match(/\/schemaVersion/);
+
+    const badSeverity = loadSample();
+    (badSeverity.findings[0] as { severity: string }).severity = "urgent";
+    const result = validateReport(badSeverity);
+    expect(result.valid).to.equal(false);
+    expect(result.errors.join("\n")).to.match(/\/findings\/0\/severity/);
+
+    const extraField = { ...loadSample(), surprise: true };
+    expect(validateReport(extraField).errors.join("\n")).to.match(/additional properties \(surprise\)/);
+  });
+
+  it("enforces the coverage, gas and test metric conventions by stage name", function () {
+    const badCoverage = loadSample();
+    const coverage = stage(badCoverage, "coverage").metrics as { total: { lines: { pct: number } } };
+    coverage.total.lines.pct = 150;
+    expect(validateReport(badCoverage).errors.join("\n")).to.match(/metrics\/total\/lines\/pct/);
+
+    const badGas = loadSample();
+    const gas = stage(badGas, "gas").metrics as { methods: Record<string, unknown>[] };
+    delete gas.methods[0].avg;
+    expect(validateReport(badGas).errors.join("\n")).to.match(/metrics\/methods\/0 must have required property 'avg'/);
+
+    const badTests = loadSample();
+    stage(badTests, "test").metrics = { tests: 3 };
+    expect(validateReport(badTests).valid).to.equal(false);
+
+    // A stage that produced no metrics (skipped, errored) is fine, and other stages are free-form.
+    const empty = loadSample();
+    stage(empty, "coverage").metrics = {};
+    stage(empty, "gas").metrics = {};
+    stage(empty, "lint").metrics = { anything: ["goes"] };
+    expect(validateReport(empty).valid).to.equal(true);
+  });
+
+  it("accepts a tree with no commit yet", function () {
+    expect(validateReport({ ...loadSample(), commit: "" }).valid).to.equal(true);
+    expect(validateReport({ ...loadSample(), commit: "not-a-sha" }).valid).to.equal(false);
+  });
+
+  it("writeReports refuses an invalid report and writes nothing", async function () {
+    const report = loadSample();
+    (report.findings[0] as { severity: string }).severity = "urgent";
+    let error: unknown;
+    try {
+      await writeReports(report, outDir);
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.match(/does not match report\.schema\.json[\s\S]*severity/);
+    expect(readdirSync(outDir)).to.deep.equal([]);
+  });
+});
