@@ -80,10 +80,6 @@ const config: HardhatUserConfig = {
   typechain: {
     outDir: "typechain-types",
     target: "ethers-v6",
-    // The audit pipeline's coverage stage compiles an instrumented copy while the
-    // test stage may be reading typechain-types: it sets this so only the real
-    // compile writes typings (the ABIs are identical).
-    dontOverrideCompile: process.env.AUDIT_SKIP_TYPECHAIN === "true",
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",
@@ -92,6 +88,8 @@ const config: HardhatUserConfig = {
     outputJSON: process.env.GAS_REPORT_JSON !== undefined,
     outputJSONFile: process.env.GAS_REPORT_JSON ?? "gasReporterOutput.json",
     reportPureAndViewMethods: false,
+    // NO_COLOR (set by the audit pipeline for its raw logs) keeps ANSI codes out of the table.
+    noColors: process.env.NO_COLOR !== undefined,
   },
   mocha: {
     timeout: 120_000,

@@ -1,0 +1,59 @@
+/**
+ * The one compile's outputs (BuildRef): Hardhat's artifacts/ and its
+ * build-info files. The compile stage produces them; every later stage reads
+ * them through StageContext.build instead of compiling again.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { InputError } from "./errors";
+import { walkFiles } from "./paths";
+import type { BuildRef } from "./types";
+
+/** Matches hardhat.config.ts `paths.artifacts`. */
+export const ARTIFACTS_DIR = "artifacts";
+
+export function buildPaths(root: string): Pick<BuildRef, "artifactsDir" | "buildInfoDir"> {
+  const artifactsDir = path.join(root, ARTIFACTS_DIR);
+  return { artifactsDir, buildInfoDir: path.join(artifactsDir, "build-info") };
+}
+
+/** What stages see before the compile stage has finished (no files yet). */
+export function pendingBuild(root: string): BuildRef {
+  return { ...buildPaths(root), buildInfoFiles: [], solcVersion: "" };
+}
+
+/**
+ * The current build: the build-info files the artifacts' .dbg.json files
+ * point at (older build-infos of earlier compiles are ignored), and the solc
+ * version they record. Throws InputError when there is no build.
+ */
+export function loadBuild(root: string): BuildRef {
+  const { artifactsDir, buildInfoDir } = buildPaths(root);
+  if (!existsSync(buildInfoDir)) {
+    throw new InputError(`no build found: ${path.relative(root, buildInfoDir) || buildInfoDir} does not exist (run the compile stage)`);
+  }
+  const referenced = new Set<string>();
+  for (const dbg of walkFiles(path.join(artifactsDir, "contracts"), (f) => f.endsWith(".dbg.json"))) {
+    try {
+      const { buildInfo } = JSON.parse(readFileSync(dbg, "utf8")) as { buildInfo?: string };
+      if (buildInfo) referenced.add(path.resolve(path.dirname(dbg), buildInfo));
+    } catch {
+      // An unreadable .dbg.json leaves us with the directory listing below.
+    }
+  }
+  const inDir = walkFiles(buildInfoDir, (f) => f.endsWith(".json"));
+  const files = referenced.size > 0 ? inDir.filter((f) => referenced.has(f)) : inDir;
+  if (files.length === 0) {
+    throw new InputError(`no build found: ${path.relative(root, buildInfoDir)} has no build-info files (run the compile stage)`);
+  }
+  const versions = new Set<string>();
+  for (const f of files) {
+    try {
+      const info = JSON.parse(readFileSync(f, "utf8")) as { solcVersion?: string; solcLongVersion?: string };
+      if (info.solcVersion) versions.add(info.solcVersion);
+    } catch {
+      throw new InputError(`unreadable build-info file ${path.relative(root, f)}: run the compile stage`);
+    }
+  }
+  return { artifactsDir, buildInfoDir, buildInfoFiles: files, solcVersion: [...versions].sort().join(", ") || "unknown" };
+}

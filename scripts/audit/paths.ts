@@ -1,0 +1,43 @@
+/** Path and file helpers shared by the pipeline. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+/** Repository-relative path with forward slashes (absolute paths outside root stay absolute). */
+export function relPath(root: string, file: string): string {
+  const abs = path.resolve(root, file);
+  const rel = path.relative(root, abs);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return abs.split(path.sep).join("/");
+  return rel.split(path.sep).join("/");
+}
+
+/** Files under `dir` (recursively) accepted by `keep`, as absolute paths, sorted. Missing dir: []. */
+export function walkFiles(dir: string, keep: (file: string) => boolean): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      if (name === "node_modules" || name.startsWith(".")) continue;
+      const full = path.join(d, name);
+      const st = statSync(full, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) visit(full);
+      else if (keep(full)) out.push(full);
+    }
+  };
+  visit(dir);
+  return out.sort();
+}
+
+/** Reads a file as UTF-8, undefined if it cannot be read. */
+export function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}

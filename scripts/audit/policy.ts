@@ -1,0 +1,147 @@
+/**
+ * The committed audit inputs, validated with zod: audit/policy.json,
+ * audit/suppressions.json and audit/baselines/gas.json. Every loader turns a
+ * missing file into documented defaults and a malformed one into an
+ * InputError with one line naming the file and the first problems.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { InputError } from "./errors";
+import { SEVERITIES, type Profile, type SuppressionEntry } from "./types";
+
+export const POLICY_FILE = "audit/policy.json";
+export const SUPPRESSIONS_FILE = "audit/suppressions.json";
+export const GAS_BASELINE_FILE = "audit/baselines/gas.json";
+
+const percent = z.number().min(0).max(100);
+const stageList = z.array(z.string().min(1));
+
+export const DEFAULT_REQUIRED_STAGES: Record<Profile, string[]> = {
+  quick: ["compile", "lint", "test"],
+  ci: ["compile", "lint", "test", "gas", "coverage"],
+  deep: ["compile", "lint", "test", "gas", "coverage"],
+};
+
+export const PolicySchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** Unsuppressed findings at or above this severity fail the gate. */
+    failOnSeverity: z.enum(SEVERITIES).default("medium"),
+    /** Minimum overall coverage percentages (checked when the coverage stage ran). */
+    coverage: z
+      .object({
+        lines: percent.default(95),
+        branches: percent.default(95),
+        functions: percent.default(100),
+        statements: percent.default(95),
+      })
+      .strict()
+      .default({}),
+    gas: z
+      .object({
+        /** Largest allowed increase of a method's (or deployment's) average gas over the baseline, in percent. */
+        maxRegressionPercent: z.number().min(0).default(5),
+      })
+      .strict()
+      .default({}),
+    /** Stages that must run (not be skipped) for the gate to pass, per profile. */
+    requiredStages: z
+      .object({
+        quick: stageList.default(DEFAULT_REQUIRED_STAGES.quick),
+        ci: stageList.default(DEFAULT_REQUIRED_STAGES.ci),
+        deep: stageList.default(DEFAULT_REQUIRED_STAGES.deep),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof PolicySchema>;
+
+export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
+
+const SuppressionSchema = z
+  .object({
+    fingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be a 64-character lowercase hex sha256")
+      .optional(),
+    rule: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+    symbol: z.string().min(1).optional(),
+    justification: z.string().trim().min(1, "must be a non-empty explanation"),
+    reviewer: z.string().min(1).optional(),
+    expires: z.string().date("must be a date YYYY-MM-DD").optional(),
+  })
+  .strict()
+  .refine((e) => e.fingerprint !== undefined || (e.rule !== undefined && e.file !== undefined), {
+    message: "needs a fingerprint, or a rule and a file",
+  });
+
+export const SuppressionsSchema = z
+  .object({
+    $comment: z.string().optional(),
+    suppressions: z.array(SuppressionSchema).default([]),
+  })
+  .strict();
+
+export const GasBaselineSchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** "Contract.method" (or "Contract.method(types)" for overloads) -> average gas. */
+    methods: z.record(z.string(), z.number().nonnegative()).default({}),
+    /** Contract name -> average deployment gas. */
+    deployments: z.record(z.string(), z.number().nonnegative()).default({}),
+  })
+  .strict();
+
+export type GasBaseline = z.infer<typeof GasBaselineSchema>;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Reads and validates a JSON file; undefined when it does not exist. */
+function loadJson<T extends z.ZodTypeAny>(file: string, schema: T, what: string, root: string): z.infer<T> | undefined {
+  if (!existsSync(file)) return undefined;
+  const shown = path.relative(root, file) || file;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new InputError(`malformed ${what} ${shown}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InputError(`malformed ${what} ${shown}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * The policy, with defaults for a missing file. Stage names in
+ * requiredStages must be known to the registry.
+ */
+export function loadPolicy(root: string, knownStages: readonly string[]): Policy {
+  const policy = loadJson(path.join(root, POLICY_FILE), PolicySchema, "policy", root) ?? DEFAULT_POLICY;
+  for (const [profile, stages] of Object.entries(policy.requiredStages)) {
+    const unknown = stages.filter((s) => !knownStages.includes(s));
+    if (unknown.length > 0) {
+      throw new InputError(
+        `malformed policy ${POLICY_FILE}: requiredStages.${profile} names unknown stage(s) ${unknown.join(", ")} (valid: ${knownStages.join(", ")})`,
+      );
+    }
+  }
+  return policy;
+}
+
+export function loadSuppressions(root: string): SuppressionEntry[] {
+  const file = loadJson(path.join(root, SUPPRESSIONS_FILE), SuppressionsSchema, "suppressions file", root);
+  return file?.suppressions ?? [];
+}
+
+export function loadGasBaseline(root: string): GasBaseline | undefined {
+  return loadJson(path.join(root, GAS_BASELINE_FILE), GasBaselineSchema, "gas baseline", root);
+}

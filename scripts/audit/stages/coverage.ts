@@ -1,0 +1,146 @@
+/**
+ * coverage: `hardhat coverage` (solidity-coverage; settings in .solcover.js:
+ * mocks skipped, html + lcov + json-summary + text reporters) over the unit
+ * tests.
+ *
+ * It runs in a scratch copy of the repository (node_modules symlinked):
+ * solidity-coverage compiles an instrumented copy of the contracts and
+ * typechain then regenerates typechain-types with the instrumented bytecode
+ * (the unit tests deploy through typechain factories, so they must see it).
+ * In the copy, neither touches the real build, typechain-types or the test
+ * stage running beside it. Paths in the outputs are rewritten to the real
+ * root. Metrics come from coverage/coverage-summary.json; the coverage/
+ * folder is published as <outDir>/coverage/. Thresholds are the gate's.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { coverageLine, parseCoverageSummary, type CoverageMetrics } from "../adapters/solidity-coverage";
+import { outputTail, packageVersion } from "../exec";
+import { relPath, walkFiles } from "../paths";
+import type { Stage } from "../types";
+import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
+import { runMochaWithJunit, UNIT_TEST_DIR, unitTestFiles } from "./test";
+
+/** Top-level entries never copied into the scratch project (generated, large, or VCS). */
+export const SCRATCH_EXCLUDE = new Set([
+  "node_modules",
+  "artifacts",
+  "cache",
+  "typechain-types",
+  "coverage",
+  "coverage.json",
+  "audit",
+  "dist",
+  "crytic-export",
+]);
+
+/** A copy of the project's sources (no generated dirs, no hidden dirs) with node_modules linked. */
+export function scratchCopy(root: string, outDir: string): string {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "audit-coverage-"));
+  const outTop = path.relative(root, outDir).split(path.sep)[0];
+  for (const name of readdirSync(root)) {
+    if (SCRATCH_EXCLUDE.has(name) || name === outTop) continue;
+    const full = path.join(root, name);
+    const st = statSync(full, { throwIfNoEntry: false });
+    if (!st || (name.startsWith(".") && st.isDirectory())) continue;
+    cpSync(full, path.join(scratch, name), { recursive: true });
+  }
+  if (existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"), "dir");
+  return scratch;
+}
+
+/** Replaces the scratch root with the real root in the text outputs (lcov SF: lines, html, json). */
+function rewritePaths(dir: string, scratch: string, root: string): void {
+  for (const file of walkFiles(dir, (f) => /\.(info|json|html)$/.test(f))) {
+    const text = readFileSync(file, "utf8");
+    if (text.includes(scratch)) writeFileSync(file, text.split(scratch).join(root));
+  }
+}
+
+export const coverageStage: Stage = {
+  name: "coverage",
+  title: "Coverage (solidity-coverage)",
+  dependsOn: ["compile"],
+  heavy: true,
+  profiles: ["ci", "deep"],
+  timeoutMs: { quick: 15 * 60_000, ci: 30 * 60_000, deep: 60 * 60_000 },
+  keyMetric: (r) => {
+    const total = (r.metrics as Partial<CoverageMetrics>).total;
+    return total ? coverageLine(total) : undefined;
+  },
+  async run(ctx) {
+    const hardhat = hardhatTool(ctx.root);
+    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
+    const version = packageVersion(ctx.root, "solidity-coverage");
+    if (!version) return skip(NOT_INSTALLED("solidity-coverage"));
+    if (unitTestFiles(ctx.root).length === 0) return skip(`no unit tests under ${UNIT_TEST_DIR}/`);
+    const raw = freshRawDir(ctx, "coverage");
+    const scratch = scratchCopy(ctx.root, ctx.outDir);
+    try {
+      ctx.log("hardhat coverage (instrumented compile + unit tests, in a scratch copy)");
+      const junitFile = path.join(raw, "mocha-junit.xml");
+      const { run, results } = await runMochaWithJunit(ctx, {
+        hardhatArgs: ["coverage", "--testfiles", `${UNIT_TEST_DIR}/**/*.{ts,js,cjs,mjs}`],
+        junitFile,
+        logName: "hardhat-coverage",
+        cwd: scratch,
+        env: { REPORT_GAS: "false" },
+      });
+      const tools = [
+        { name: "solidity-coverage", version },
+        { name: "hardhat", version: hardhat.version },
+      ];
+      const toolDir = path.join(scratch, "coverage");
+      const summaryFile = path.join(toolDir, "coverage-summary.json");
+      const logs = [...run.logs, ...[junitFile].filter((f) => existsSync(f)).map((f) => relPath(ctx.root, f))];
+      if (!existsSync(summaryFile)) {
+        return outcome("error", {
+          reason: run.spawnError ?? `hardhat coverage exited with ${run.exitCode ?? "a signal"} and wrote no coverage summary`,
+          tools,
+          artifacts: logs,
+          stderrTail: outputTail(run),
+        });
+      }
+      rewritePaths(toolDir, scratch, ctx.root);
+      let metrics: CoverageMetrics;
+      try {
+        metrics = parseCoverageSummary(readFileSync(summaryFile, "utf8"), ctx.root);
+      } catch (e) {
+        return outcome("error", { reason: `unreadable coverage-summary.json: ${(e as Error).message}`, tools, artifacts: logs });
+      }
+      // The tool's machine-readable outputs go to raw/coverage/ like every stage's; the whole report to <outDir>/coverage/.
+      for (const f of ["coverage-summary.json", "lcov.info"]) {
+        if (existsSync(path.join(toolDir, f))) cpSync(path.join(toolDir, f), path.join(raw, f));
+      }
+      const published = path.join(ctx.outDir, "coverage");
+      rmSync(published, { recursive: true, force: true });
+      cpSync(toolDir, published, { recursive: true });
+      const artifacts = [
+        ...logs,
+        ...[path.join(raw, "coverage-summary.json"), path.join(raw, "lcov.info")]
+          .concat(["coverage-summary.json", "lcov.info", "index.html"].map((f) => path.join(published, f)))
+          .filter((f) => existsSync(f))
+          .map((f) => relPath(ctx.root, f)),
+      ];
+      const failures = results?.failures ?? 0;
+      if (failures > 0 || run.exitCode !== 0) {
+        // Coverage of a suite with failing tests is incomplete. The failures themselves are
+        // the test stage's findings (not repeated here); the numbers still go to the gate.
+        return outcome("failed", {
+          reason:
+            failures > 0
+              ? `${failures} test(s) failed under coverage: the numbers are incomplete`
+              : `hardhat coverage exited with ${run.exitCode ?? "a signal"}`,
+          tools,
+          metrics: { ...metrics },
+          artifacts,
+          ...(failures > 0 ? {} : { stderrTail: outputTail(run) }),
+        });
+      }
+      return outcome("passed", { tools, metrics: { ...metrics }, artifacts });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import { contractNames, lineText, nsloc, symbolAt } from "../../scripts/audit/solidity";
+
+describe("audit solidity helpers", function () {
+  describe("nsloc", function () {
+    it("counts non-blank, non-comment lines", function () {
+      const src = [
+        "// SPDX-License-Identifier: MIT", // comment
+        "pragma solidity 0.8.28;", // 1
+        "", // blank
+        "/// @title A", // natspec
+        "/**", //
+        " * block comment", //
+        " */", //
+        "contract A {", // 2
+        "    uint256 x; // trailing comment", // 3
+        "    /* inline */ uint256 y;", // 4
+        "    /* only a comment */", //
+        "   ", // blank
+        "}", // 5
+      ].join("\n");
+      expect(nsloc(src)).to.equal(5);
+    });
+
+    it("treats comment markers inside strings as code", function () {
+      const src = 'string s = "http://x/*y";\nstring t = \'*/\';\n// c';
+      expect(nsloc(src)).to.equal(2);
+    });
+
+    it("counts code after a block comment closes on the same line", function () {
+      expect(nsloc("/* a\n b */ uint x;\n")).to.equal(1);
+      expect(nsloc("/* a\n b */\n")).to.equal(0);
+    });
+
+    it("handles escaped quotes and CRLF line endings", function () {
+      expect(nsloc('string s = "a\\"//b";\r\n// x\r\nuint y;')).to.equal(2);
+      expect(nsloc("")).to.equal(0);
+    });
+  });
+
+  describe("contract names and symbols", function () {
+    const src = [
+      "pragma solidity 0.8.28;", // 1
+      "interface I { function f() external; }", // 2
+      "library L {}", // 3
+      "abstract contract A is I {", // 4
+      "    uint256 public total;", // 5
+      "    constructor() {}", // 6
+      "    function f() external {", // 7
+      "        total += 1;", // 8
+      "    }", // 9
+      "    receive() external payable {}", // 10
+      "}", // 11
+      "function free() pure returns (uint256) { return 1; }", // 12
+    ].join("\n");
+
+    it("lists contracts, interfaces and libraries in order", function () {
+      expect(contractNames(src)).to.deep.equal(["I", "L", "A"]);
+    });
+
+    it("names the enclosing Contract.member of a line", function () {
+      expect(symbolAt(src, 8)).to.equal("A.f");
+      expect(symbolAt(src, 5)).to.equal("A.total");
+      expect(symbolAt(src, 6)).to.equal("A.constructor");
+      expect(symbolAt(src, 10)).to.equal("A.receive");
+      expect(symbolAt(src, 11)).to.equal("A");
+      expect(symbolAt(src, 12)).to.equal("free");
+      expect(symbolAt(src, 1)).to.equal(undefined);
+    });
+
+    it("returns nothing for unparsable source", function () {
+      expect(contractNames("this is not solidity {{{")).to.deep.equal([]);
+    });
+
+    it("normalizes a line's whitespace", function () {
+      expect(lineText("a\n    uint256   x;  \nb", 2)).to.equal("uint256 x;");
+      expect(lineText("a", 5)).to.equal("");
+    });
+  });
+});
