@@ -3,10 +3,11 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Test token that, once armed, calls `target` with `payload` in the middle of every transfer
+/// @notice Test token that, once armed, calls `hookTarget` with `payload` in the middle of every transfer
 /// (like an ERC-777 hook), to prove the proxy's modules cannot be re-entered.
 contract ReentrantERC20 is ERC20 {
-    address public target;
+    // Not `target`: a public getter of that name clashes with ethers' BaseContract.target in the typings.
+    address public hookTarget;
     bytes public payload;
 
     constructor() ERC20("Reentrant Token", "REE") {}
@@ -16,15 +17,15 @@ contract ReentrantERC20 is ERC20 {
     }
 
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        hookTarget = target_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = hookTarget;
         if (t != address(0) && from != address(0)) {
-            delete target;
+            delete hookTarget;
             (bool ok, bytes memory ret) = t.call(payload);
             if (!ok) {
                 assembly {
