@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import type { Interface } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { LoadBalancerAdmin__factory, RoutingProbe__factory } from "../../typechain-types";
 import { ModuleId, adminOf, routeCalldata, routed } from "../../scripts/lib/routing";
 import { PROBE_ID, deployBareFixture } from "./fixtures";
 
-const probeInterface = RoutingProbe__factory.createInterface();
+const probeInterface: Interface = RoutingProbe__factory.createInterface();
 const OTHER_ID = 200;
 
 /** `bytes1(PROBE_ID) ++ RoutingProbe.<fn>(args)`: one entry of a batch. */
