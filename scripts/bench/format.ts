@@ -44,7 +44,7 @@ export function formatTable(report: BenchReport): string {
   const lines = [
     "Execution overhead = gas through the proxy - gas of the same call made directly (docs/BENCHMARK.md).",
     "cold: first call to the implementation in a tx; warm: second call in the same tx; tx: receipt gasUsed difference",
-    "(EIP-7623 calldata floor applies); tx no floor: cold + intrinsic cost of the routing bytes (Cancun rules).",
+    "(EIP-7623 calldata floor applies); tx no floor: traced execution overhead + intrinsic cost of the routing bytes.",
     "",
     ...pad([HEAD, ...report.rows.map(rowCells)], [false, false, true, true, true, true, true, true, true]),
   ];

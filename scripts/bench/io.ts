@@ -14,7 +14,7 @@ export const POLICY_FILE = "audit/policy.json";
 export const DEFAULT_MAX_REGRESSION_PCT = 5;
 
 const gas = z.number().int();
-const callGas = z.object({ cold: gas, warm: gas, tx: gas });
+const callGas = z.object({ cold: gas, warm: gas, tx: gas, exec: gas });
 
 export const BenchRowSchema = z.object({
   proxy: z.string().min(1),
@@ -29,6 +29,7 @@ export const BenchRowSchema = z.object({
   coldOverhead: gas,
   warmOverhead: gas,
   txOverhead: gas,
+  txExecOverhead: gas,
   txOverheadNoFloor: gas,
   deploymentGas: gas,
   setupGas: gas,

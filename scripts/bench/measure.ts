@@ -105,6 +105,17 @@ export interface Measurer {
   driver(target: string, data: string): Promise<{ cold: number; warm: number }>;
   /** Receipt gasUsed of a plain transaction. */
   tx(target: string, data: string): Promise<number>;
+  /**
+   * A plain transaction's receipt gasUsed and its execution gas (intrinsic cost excluded), the latter
+   * read from debug_traceTransaction: gas before the first opcode minus gas after the last one.
+   */
+  tracedTx(target: string, data: string): Promise<{ tx: number; exec: number }>;
+}
+
+interface StructLog {
+  depth: number;
+  gas: number;
+  gasCost: number;
 }
 
 async function makeMeasurer(hre: HardhatRuntimeEnvironment, signer: Signer): Promise<Measurer> {
@@ -126,6 +137,19 @@ async function makeMeasurer(hre: HardhatRuntimeEnvironment, signer: Signer): Pro
     },
     async tx(target, data) {
       return (await sendTx(signer, { to: target, data })).gasUsed;
+    },
+    async tracedTx(target, data) {
+      const sent = await signer.sendTransaction({ to: target, data, gasLimit: GAS_LIMIT });
+      const receipt = await sent.wait();
+      if (!receipt || receipt.status !== 1) throw new Error(`benchmark transaction to ${target} failed`);
+      const trace = (await hre.network.provider.send("debug_traceTransaction", [
+        sent.hash,
+        { disableStorage: true, disableMemory: true, disableStack: true },
+      ])) as { structLogs: StructLog[] };
+      const top = trace.structLogs.filter((l) => l.depth === 1);
+      if (top.length === 0) throw new Error(`no trace for the transaction to ${target}`);
+      const last = top[top.length - 1];
+      return { tx: Number(receipt.gasUsed), exec: top[0].gas - last.gas + last.gasCost };
     },
   };
 }
@@ -321,12 +345,13 @@ export async function runBench(hre: HardhatRuntimeEnvironment, opts: RunBenchOpt
       let direct = directCache.get(key);
       if (!direct) {
         const g = await m.driver(d.implementation, data);
-        direct = { ...g, tx: await m.tx(d.implementation, data) };
+        direct = { ...g, ...(await m.tracedTx(d.implementation, data)) };
         directCache.set(key, direct);
       }
       const routedData = d.route(data);
       const g = await m.driver(d.address, routedData);
-      const proxied: CallGas = { ...g, tx: await m.tx(d.address, routedData) };
+      const proxied: CallGas = { ...g, ...(await m.tracedTx(d.address, routedData)) };
+      const routingCalldataGas = calldataGas(routedData) - calldataGas(data);
       const routingBytes = dataLength(routedData) - dataLength(data);
       const returndata = await hre.ethers.provider.call({ to: d.implementation, data });
       rows.push({
@@ -336,13 +361,14 @@ export async function runBench(hre: HardhatRuntimeEnvironment, opts: RunBenchOpt
         calldataBytes: dataLength(routedData),
         returndataBytes: dataLength(returndata),
         routingBytes,
-        routingCalldataGas: calldataGas(routedData) - calldataGas(data),
+        routingCalldataGas,
         direct,
         proxied,
         coldOverhead: proxied.cold - direct.cold,
         warmOverhead: proxied.warm - direct.warm,
         txOverhead: proxied.tx - direct.tx,
-        txOverheadNoFloor: proxied.cold - direct.cold + calldataGas(routedData) - calldataGas(data),
+        txExecOverhead: proxied.exec - direct.exec,
+        txOverheadNoFloor: proxied.exec - direct.exec + routingCalldataGas,
         deploymentGas: d.deploymentGas,
         setupGas: d.setupGas,
         runtimeSize: await runtimeSize(hre, d.address),

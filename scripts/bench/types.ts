@@ -51,6 +51,8 @@ export interface CallGas {
   warm: number;
   /** Receipt gasUsed of a transaction from an EOA that makes this call (intrinsic cost included). */
   tx: number;
+  /** Execution gas of that transaction (intrinsic cost excluded), from debug_traceTransaction. */
+  exec: number;
 }
 
 /** One proxy, one call size. */
@@ -82,10 +84,12 @@ export interface BenchRow {
    */
   txOverhead: number;
   /**
-   * Total transaction overhead without EIP-7623's floor (Cancun rules): coldOverhead + routingCalldataGas.
-   * Derived, not measured: a transaction's execution overhead equals the driver's cold overhead (same
-   * cold accesses, see docs/BENCHMARK.md).
+   * Execution overhead of the transaction: proxied.exec - direct.exec. A cross-check of the method: it
+   * equals coldOverhead (the transaction's target is warm, the implementation cold, exactly as in
+   * the driver's first call once both sides' CALL costs cancel; docs/BENCHMARK.md).
    */
+  txExecOverhead: number;
+  /** Total transaction overhead without EIP-7623's floor (Cancun rules): txExecOverhead + routingCalldataGas. */
   txOverheadNoFloor: number;
   /** Receipt gasUsed of the proxy's creation transaction (constructor work such as deploying an admin contract included). */
   deploymentGas: number;

@@ -25,11 +25,12 @@ function row(proxy: string, over: Partial<BenchRow> = {}): BenchRow {
     returndataBytes: 32,
     routingBytes: 0,
     routingCalldataGas: 0,
-    direct: { cold: 2858, warm: 358, tx: 21510 },
-    proxied: { cold: 7700, warm: 700, tx: 26300 },
+    direct: { cold: 2858, warm: 358, tx: 21510, exec: 234 },
+    proxied: { cold: 7700, warm: 700, tx: 26300, exec: 5090 },
     coldOverhead: 4800,
     warmOverhead: 300,
     txOverhead: 4800,
+    txExecOverhead: 4800,
     txOverheadNoFloor: 4800,
     deploymentGas: 100_000,
     setupGas: 0,
@@ -192,6 +193,9 @@ describe("routing benchmark", function () {
           expect(v, `${r.proxy} / ${r.case}`).to.be.greaterThan(0);
         }
         expect(r.coldOverhead).to.equal(r.proxied.cold - r.direct.cold);
+        // Cross-check of the method: the transactions' traced execution overhead is the driver's cold one.
+        expect(r.txExecOverhead, `${r.proxy} / ${r.case} traced`).to.equal(r.coldOverhead);
+        expect(r.txOverheadNoFloor).to.equal(r.txExecOverhead + r.routingCalldataGas);
         // Our id byte is the only routing calldata: 1 byte, non-zero, 16 gas.
         expect(r.routingBytes).to.equal(r.proxy === OURS ? 1 : 0);
         expect(r.routingCalldataGas).to.equal(r.proxy === OURS ? 16 : 0);
