@@ -25,6 +25,7 @@ contract LoadBalancer {
     /// Every routing test would fail if the two ever differed.
     bytes32 private constant MODULES_SLOT = 0x13e249253a846412c22329a98490c6f16f1bbf70b742efd1f2029f4b88c7b200;
 
+    /// @notice Deploys the admin module and sets the first owner.
     /// @param initialOwner The first owner of the proxy (use a multisig in production).
     constructor(address initialOwner) {
         if (initialOwner == address(0)) revert ILoadBalancer.OwnableInvalidOwner(address(0));
@@ -39,8 +40,7 @@ contract LoadBalancer {
      * and the copies; docs/BENCHMARK.md measures it against the floor of any storage-lookup proxy.
      * Not memory-safe on purpose: it never returns to Solidity code.
      */
-    // solhint-disable-next-line no-complex-fallback
-    fallback() external payable {
+    fallback() external payable { // solhint-disable-line no-complex-fallback
         // solhint-disable-next-line no-inline-assembly
         assembly {
             // Copy all the calldata to memory offset 31: the id byte lands in the last byte of word 0
