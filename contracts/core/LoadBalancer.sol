@@ -20,6 +20,11 @@ contract LoadBalancer {
     /// @notice The admin module serving id 0, deployed by the constructor.
     address private immutable ADMIN;
 
+    /// @dev Slot of `LibLoadBalancer.layout().modules[0]`, i.e. `LibLoadBalancer.STORAGE_SLOT`, repeated
+    /// as a number because inline assembly only takes number constants (it then pushes it inline).
+    /// Every routing test would fail if the two ever differed.
+    bytes32 private constant MODULES_SLOT = 0x13e249253a846412c22329a98490c6f16f1bbf70b742efd1f2029f4b88c7b200;
+
     /// @notice Deploys the admin module and sets the first owner.
     /// @param initialOwner The first owner of the proxy (use a multisig in production).
     constructor(address initialOwner) {
@@ -30,29 +35,23 @@ contract LoadBalancer {
 
     /**
      * @notice Routes `bytes1(id) ++ payload` to the implementation of `id` (the admin module for id 0).
-     * @dev The hot path: one SLOAD (implementation and pause flag share a slot at ROOT + id, no keccak),
-     * one DELEGATECALL, and the copies. Not memory-safe on purpose: it never returns to Solidity code.
+     * @dev The hot path (ids 1..255) is the first assembly block: one SLOAD (implementation and pause
+     * flag share a slot at ROOT + id, no keccak), one combined unknown/paused check, one DELEGATECALL,
+     * and the copies; docs/BENCHMARK.md measures it against the floor of any storage-lookup proxy.
+     * Not memory-safe on purpose: it never returns to Solidity code.
      */
     fallback() external payable { // solhint-disable-line no-complex-fallback
-        address admin = ADMIN;
-        // `LibLoadBalancer.layout().modules[0]`; the entry of id `i` sits at modulesSlot + i.
-        bytes32 modulesSlot = LibLoadBalancer.STORAGE_SLOT;
         // solhint-disable-next-line no-inline-assembly
         assembly {
-            let id := shr(248, calldataload(0))
-            let target := admin
-            switch id
-            case 0 {
-                // Admin call, or no calldata at all: then there is not even an id byte to route by.
-                if iszero(calldatasize()) {
-                    mstore(0x00, shl(224, 0xc047a184)) // EmptyCalldata()
-                    revert(0x00, 0x04)
-                }
-            }
-            default {
-                // Module{address implementation; bool paused} packs as `paused << 160 | implementation`.
-                let entry := sload(add(modulesSlot, id))
-                target := entry
+            // Copy all the calldata to memory offset 31: the id byte lands in the last byte of word 0
+            // (bytes 0..30 are still zero: nothing wrote them in this call frame), so mload(0) is the id
+            // without a shift, and the payload starts at offset 32, ready to be forwarded.
+            calldatacopy(0x1f, 0x00, calldatasize())
+            let id := mload(0x00)
+            if id {
+                // `LibLoadBalancer.layout().modules[id]` sits at STORAGE_SLOT + id; Module{address
+                // implementation; bool paused} packs as `paused << 160 | implementation`.
+                let entry := sload(add(MODULES_SLOT, id))
                 // One comparison rejects both a zero entry (unknown id) and a set pause flag:
                 // entry - 1 < 2**160 - 1  <=>  implementation != 0 and paused == false.
                 if iszero(lt(sub(entry, 1), 0xffffffffffffffffffffffffffffffffffffffff)) {
@@ -61,13 +60,27 @@ contract LoadBalancer {
                     mstore(0x04, id)
                     revert(0x00, 0x24)
                 }
+                // DELEGATECALL uses the low 160 bits of `entry`: the implementation (paused is 0 here).
+                let ok := delegatecall(gas(), entry, 0x20, sub(calldatasize(), 1), 0x00, 0x00)
+                returndatacopy(0x00, 0x00, returndatasize())
+                if ok { return(0x00, returndatasize()) }
+                revert(0x00, returndatasize())
             }
-            let size := sub(calldatasize(), 1)
-            calldatacopy(0x00, 0x01, size)
-            let ok := delegatecall(gas(), target, 0x00, size, 0x00, 0x00)
+        }
+        // Id 0, off the hot path: the admin module.
+        address admin = ADMIN;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            // No calldata at all also reads as id 0: refuse it, there is not even an id byte to route by.
+            if iszero(calldatasize()) {
+                mstore(0x00, shl(224, 0xc047a184)) // EmptyCalldata()
+                revert(0x00, 0x04)
+            }
+            // The payload is still at memory offset 32, where the first block copied it.
+            let ok := delegatecall(gas(), admin, 0x20, sub(calldatasize(), 1), 0x00, 0x00)
             returndatacopy(0x00, 0x00, returndatasize())
-            if iszero(ok) { revert(0x00, returndatasize()) }
-            return(0x00, returndatasize())
+            if ok { return(0x00, returndatasize()) }
+            revert(0x00, returndatasize())
         }
     }
 }

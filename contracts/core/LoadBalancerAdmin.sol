@@ -125,6 +125,32 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
         return SELF;
     }
 
+    // ------------------------------------------------------------------ batching
+
+    /// @inheritdoc ILoadBalancer
+    function batch(bytes[] calldata calls) external onlyDelegateCall returns (bytes[] memory results) {
+        results = new bytes[](calls.length);
+        for (uint256 i; i < calls.length; ++i) {
+            bytes calldata item = calls[i];
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                // Copy the call to free memory and delegatecall the proxy itself (address() is the proxy
+                // here): its router checks and routes the call exactly as if it had been sent on its own,
+                // in this context, so msg.sender is kept (and msg.value is 0: this function is not payable).
+                let ptr := mload(0x40)
+                calldatacopy(ptr, item.offset, item.length)
+                let ok := delegatecall(gas(), address(), ptr, item.length, 0x00, 0x00)
+                // The same memory then holds the return data as a `bytes` (length word, then data)...
+                mstore(ptr, returndatasize())
+                returndatacopy(add(ptr, 0x20), 0x00, returndatasize())
+                // ...or, on failure, the revert data to bubble up unchanged.
+                if iszero(ok) { revert(add(ptr, 0x20), returndatasize()) }
+                mstore(add(add(results, 0x20), shl(5, i)), ptr) // results[i] = that bytes
+                mstore(0x40, add(ptr, and(add(returndatasize(), 0x3f), not(0x1f)))) // allocate it, word-aligned
+            }
+        }
+    }
+
     /// @dev The admin module has no initializer: report every version as done so none can ever run.
     function _initializedVersion() internal pure override returns (uint64) {
         return type(uint64).max;

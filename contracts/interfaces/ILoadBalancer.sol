@@ -157,4 +157,20 @@ interface ILoadBalancer {
     /// @notice The immutable admin module that serves id 0.
     /// @return Its address.
     function adminModule() external view returns (address);
+
+    // ------------------------------------------------------------------ batching
+
+    /**
+     * @notice Makes several routed calls in one transaction, in order, each exactly as if it had been
+     * sent to the proxy on its own: every entry is `bytes1(id) ++ calldata`, delegatecalled to the
+     * proxy's own router, so it passes the same checks (unknown id, paused id, no calldata), runs with
+     * the caller as `msg.sender`, and may target any id, the admin module included.
+     * @dev Not payable, on purpose: a delegatecall passes the batch's `msg.value` on to every call, so a
+     * payable batch would let each call count the same ether again (the multicall `msg.value`
+     * double-spend). Inside a batch every call sees `msg.value == 0`; send value with a single call.
+     * The first call that reverts reverts the whole batch with its revert data unchanged.
+     * @param calls The routed calldata of each call (`bytes1(id) ++ calldata`).
+     * @return results The return data of each call, in order.
+     */
+    function batch(bytes[] calldata calls) external returns (bytes[] memory results);
 }
