@@ -175,7 +175,8 @@ export class ConstEvaluator {
 
     // Built-ins: keccak256(bytes), abi.encode(...), abi.encodePacked(...), bytes.concat(...).
     const calleeName = callee.nodeType === "Identifier" ? (callee.name as string) : undefined;
-    if (calleeName === "keccak256" && (callee.referencedDeclaration ?? 0) < 0) {
+    // Built-ins have negative declaration ids (printed as uint32 by some solc builds): match the type.
+    if (calleeName === "keccak256" && (callee.typeDescriptions.typeIdentifier ?? "").startsWith("t_function_keccak256")) {
       const v = args.length === 1 ? this.evaluate(args[0], env, depth + 1) : undefined;
       if (!v || v.kind !== "bytes") return undefined;
       return { kind: "int", value: BigInt(keccak256(v.data)), bits: 256 };
@@ -231,17 +232,11 @@ export class ConstEvaluator {
         parts.push(word(v.value));
         continue;
       }
-      const type = (arg as ExpressionNode).typeDescriptions.typeString;
-      const bits = typeBits(type) ?? v.bits;
+      // Packed: the type's own width. bytesN values are held as their N bytes' integer, so the
+      // low N bytes of the word are the value either way.
+      const bits = typeBits((arg as ExpressionNode).typeDescriptions.typeString) ?? v.bits;
       if (bits === undefined) return undefined;
-      if (/^bytes\d+/.test(type ?? "")) {
-        // bytesN packs left-aligned: its N bytes.
-        const full = word(v.value);
-        parts.push(full.subarray(32 - bits / 8));
-      } else {
-        const full = word(v.value);
-        parts.push(full.subarray(32 - bits / 8));
-      }
+      parts.push(word(v.value).subarray(32 - bits / 8));
     }
     return { kind: "bytes", data: getBytes(concatBytes(parts)) };
   }

@@ -66,46 +66,63 @@ export function compareTypes(a: StorageType, b: StorageType, path: string, mayGr
 
 /**
  * Member-by-member comparison of two layouts (a namespace struct, or a contract's plain variables).
- * `mayGrow`: members may be appended after V1's last one.
+ * `mayGrow`: members may be appended after V1's last one. A member that moved is attributed to what
+ * moved it - an insertion before it, a deletion, a size change - and only otherwise called a reorder.
  */
 export function compareMembers(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean): LayoutChange[] {
   const changes: LayoutChange[] = [];
+  const prefix = path ? `${path}.` : "";
   const names1 = new Set(v1.map((m) => m.name));
   const byName2 = new Map(v2.map((m) => [m.name, m]));
-  const prefix = path ? `${path}.` : "";
+  const samePlace = (a: StorageMember, b: StorageMember): boolean => a.slot === b.slot && a.offset === b.offset;
+  const before = (a: StorageMember, b: StorageMember): boolean => a.slot < b.slot || (a.slot === b.slot && a.offset < b.offset);
+
+  // A rename: V1's name is gone, V2 has a new name at the same place with a compatible type.
+  const renamedTo = new Map<string, StorageMember>();
+  for (const a of v1) {
+    if (byName2.has(a.name)) continue;
+    const b = v2.find((m) => samePlace(m, a) && !names1.has(m.name));
+    if (b && compareTypes(a.type, b.type, a.name, false).length === 0) renamedTo.set(a.name, b);
+  }
+  const renameTargets = new Set([...renamedTo.values()].map((m) => m.name));
+  const deleted = v1.filter((a) => !byName2.has(a.name) && !renamedTo.has(a.name));
+  const inserted = v2.filter((b) => !names1.has(b.name) && !renameTargets.has(b.name));
+  const v1End = v1.length > 0 ? v1[v1.length - 1] : undefined;
+  let sizeChanged = false;
+
   for (const [i, a] of v1.entries()) {
-    const b = v2.find((m) => m.slot === a.slot && m.offset === a.offset);
-    const moved = byName2.get(a.name);
     const name = `${prefix}${a.name}`;
-    if (b && b.name === a.name) {
-      changes.push(...compareTypes(a.type, b.type, name, mayGrow && i === v1.length - 1, b.position));
+    const renamed = renamedTo.get(a.name);
+    if (renamed) {
+      changes.push({ kind: "rename", member: name, detail: `${a.name} renamed to ${renamed.name} at ${at(a)} (same type: the data is kept)`, position: renamed.position });
       continue;
     }
-    if (b) {
-      if (moved) {
-        changes.push(
-          names1.has(b.name)
-            ? { kind: "reorder", member: name, detail: `${a.name} moved from ${at(a)} to ${at(moved)}; ${b.name} now sits at ${at(a)}`, position: b.position }
-            : { kind: "insertion", member: `${prefix}${b.name}`, detail: `new member ${b.name} inserted at ${at(b)}, before ${a.name} (which moved to ${at(moved)})`, position: b.position },
-        );
-      } else if (!names1.has(b.name) && compareTypes(a.type, b.type, name, false).length === 0) {
-        changes.push({ kind: "rename", member: name, detail: `${a.name} renamed to ${b.name} at ${at(a)} (same type: the data is kept)`, position: b.position });
-      } else if (names1.has(b.name)) {
-        changes.push({ kind: "deletion", member: name, detail: `${a.name} (${a.type.label}) was deleted; ${b.name} moved up into ${at(a)}`, position: b.position });
-      } else {
-        changes.push({ kind: "type-change", member: name, detail: `${a.name} (${a.type.label}) was replaced by ${b.name} (${b.type.label}) at ${at(a)}`, position: b.position });
-      }
+    const b = byName2.get(a.name);
+    if (!b) {
+      const successor = v2.find((m) => samePlace(m, a));
+      changes.push({
+        kind: "deletion",
+        member: name,
+        detail: `${a.name} (${a.type.label}) at ${at(a)} was deleted: its value stays in storage${successor ? ` and ${successor.name} now reads it` : " for a later member to read"}`,
+        position: successor?.position ?? a.position,
+      });
       continue;
     }
-    if (moved) {
-      const inserted = v2.some((m) => !names1.has(m.name) && (m.slot < moved.slot || (m.slot === moved.slot && m.offset < moved.offset)));
-      changes.push(
-        inserted
-          ? { kind: "insertion", member: name, detail: `${a.name} was pushed from ${at(a)} to ${at(moved)} by a member inserted before it`, position: moved.position }
-          : { kind: "reorder", member: name, detail: `${a.name} moved from ${at(a)} to ${at(moved)}`, position: moved.position },
-      );
+    if (samePlace(a, b)) {
+      const typeChanges = compareTypes(a.type, b.type, name, mayGrow && i === v1.length - 1, b.position);
+      if (typeChanges.some((c) => c.kind === "type-change")) sizeChanged = true;
+      changes.push(...typeChanges);
+      continue;
+    }
+    const pushedBy = inserted.filter((m) => before(m, b) && (!v1End || !before(v1End, m) || samePlace(v1End, m)));
+    if (pushedBy.length > 0 && before(a, b)) {
+      changes.push({ kind: "insertion", member: name, detail: `${a.name} was pushed from ${at(a)} to ${at(b)} by ${pushedBy.map((m) => `${m.name} (inserted at ${at(m)})`).join(", ")}`, position: pushedBy[0].position });
+    } else if (deleted.length > 0 && before(b, a)) {
+      changes.push({ kind: "deletion", member: name, detail: `${a.name} moved up from ${at(a)} to ${at(b)} after ${deleted.map((d) => d.name).join(", ")} was deleted`, position: b.position });
+    } else if (sizeChanged) {
+      changes.push({ kind: "type-change", member: name, detail: `${a.name} moved from ${at(a)} to ${at(b)} because a member before it changed size`, position: b.position });
     } else {
-      changes.push({ kind: "deletion", member: name, detail: `${a.name} (${a.type.label}) at ${at(a)} was deleted: its old value stays in storage and a later member will read it`, position: a.position });
+      changes.push({ kind: "reorder", member: name, detail: `${a.name} moved from ${at(a)} to ${at(b)}`, position: b.position });
     }
   }
   return changes;

@@ -514,9 +514,9 @@ class ContractFootprint {
   ): void {
     const type = this.index.layouter.ofStruct(def);
     const constantName = constant ? `${ownerName(this.unit, constant.id)}.${constant.name}` : undefined;
-    // Namespaces are identified by definition + root; un-annotated struct slots by slot + shape,
-    // so two copies of one diamond-storage struct at one position count as one region.
-    const identity = namespaceId !== undefined ? `storage:ns:${type.key}@${hexSlot(slot)}` : `storage:slot:${hexSlot(slot)}:${shapeOf(type)}`;
+    // Struct-typed regions are identified by definition + root: two definitions at one root are
+    // storage-namespace-reuse's business (high when they differ, low for identical copies).
+    const identity = `storage:struct:${type.key}@${hexSlot(slot)}`;
     if (this.regions.has(identity)) return;
     this.regions.set(identity, {
       kind: namespaceId !== undefined ? "erc7201" : "constant-slot",

@@ -32,8 +32,9 @@ export interface Region {
   space: StorageSpace;
   /**
    * Two regions with the same identity are the same storage used the same way (shared on purpose):
-   * plain variables by declaration and slot, namespaces by struct definition and root, hard-coded
-   * slots by slot and layout shape (two constants of one EIP-1967 slot are one region).
+   * plain variables by declaration and slot, struct-typed regions (namespaces, diamond storage,
+   * StorageSlot structs) by struct definition and root, raw sload/sstore/tload/tstore slots by slot and
+   * shape (two constants naming one EIP-1967 slot are one region).
    */
   identity: string;
   label: string;

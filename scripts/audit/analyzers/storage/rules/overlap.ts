@@ -29,7 +29,9 @@ export const storageOverlap: StorageRule = {
   check(ctx: DomainContext): RuleHit[] {
     const hits: RuleHit[] = [];
     for (const space of ["storage", "transient"] as const) {
-      const regions = ctx.regions.filter((r) => r.space === space).sort((a, b) => (regionBegin(a) < regionBegin(b) ? -1 : 1));
+      const regions = ctx.regions
+        .filter((r) => r.space === space)
+        .sort((a, b) => (regionBegin(a) < regionBegin(b) ? -1 : regionBegin(a) > regionBegin(b) ? 1 : 0));
       for (let i = 0; i < regions.length; i++) {
         for (let j = i + 1; j < regions.length && regionBegin(regions[j]) < regionEnd(regions[i]); j++) {
           const [a, b] = [regions[i], regions[j]];
@@ -60,7 +62,9 @@ function overlapHit(ctx: DomainContext, a: DomainRegion, b: DomainRegion): RuleH
     recommendation:
       moved.kind === "plain"
         ? `Move ${moved.declaredIn}'s state into its own ERC-7201 namespace (a struct annotated @custom:storage-location erc7201:<unique id>) so it cannot land on another module's slots.`
-        : `Give ${moved.label} a slot of its own: a unique ERC-7201 id (or a unique keccak256 position) that no other declaration in the domain uses.`,
+        : moved.kind === "transient" && !moved.constantName
+          ? `\`transient\` state variables start at transient slot 0 in every module: keep ${moved.declaredIn}'s transient state at a slot derived from a unique id instead (OpenZeppelin TransientSlot with an ERC-7201-style constant).`
+          : `Give ${moved.label} a slot of its own: a unique ERC-7201 id (or a unique keccak256 position) that no other declaration in the domain uses.`,
     location: { file: moved.position.file, line: moved.position.line, symbol: moved.label },
     anchor: `${ctx.domain.name}|${first}|${second}`,
     data: {
