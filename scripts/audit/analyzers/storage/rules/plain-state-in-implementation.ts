@@ -23,7 +23,8 @@ export const plainStateInImplementation: StorageRule = {
       if (m.role !== "implementation") continue;
       const plain = m.footprint.regions.filter((r) => r.kind === "plain");
       if (plain.length === 0) continue;
-      const first = plain[0];
+      // Point at the implementation itself: the variables may live in a base contract or a package.
+      const at = m.contract.unit.position(m.contract.node.src) ?? plain[0].position;
       hits.push({
         severity: shared ? "high" : "info",
         title: `${m.contract.name} keeps state in ${plain.length} plain variable(s)`,
@@ -35,7 +36,7 @@ export const plainStateInImplementation: StorageRule = {
         recommendation: shared
           ? `Move ${m.contract.name}'s state into a struct in its own ERC-7201 namespace (@custom:storage-location erc7201:<project>.<module>).`
           : "Prefer ERC-7201 namespaced storage for new code; keep V2 layouts append-only.",
-        location: { file: first.position.file, line: first.position.line, symbol: m.contract.name },
+        location: { file: at.file, line: at.line, symbol: m.contract.name },
         anchor: `${ctx.domain.name}|${m.contract.fqn}`,
         data: { domain: ctx.domain.name, contract: m.contract.name, variables: plain.map((r) => r.label) },
       });
