@@ -192,6 +192,14 @@ describe("storage analyzer rules (fixtures)", function () {
       expect(aboveInfo(append), summary(append)).to.have.length(0);
     });
 
+    it("accepts V2 spending an OpenZeppelin-v4 __gap, and flags a V2 that adds without shrinking it", function () {
+      const gap = (to: string) => storageFindings({ proxy: "FixtureProxy", impl: "GapChildV1", dispatch: "transparent", upgrade: `GapChildV1:${to}` }, build);
+      expect(aboveInfo(gap("GapChildV2")), summary(gap("GapChildV2"))).to.have.length(0);
+      const bad = ofRule(gap("GapChildV2Unshrunk"), "upgrade-incompatible-layout");
+      expect(bad.map((f) => f.severity)).to.deep.equal(["high"]);
+      expect(bad[0].description).to.include("c was pushed from slot +50 to slot +51");
+    });
+
     it("also checks the domain with V2 in place (a V2 that collides with a sibling)", function () {
       const findings = storageFindings({ proxy: "FixtureRouter", impl: "NamespacedCounter,ConfigModule", upgrade: "NamespacedCounter:CounterModule" }, build);
       const overlap = ofRule(findings, "storage-overlap");

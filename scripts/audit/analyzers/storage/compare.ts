@@ -5,7 +5,7 @@
  * type change - or a rename, which keeps the data and is only a warning.
  */
 import type { SourcePosition } from "../build-info";
-import { shapeOf } from "./layout";
+import { shapeOf, storageSlots } from "./layout";
 import type { StorageMember, StorageType } from "./types";
 
 export type LayoutChangeKind = "insertion" | "reorder" | "deletion" | "type-change" | "rename";
@@ -70,6 +70,7 @@ export function compareTypes(a: StorageType, b: StorageType, path: string, mayGr
  * moved it - an insertion before it, a deletion, a size change - and only otherwise called a reorder.
  */
 export function compareMembers(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean): LayoutChange[] {
+  [v1, v2] = withoutSpentGaps(v1, v2);
   const changes: LayoutChange[] = [];
   const prefix = path ? `${path}.` : "";
   const names1 = new Set(v1.map((m) => m.name));
@@ -126,4 +127,27 @@ export function compareMembers(v1: StorageMember[], v2: StorageMember[], path: s
     }
   }
   return changes;
+}
+
+const GAP = /^__gap/;
+
+/**
+ * OpenZeppelin-v4 storage gaps: a `__gap` array reserves slots, and V2 may spend some of them on new
+ * members if it shrinks the gap by exactly that much (the gap keeps its last slot, so what follows it
+ * stays put). Such a gap and the new members in its space are taken out of the comparison.
+ */
+function withoutSpentGaps(v1: StorageMember[], v2: StorageMember[]): [StorageMember[], StorageMember[]] {
+  const names1 = new Set(v1.map((m) => m.name));
+  let a = v1;
+  let b = v2;
+  for (const gap1 of v1.filter((m) => GAP.test(m.name) && m.type.kind === "static-array")) {
+    const end = gap1.slot + storageSlots(gap1.type);
+    const gap2 = v2.find((m) => m.name === gap1.name && m.type.kind === "static-array" && m.slot > gap1.slot && m.slot + storageSlots(m.type) === end);
+    if (!gap2) continue;
+    const spent = v2.filter((m) => m.slot >= gap1.slot && m.slot < gap2.slot);
+    if (spent.some((m) => names1.has(m.name))) continue;
+    a = a.filter((m) => m !== gap1);
+    b = b.filter((m) => m !== gap2 && !spent.includes(m));
+  }
+  return [a, b];
 }
