@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import type { SolcBuild } from "../../../scripts/audit/analyzers/build-info";
 import { STORAGE_RULES } from "../../../scripts/audit/analyzers/storage/rules";
-import { aboveInfo, atOrAbove, compileSources, fixtureSources, fixtures, ofRule, storageFindings, summary } from "./helpers";
+import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
+import { aboveInfo, atOrAbove, compileSources, domain, fixtureSources, fixtures, ofRule, storageFindings, summary } from "./helpers";
 import { SolcBuild as Build } from "../../../scripts/audit/analyzers/build-info";
 import { REPO, FIXTURE_DIR } from "./helpers";
 
@@ -219,6 +220,19 @@ describe("storage analyzer rules (fixtures)", function () {
       const findings = storageFindings({ proxy: "FixtureRouter", impl: "AlphaModule,NamespacedCounter" }, build);
       expect(ofRule(findings, "unresolved-slot")).to.have.length(0);
     });
+  });
+
+  describe("OpenZeppelin 5 proxies (other projects)", function () {
+    for (const [proxy, dispatch] of [["ERC1967Proxy", "uups"], ["TransparentUpgradeableProxy", "transparent"]] as const) {
+      it(`${proxy} + a UUPS implementation: clean, the EIP-1967 slots shared on purpose`, function () {
+        const d = domain(build, { proxy, impl: "UupsCounter", dispatch });
+        const { findings, metrics } = analyzeStorage(build, [d]);
+        expect(findings, summary(findings)).to.have.length(0);
+        const implementationSlot = metrics.storageMap.find((r) => r.slotStart === "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+        expect(implementationSlot).to.deep.include({ kind: "constant-slot", constant: "ERC1967Utils.IMPLEMENTATION_SLOT", usedBy: [`${proxy} (proxy)`, "UupsCounter"] });
+        expect(implementationSlot!.file).to.equal("node_modules/@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol");
+      });
+    }
   });
 
   it("every registered rule is exercised above", function () {
