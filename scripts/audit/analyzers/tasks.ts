@@ -50,7 +50,7 @@ for (const t of ANALYZER_TASKS) {
     .addOptionalParam("address", "Live mode: the deployed proxy (default: deploy scripts/deploy.ts on the selected network)", undefined, types.string)
     .addFlag("live", "Analyze the implementations actually registered in a deployed proxy")
     .addFlag("noCompile", "Do not compile first")
-    .addFlag("quiet", "Print only the findings summary")
+    .addFlag("quiet", "Print only the one-line summary (and errors)")
     .setAction(async (args: AnalyzerTaskArgs, hre: HardhatRuntimeEnvironment) => {
       const { runAnalyzerTask } = await import("./run-task");
       return runAnalyzerTask(t.kind, args, hre);
