@@ -244,11 +244,6 @@ export class SolcBuild {
     return this.byFqn.get(fqn);
   }
 
-  /** The contract a ContractDefinition node id of `unit` names. */
-  contractOfNode(unit: BuildUnit, id: number): ContractRecord | undefined {
-    return this.contracts.find((c) => c.unit === unit && c.node.id === id);
-  }
-
   /**
    * A contract by fully qualified name (`path/File.sol:Name`) or bare name. A bare name matching
    * several contracts resolves to the only one under the preferred roots (contracts/), else it is an
