@@ -1,0 +1,252 @@
+/**
+ * Storage domains: a proxy plus every implementation that runs in its storage, and how the proxy
+ * dispatches calls to them. Declared in audit/domains.json (validated here with zod) or on the command
+ * line (`--proxy`, `--impl`, `--dispatch`, `--upgrade`). See docs/ANALYZERS.md.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import type { ContractRecord, SolcBuild } from "./build-info";
+import { AnalyzerInputError } from "./errors";
+
+export const DOMAINS_FILE = "audit/domains.json";
+
+export const DISPATCH_MODELS = ["id-routed", "diamond", "transparent", "uups"] as const;
+export type DispatchModel = (typeof DISPATCH_MODELS)[number];
+
+/** Dispatch models where several implementations share the proxy's storage at once. */
+export function isMultiImplementation(dispatch: DispatchModel): boolean {
+  return dispatch === "id-routed" || dispatch === "diamond";
+}
+
+const contractRef = z.string().min(1, "must name a contract (Name or path/File.sol:Name)");
+
+const ImplementationSchema = z
+  .object({
+    contract: contractRef,
+    /** id-routed: the implementation id (0 .. 256^idBytes - 1). */
+    id: z.number().int().min(0).optional(),
+    /** id-routed: the id is reserved for this module (served by the proxy itself, e.g. an admin module). */
+    reserved: z.boolean().optional(),
+  })
+  .strict();
+
+const UpgradeSchema = z.object({ from: contractRef, to: contractRef }).strict();
+
+export const DomainSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
+    $comment: z.string().optional(),
+    proxy: contractRef,
+    dispatch: z.enum(DISPATCH_MODELS),
+    /** id-routed: bytes of calldata the id takes in front of the implementation's calldata. */
+    idBytes: z.number().int().min(1).max(4).optional(),
+    /** id-routed: whether the proxy may declare external functions at all (the routing ABI decides). */
+    proxySelectors: z.enum(["forbidden", "allowed"]).optional(),
+    implementations: z.array(ImplementationSchema).min(1, "a domain needs at least one implementation"),
+    /** V1 -> V2 pairs: `to` replaces `from` (keeping its id); both are checked for layout compatibility. */
+    upgrades: z.array(UpgradeSchema).default([]),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const idRouted = d.dispatch === "id-routed";
+    const idBytes = d.idBytes ?? 1;
+    if (!idRouted && (d.idBytes !== undefined || d.proxySelectors !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["idBytes"], message: "idBytes and proxySelectors apply to id-routed domains only" });
+    }
+    if ((d.dispatch === "transparent" || d.dispatch === "uups") && d.implementations.length !== 1) {
+      ctx.addIssue({ code: "custom", path: ["implementations"], message: `a ${d.dispatch} proxy has exactly one implementation (declare V2s under upgrades)` });
+    }
+    const ids = new Set<number>();
+    for (const [i, impl] of d.implementations.entries()) {
+      if (!idRouted && (impl.id !== undefined || impl.reserved !== undefined)) {
+        ctx.addIssue({ code: "custom", path: ["implementations", i], message: "id and reserved apply to id-routed domains only" });
+      }
+      if (!idRouted) continue;
+      if (impl.id === undefined) {
+        ctx.addIssue({ code: "custom", path: ["implementations", i, "id"], message: "required for id-routed domains" });
+        continue;
+      }
+      if (impl.id >= 256 ** idBytes) ctx.addIssue({ code: "custom", path: ["implementations", i, "id"], message: `must fit in ${idBytes} byte(s)` });
+      if (ids.has(impl.id)) ctx.addIssue({ code: "custom", path: ["implementations", i, "id"], message: `id ${impl.id} is used twice` });
+      ids.add(impl.id);
+    }
+  });
+
+export const DomainsFileSchema = z
+  .object({
+    $comment: z.string().optional(),
+    domains: z.array(DomainSchema).min(1),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, d] of f.domains.entries()) {
+      if (seen.has(d.name)) ctx.addIssue({ code: "custom", path: ["domains", i, "name"], message: `domain ${d.name} is declared twice` });
+      seen.add(d.name);
+    }
+  });
+
+export type DomainConfig = z.infer<typeof DomainSchema>;
+
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Parses and validates the domains file's text; `label` names it in errors. */
+export function parseDomains(text: string, label: string): DomainConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new AnalyzerInputError(`${label} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = DomainsFileSchema.safeParse(json);
+  if (!parsed.success) throw new AnalyzerInputError(`${label} is invalid: ${describeZodError(parsed.error)}`);
+  return parsed.data.domains;
+}
+
+/** audit/domains.json of `root`, or undefined when the file does not exist. */
+export function loadDomainsFile(root: string, file = DOMAINS_FILE): DomainConfig[] | undefined {
+  const full = path.resolve(root, file);
+  if (!existsSync(full)) return undefined;
+  return parseDomains(readFileSync(full, "utf8"), file);
+}
+
+export interface CliDomainArgs {
+  proxy?: string;
+  /** Comma-separated `Name` or `Name@id`. */
+  impl?: string;
+  dispatch?: string;
+  /** Comma-separated `V1:V2` pairs (fully qualified names allowed: `a/A.sol:A:b/B.sol:B`). */
+  upgrade?: string;
+  idBytes?: number;
+}
+
+/** Splits `V1:V2` where either side may itself be `path/File.sol:Name`. */
+export function parseUpgradePair(text: string): { from: string; to: string } {
+  const tokens = text.split(":");
+  const refs: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].endsWith(".sol") && i + 1 < tokens.length) {
+      refs.push(`${tokens[i]}:${tokens[i + 1]}`);
+      i++;
+    } else {
+      refs.push(tokens[i]);
+    }
+  }
+  if (refs.length !== 2 || refs.some((r) => r.trim() === "")) {
+    throw new AnalyzerInputError(`--upgrade expects V1:V2 (got "${text}")`);
+  }
+  return { from: refs[0].trim(), to: refs[1].trim() };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * A domain from command-line flags. Dispatch defaults to id-routed (this repository's model); without
+ * explicit `@id`, id-routed implementations get ids 1, 2, ... in the order given.
+ */
+export function domainFromCli(args: CliDomainArgs): DomainConfig {
+  if (!args.proxy) throw new AnalyzerInputError("--proxy is required when --impl or --upgrade is given");
+  const impls = list(args.impl);
+  if (impls.length === 0) throw new AnalyzerInputError("--impl needs at least one implementation (comma-separated: --impl Staking,Voting)");
+  const dispatch = args.dispatch ?? "id-routed";
+  const idRouted = dispatch === "id-routed";
+  let next = 1;
+  const implementations = impls.map((entry) => {
+    const at = entry.lastIndexOf("@");
+    const contract = at > 0 ? entry.slice(0, at) : entry;
+    if (at > 0 && !/^\d+$/.test(entry.slice(at + 1))) throw new AnalyzerInputError(`--impl ${entry}: the id after @ must be a number`);
+    if (at > 0 && !idRouted) throw new AnalyzerInputError(`--impl ${entry}: ids apply to --dispatch id-routed only`);
+    const id = at > 0 ? Number(entry.slice(at + 1)) : idRouted ? next : undefined;
+    if (id !== undefined) next = Math.max(next, id + 1);
+    return { contract, ...(id !== undefined ? { id } : {}) };
+  });
+  const candidate = {
+    name: "cli",
+    proxy: args.proxy,
+    dispatch,
+    ...(idRouted && args.idBytes !== undefined ? { idBytes: args.idBytes } : {}),
+    implementations,
+    upgrades: list(args.upgrade).map(parseUpgradePair),
+  };
+  const parsed = DomainSchema.safeParse(candidate);
+  if (!parsed.success) throw new AnalyzerInputError(`invalid domain from the command line: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export interface DomainMemberRef {
+  contract: ContractRecord;
+  role: "proxy" | "implementation";
+  /** id-routed only. */
+  id?: number;
+  reserved?: boolean;
+}
+
+export interface ResolvedDomain {
+  name: string;
+  dispatch: DispatchModel;
+  idBytes: number;
+  proxySelectors: "forbidden" | "allowed";
+  proxy: DomainMemberRef;
+  implementations: DomainMemberRef[];
+  upgrades: { from: ContractRecord; to: ContractRecord }[];
+}
+
+function requireDeployable(c: ContractRecord, what: string): ContractRecord {
+  if (c.node.contractKind !== "contract") throw new AnalyzerInputError(`${what} ${c.fqn} is a ${c.node.contractKind}, not a contract`);
+  return c;
+}
+
+export function resolveDomain(build: SolcBuild, config: DomainConfig): ResolvedDomain {
+  const resolve = (ref: string, what: string): ContractRecord => {
+    try {
+      return requireDeployable(build.resolve(ref), what);
+    } catch (e) {
+      throw new AnalyzerInputError(`domain ${config.name}: ${(e as Error).message}`);
+    }
+  };
+  const implementations = config.implementations.map((i) => ({
+    contract: resolve(i.contract, "implementation"),
+    role: "implementation" as const,
+    ...(i.id !== undefined ? { id: i.id } : {}),
+    ...(i.reserved ? { reserved: true } : {}),
+  }));
+  const upgrades = config.upgrades.map((u) => ({ from: resolve(u.from, "upgrade source"), to: resolve(u.to, "upgrade target") }));
+  for (const u of upgrades) {
+    if (!implementations.some((m) => m.contract.fqn === u.from.fqn)) {
+      throw new AnalyzerInputError(`domain ${config.name}: upgrade source ${u.from.name} is not one of its implementations`);
+    }
+  }
+  return {
+    name: config.name,
+    dispatch: config.dispatch,
+    idBytes: config.idBytes ?? 1,
+    proxySelectors: config.proxySelectors ?? "forbidden",
+    proxy: { contract: resolve(config.proxy, "proxy"), role: "proxy" },
+    implementations,
+    upgrades,
+  };
+}
+
+/** The domain with `from` replaced by `to` (same id): what the proxy runs after that upgrade. */
+export function withUpgrade(domain: ResolvedDomain, upgrade: { from: ContractRecord; to: ContractRecord }): ResolvedDomain {
+  return {
+    ...domain,
+    implementations: domain.implementations.map((m) => (m.contract.fqn === upgrade.from.fqn ? { ...m, contract: upgrade.to } : m)),
+  };
+}
+
+/** A member's display name: `Staking (id 1)`. */
+export function memberName(m: DomainMemberRef): string {
+  return m.id !== undefined ? `${m.contract.name} (id ${m.id})` : m.role === "proxy" ? `${m.contract.name} (proxy)` : m.contract.name;
+}

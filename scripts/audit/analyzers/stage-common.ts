@@ -1,0 +1,49 @@
+/** Shared plumbing of the storage and selectors stages (scripts/audit/stages/{storage,selectors}.ts). */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Finding, StageContext, StageResult, ToolInfo } from "../types";
+import { SolcBuild } from "./build-info";
+import { DOMAINS_FILE, loadDomainsFile, resolveDomain, type ResolvedDomain } from "./domain";
+import { AnalyzerInputError } from "./errors";
+import { atLeast } from "./findings";
+
+type StageOutcome = Omit<StageResult, "name" | "durationMs">;
+
+/**
+ * Runs one analyzer as a pipeline stage: reads audit/domains.json and the compile stage's build,
+ * writes <outDir>/raw/<stage>/<stage>.json, and fails the stage on findings at high or above.
+ * Bad input (malformed domains file, unknown contract) makes the stage `error`.
+ */
+export async function runAnalyzerStage(
+  ctx: StageContext,
+  stage: string,
+  tool: ToolInfo,
+  analyze: (build: SolcBuild, domains: ResolvedDomain[]) => { findings: Finding[]; metrics: object },
+): Promise<StageOutcome> {
+  const base = { tools: [tool], findings: [] as Finding[], metrics: {}, artifacts: [] as string[] };
+  try {
+    const configs = loadDomainsFile(ctx.root);
+    if (!configs) return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE}: declare the storage domains to analyze` };
+    if (ctx.build.buildInfoFiles.length === 0) return { ...base, status: "skipped", reason: "no build (the compile stage did not produce build-info files)" };
+    const build = SolcBuild.fromFiles(ctx.build.buildInfoFiles, { root: ctx.root });
+    const domains = configs.map((c) => resolveDomain(build, c));
+    ctx.log(`${domains.length} domain(s): ${domains.map((d) => `${d.name} (${d.dispatch}, ${d.implementations.length} implementation(s))`).join(", ")}`);
+    const { findings, metrics } = analyze(build, domains);
+    const rawDir = path.join(ctx.rawDir, stage);
+    mkdirSync(rawDir, { recursive: true });
+    const rawFile = path.join(rawDir, `${stage}.json`);
+    writeFileSync(rawFile, JSON.stringify({ findings, metrics }, null, 2));
+    const blocking = findings.filter((f) => atLeast(f.severity, "high")).length;
+    return {
+      ...base,
+      status: blocking > 0 ? "failed" : "passed",
+      ...(blocking > 0 ? { reason: `${blocking} finding(s) at high or above` } : {}),
+      findings,
+      metrics: metrics as Record<string, unknown>,
+      artifacts: [path.relative(ctx.root, rawFile).split(path.sep).join("/")],
+    };
+  } catch (e) {
+    if (e instanceof AnalyzerInputError) return { ...base, status: "error", reason: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The storage analyzer: footprints of every domain member, the domain's shared storage map, every
+ * registered rule over the domain as declared and with each upgrade applied, and the V1 -> V2 layout
+ * comparisons.
+ */
+import type { Finding } from "../../types";
+import type { SolcBuild } from "../build-info";
+import { memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
+import { hexSlot } from "../evaluate";
+import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
+import { compareMembers, compareTypes } from "./compare";
+import type { DomainContext, DomainMember, DomainRegion, LayoutComparison, UpgradeContext } from "./context";
+import { FootprintBuilder } from "./footprint";
+import { STORAGE_RULES } from "./rules";
+import { lastSlot, type Region, type RegionKind, type StorageSpace } from "./types";
+
+export const STORAGE_STAGE = "storage";
+
+/** One row of the storage map: which module owns which slot range (metrics.storageMap). */
+export interface StorageMapRow {
+  domain: string;
+  /** The member that owns the range: the first one using it (proxy first, then implementations). */
+  module: string;
+  /** Every member whose code touches the range. */
+  usedBy: string[];
+  kind: RegionKind;
+  space: StorageSpace;
+  label: string;
+  /** 0x-prefixed hex, first and last slot (inclusive). */
+  slotStart: string;
+  slotEnd: string;
+  /** Byte offset in the first slot and byte size (plain variables pack several into one slot). */
+  offset: number;
+  bytes: number;
+  file: string;
+  line: number;
+  namespace?: string;
+  constant?: string;
+}
+
+export interface StorageDomainSummary {
+  name: string;
+  dispatch: string;
+  proxy: string;
+  implementations: { contract: string; id?: number }[];
+  upgrades: string[];
+}
+
+/** `metrics` of the storage stage (and of `audit:storage --json`). */
+export interface StorageMetrics {
+  domains: StorageDomainSummary[];
+  storageMap: StorageMapRow[];
+  /** Rule ids that ran. */
+  rules: string[];
+  findingsBySeverity: Record<string, number>;
+}
+
+export interface StorageAnalysis {
+  findings: Finding[];
+  metrics: StorageMetrics;
+}
+
+function members(builder: FootprintBuilder, domain: ResolvedDomain): DomainMember[] {
+  const refs: DomainMemberRef[] = [domain.proxy, ...domain.implementations];
+  return refs.map((ref) => ({ ...ref, name: memberName(ref), footprint: builder.footprint(ref.contract) }));
+}
+
+function domainRegions(ms: DomainMember[]): DomainRegion[] {
+  const byIdentity = new Map<string, DomainRegion>();
+  for (const m of ms) {
+    for (const r of m.footprint.regions) {
+      const existing = byIdentity.get(r.identity);
+      if (existing) {
+        if (!existing.usedBy.includes(m.name)) existing.usedBy.push(m.name);
+        existing.proxyOnly = false;
+      } else {
+        byIdentity.set(r.identity, { ...r, usedBy: [m.name], owner: m.name, proxyOnly: m.role === "proxy" });
+      }
+    }
+  }
+  return [...byIdentity.values()];
+}
+
+function domainContext(builder: FootprintBuilder, domain: ResolvedDomain, upgrade?: DomainContext["upgrade"]): DomainContext {
+  const ms = members(builder, domain);
+  return { domain, upgrade, members: ms, regions: domainRegions(ms) };
+}
+
+/** Namespace-by-namespace (and plain layout) comparison of V1 and V2 footprints. */
+export function compareFootprints(from: DomainMember, to: DomainMember): LayoutComparison[] {
+  const comparisons: LayoutComparison[] = [];
+  const structRegions = (m: DomainMember): Region[] => m.footprint.regions.filter((r) => r.space === "storage" && r.structKey);
+  const v2 = structRegions(to);
+  for (const r1 of structRegions(from)) {
+    const r2 =
+      (r1.namespaceId !== undefined ? v2.find((r) => r.namespaceId === r1.namespaceId) : undefined) ??
+      v2.find((r) => r.start === r1.start);
+    if (!r2 || r1.type.kind !== "struct" || r2.type.kind !== "struct") continue; // V2 no longer touches it
+    const subject = r1.namespaceId !== undefined ? `erc7201:${r1.namespaceId}` : `${r1.label}`;
+    const changes = compareTypes(r1.type, r2.type, "", true, r2.position);
+    if (changes.length > 0) comparisons.push({ subject, changes });
+  }
+  const plain = compareMembers(from.footprint.plainLayout, to.footprint.plainLayout, "", true);
+  if (plain.length > 0) comparisons.push({ subject: "plain state variables", changes: plain });
+  return comparisons;
+}
+
+function storageMap(ctx: DomainContext): StorageMapRow[] {
+  return [...ctx.regions]
+    .sort((a, b) => (a.space === b.space ? (a.start < b.start ? -1 : a.start > b.start ? 1 : a.offset - b.offset) : a.space === "storage" ? -1 : 1))
+    .map((r) => ({
+      domain: ctx.domain.name,
+      module: r.owner,
+      usedBy: r.usedBy,
+      kind: r.kind,
+      space: r.space,
+      label: r.label,
+      slotStart: hexSlot(r.start),
+      slotEnd: hexSlot(lastSlot(r)),
+      offset: r.offset,
+      bytes: Number(r.bytes),
+      file: r.position.file,
+      line: r.position.line,
+      ...(r.namespaceId !== undefined ? { namespace: r.namespaceId } : {}),
+      ...(r.constantName ? { constant: r.constantName } : {}),
+    }));
+}
+
+export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stage = STORAGE_STAGE): StorageAnalysis {
+  const builder = new FootprintBuilder(build);
+  const hits: (RuleHit & { rule: string })[] = [];
+  const map: StorageMapRow[] = [];
+  for (const domain of domains) {
+    const base = domainContext(builder, domain);
+    map.push(...storageMap(base));
+    const variants = [base, ...domain.upgrades.map((u) => domainContext(builder, withUpgrade(domain, u), u))];
+    for (const rule of STORAGE_RULES) {
+      if (rule.scope !== "domain") continue;
+      for (const ctx of variants) hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
+    }
+    for (const u of domain.upgrades) {
+      const from = base.members.find((m) => m.contract.fqn === u.from.fqn)!;
+      const to: DomainMember = { ...from, contract: u.to, name: memberName({ ...from, contract: u.to }), footprint: builder.footprint(u.to) };
+      const ctx: UpgradeContext = { domain, from, to, comparisons: compareFootprints(from, to) };
+      for (const rule of STORAGE_RULES) {
+        if (rule.scope === "upgrade") hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
+      }
+    }
+  }
+  const findings = toFindings(stage, STORAGE_TOOL, hits);
+  const findingsBySeverity: Record<string, number> = {};
+  for (const f of findings) findingsBySeverity[f.severity] = (findingsBySeverity[f.severity] ?? 0) + 1;
+  return {
+    findings,
+    metrics: {
+      domains: domains.map((d) => ({
+        name: d.name,
+        dispatch: d.dispatch,
+        proxy: d.proxy.contract.fqn,
+        implementations: d.implementations.map((m) => ({ contract: m.contract.fqn, ...(m.id !== undefined ? { id: m.id } : {}) })),
+        upgrades: d.upgrades.map((u) => `${u.from.fqn} -> ${u.to.fqn}`),
+      })),
+      storageMap: map,
+      rules: STORAGE_RULES.map((r) => r.id),
+      findingsBySeverity,
+    },
+  };
+}

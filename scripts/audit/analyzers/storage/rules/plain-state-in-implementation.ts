@@ -1,0 +1,46 @@
+/**
+ * plain-state-in-implementation: an implementation that keeps state in plain (sequential, slot 0..n)
+ * variables. Behind an id router or a diamond, sibling implementations share the proxy's storage, so
+ * every sibling's slot 0 is the same slot: the classic collision, waiting for the second module.
+ * Behind a transparent / UUPS proxy (one implementation at a time) this is the usual OpenZeppelin v4
+ * layout and only informational.
+ */
+import { where, type RuleHit } from "../../findings";
+import { isMultiImplementation } from "../../domain";
+import type { DomainContext, StorageRule } from "../context";
+
+export const plainStateInImplementation: StorageRule = {
+  id: "plain-state-in-implementation",
+  title: "Implementation keeps state in plain variables",
+  severity: "high",
+  summary:
+    "A delegatecalled implementation declares plain state variables (slots 0..n). High under id routing and diamonds, where siblings share those slots; info under transparent/UUPS proxies.",
+  scope: "domain",
+  check(ctx: DomainContext): RuleHit[] {
+    const shared = isMultiImplementation(ctx.domain.dispatch);
+    const hits: RuleHit[] = [];
+    for (const m of ctx.members) {
+      if (m.role !== "implementation") continue;
+      const plain = m.footprint.regions.filter((r) => r.kind === "plain");
+      if (plain.length === 0) continue;
+      // Point at the implementation itself: the variables may live in a base contract or a package.
+      const at = m.contract.unit.position(m.contract.node.src) ?? plain[0].position;
+      hits.push({
+        severity: shared ? "high" : "info",
+        title: `${m.contract.name} keeps state in ${plain.length} plain variable(s)`,
+        description:
+          `${m.contract.name} (${ctx.domain.dispatch} domain ${ctx.domain.name}) declares ${plain.map((r) => `\`${r.label}\` (slot ${r.start}, ${where(r.position)})`).join(", ")}. ` +
+          (shared
+            ? "Every implementation of this proxy runs in the same storage, and plain variables always start at slot 0: any sibling with plain state, and the proxy itself, use the same slots."
+            : "With a single implementation this is the classic positional layout; upgrades must keep it append-only."),
+        recommendation: shared
+          ? `Move ${m.contract.name}'s state into a struct in its own ERC-7201 namespace (@custom:storage-location erc7201:<project>.<module>).`
+          : "Prefer ERC-7201 namespaced storage for new code; keep V2 layouts append-only.",
+        location: { file: at.file, line: at.line, symbol: m.contract.name },
+        anchor: `${ctx.domain.name}|${m.contract.fqn}`,
+        data: { domain: ctx.domain.name, contract: m.contract.name, variables: plain.map((r) => r.label) },
+      });
+    }
+    return hits;
+  },
+};

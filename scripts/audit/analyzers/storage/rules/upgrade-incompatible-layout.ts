@@ -1,0 +1,40 @@
+/**
+ * upgrade-incompatible-layout: re-pointing an id (or a proxy) from V1 to V2 keeps the storage, so V2
+ * must read every V1 member where V1 wrote it. Within each namespace struct (and the plain layout),
+ * appending is fine; reordering, inserting, deleting or changing a member's type is not.
+ */
+import { where, type RuleHit } from "../../findings";
+import type { StorageRule, UpgradeContext } from "../context";
+
+const BREAKING = ["insertion", "reorder", "deletion", "type-change"] as const;
+
+export const upgradeIncompatibleLayout: StorageRule = {
+  id: "upgrade-incompatible-layout",
+  title: "V2 storage layout is not append-only",
+  severity: "high",
+  summary:
+    "V1 -> V2: a member of a namespace struct (or of the plain layout) was inserted, reordered, deleted or changed type, so V2 reads V1's data from the wrong place or with the wrong type.",
+  scope: "upgrade",
+  check(ctx: UpgradeContext): RuleHit[] {
+    const hits: RuleHit[] = [];
+    for (const c of ctx.comparisons) {
+      const breaking = c.changes.filter((ch) => (BREAKING as readonly string[]).includes(ch.kind));
+      if (breaking.length === 0) continue;
+      const first = breaking[0];
+      const kinds = [...new Set(breaking.map((b) => b.kind))];
+      hits.push({
+        severity: "high",
+        title: `${ctx.from.contract.name} -> ${ctx.to.contract.name}: ${c.subject} is not append-only (${kinds.join(", ")})`,
+        description:
+          `Upgrading ${ctx.from.name} to ${ctx.to.contract.name} keeps the proxy's storage, but ${c.subject} changed: ` +
+          breaking.map((b) => `${b.detail}${b.position ? ` (${where(b.position)})` : ""}`).join("; ") +
+          ". V2 would read and write V1's data at the wrong slots or with the wrong type.",
+        recommendation: "Restore V1's members in V1's order and types, and add new members only at the end of the struct (or in a new namespace).",
+        location: first.position ? { file: first.position.file, line: first.position.line, symbol: `${ctx.to.contract.name}:${c.subject}` } : undefined,
+        anchor: `${ctx.domain.name}|${ctx.from.contract.fqn}->${ctx.to.contract.fqn}|${c.subject}`,
+        data: { from: ctx.from.contract.fqn, to: ctx.to.contract.fqn, subject: c.subject, changes: breaking },
+      });
+    }
+    return hits;
+  },
+};

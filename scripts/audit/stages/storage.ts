@@ -1,0 +1,19 @@
+/**
+ * storage: the storage-collision analyzer (scripts/audit/analyzers/storage/) over the domains of
+ * audit/domains.json. metrics: StorageMetrics (storageMap rows: which module owns which slot range).
+ */
+import { analyzeStorage, STORAGE_STAGE, type StorageMetrics } from "../analyzers/storage/analyze";
+import { runAnalyzerStage } from "../analyzers/stage-common";
+import { STORAGE_TOOL } from "../analyzers/findings";
+import type { Stage } from "../types";
+
+export const storageStage: Stage = {
+  name: STORAGE_STAGE,
+  title: "Storage layout (collisions, namespaces, upgrades)",
+  dependsOn: ["compile"],
+  keyMetric: (r) => {
+    const m = r.metrics as Partial<StorageMetrics>;
+    return m.storageMap ? `${m.storageMap.length} region(s), ${r.findings.length} finding(s)` : undefined;
+  },
+  run: (ctx) => runAnalyzerStage(ctx, STORAGE_STAGE, STORAGE_TOOL, analyzeStorage),
+};
