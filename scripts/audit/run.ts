@@ -22,9 +22,9 @@ import { computeScope, gitState } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
-import type { AuditReport, BuildRef, Stage, StageResult } from "./types";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type BuildRef, type Stage, type StageResult } from "./types";
 
-export const REPORT_SCHEMA_VERSION = "1.0.0";
+export { REPORT_SCHEMA_VERSION };
 
 export interface CliIO {
   stdout: NodeJS.WriteStream | Writable;

@@ -63,6 +63,62 @@ export interface StageResult {
   artifacts: string[];
   /** Tail of the tool's stderr when the stage errored. */
   stderrTail?: string;
+  /**
+   * Tables and bar charts the stage contributes to report.md / report.html
+   * ("Stage details", after Coverage and Gas). The writers render them
+   * generically, so a stage never needs writer code of its own. Keep the raw
+   * numbers in `metrics` too: sections are presentation.
+   */
+  sections?: ReportSection[];
+}
+
+/* ------------------------------------------------------------------------ *
+ * Report sections: the extension point through which a stage shows its
+ * results in the human-readable reports. Every string is untrusted (tool
+ * output) and escaped by the writers; schema: $defs/reportSection.
+ * ------------------------------------------------------------------------ */
+
+/** One table cell: text, a number (formatted, right-aligned) or null (shown as a dash). */
+export type ReportCell = string | number | null;
+
+export interface ReportTableColumn {
+  /** Key of the cell in each row. */
+  key: string;
+  label: string;
+  /** Default: right when every non-null cell of the column is a number, else left. */
+  align?: "left" | "right";
+}
+
+export interface ReportTable {
+  columns: ReportTableColumn[];
+  /** One object per row; a key the row lacks shows as a dash, keys no column names are ignored. */
+  rows: Record<string, ReportCell>[];
+}
+
+/** A horizontal bar chart (SVG in report.html, a text bar list in report.md). */
+export interface ReportChart {
+  title: string;
+  /** Unit of the values ("gas", "%", "bytes"...), shown with the title and in tooltips. */
+  unit: string;
+  /** One group of bars per category, top to bottom. */
+  categories: string[];
+  /** One bar per category per series; `values[i]` belongs to `categories[i]`, null draws no bar. */
+  series: { name: string; values: (number | null)[] }[];
+  /** A reference value drawn as a line across every category (a floor, a budget...). */
+  marker?: { label: string; value: number };
+}
+
+export interface ReportSection {
+  /**
+   * Stable anchor, lowercase letters, digits and hyphens, e.g. "bench-routing-overhead".
+   * Unique within the stage; the writers prefix the stage name when it does not start with it.
+   */
+  id: string;
+  title: string;
+  /** Short plain text shown above the table (escaped, not interpreted as Markdown). */
+  description?: string;
+  table?: ReportTable;
+  chart?: ReportChart;
 }
 
 export interface GateResult {
@@ -155,8 +211,11 @@ export interface Stage {
  * silently dropping a report section. Extra keys are allowed.
  * ------------------------------------------------------------------------ */
 
-/** Version of report.json's layout; bump with scripts/audit/schema/report.schema.json. */
-export const REPORT_SCHEMA_VERSION = "1.0.0";
+/**
+ * Version of report.json's layout; bump with scripts/audit/schema/report.schema.json.
+ * 1.1.0: optional `stages[].sections` (ReportSection). 1.0.0 reports stay valid.
+ */
+export const REPORT_SCHEMA_VERSION = "1.1.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

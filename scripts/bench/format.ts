@@ -1,9 +1,10 @@
 /**
- * Human-readable forms of a bench report: the terminal table of `npm run bench:gas`, a Markdown
- * section (table + bar chart) for report.md, and chart data for report.html's SVG bar charts
- * (scripts/audit/reports/charts.ts `ChartRow` shape: label + values per series).
+ * Human-readable forms of a bench report: the terminal table of `npm run bench:gas`, and the report
+ * sections (tables + bar chart) that the audit's bench stage hands to report.md and report.html.
  */
-import { FLOOR, OURS, type BenchReport, type BenchRow } from "./types";
+import type { ReportSection } from "../audit/types";
+import type { BenchDiff } from "./compare";
+import { FLOOR, OURS, type BenchCase, type BenchReport, type BenchRow } from "./types";
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
@@ -64,49 +65,124 @@ export function formatTable(report: BenchReport): string {
   return lines.join("\n");
 }
 
-/** A text bar for Markdown: one block per `unit` gas. */
-function bar(value: number, max: number, width = 40): string {
-  const n = max > 0 ? Math.max(0, Math.round((value / max) * width)) : 0;
-  return "█".repeat(n) || "▏";
+/** What the audit stage compared the run with (absent: no baseline). */
+export interface BaselineComparison {
+  file: string;
+  maxRegressionPct: number;
+  diff?: BenchDiff;
 }
 
-/** The Markdown section for report.md: table, bar chart of cold overhead, batching, ratio line. */
-export function benchMarkdown(report: BenchReport): string {
-  const md: string[] = [
-    "| proxy | case | cold overhead | warm overhead | tx overhead | tx overhead, no floor | deployment gas | setup gas | runtime size |",
-    "|---|---|--:|--:|--:|--:|--:|--:|--:|",
-    ...report.rows.map((r) => `| ${r.proxy === OURS ? `**${r.proxy}**` : r.proxy} | ${r.case} | ${rowCells(r).slice(2).join(" | ")} |`),
-    "",
-    `**${summaryLine(report)}**`,
-    "",
-    "Cold execution overhead, small call (gas; floor = " + fmt(FLOOR.coldExecOverhead) + "):",
-    "",
-    "```text",
+/**
+ * The bench stage's report sections (StageResult.sections, rendered generically by the audit's
+ * report writers into report.md and report.html): the routing overhead of every proxy row with a bar
+ * chart of the cold overhead against the floor, the batching table, and the comparison with the baseline.
+ */
+export function benchSections(report: BenchReport, baseline?: BaselineComparison): ReportSection[] {
+  const env = report.environment;
+  const proxies = [...new Set(report.rows.map((r) => r.proxy))];
+  const cold = (proxy: string, which: BenchCase): number | null =>
+    report.rows.find((r) => r.proxy === proxy && r.case === which)?.coldOverhead ?? null;
+  const sections: ReportSection[] = [
+    {
+      id: "bench-routing-overhead",
+      title: "Routing overhead per proxy",
+      description:
+        `${summaryLine(report)}.\n` +
+        `Gas over the same call made directly. Cold: first call to the implementation in a transaction; warm: a second, identical call; ` +
+        `tx: receipt gasUsed difference (EIP-7623 calldata floor applies); tx, no floor: traced execution overhead + routing calldata. ` +
+        `Small: echo(uint256); large: echoBytes with 1 KB.\n` +
+        `Hardhat ${env.hardhat}, hardfork ${env.hardfork}, solc ${env.solc}, optimizer ${fmt(env.optimizerRuns)} runs. Definitions: docs/BENCHMARK.md.`,
+      chart: {
+        title: "Cold execution overhead per proxy",
+        unit: "gas",
+        categories: proxies,
+        series: (["small", "large"] as const).map((which) => ({ name: which === "small" ? "small call" : "large call (1 KB)", values: proxies.map((p) => cold(p, which)) })),
+        marker: { label: "storage-lookup floor", value: report.floor.coldExecOverhead },
+      },
+      table: {
+        columns: [
+          { key: "proxy", label: "Proxy" },
+          { key: "case", label: "Case" },
+          { key: "cold", label: "Cold overhead" },
+          { key: "warm", label: "Warm overhead" },
+          { key: "tx", label: "Tx overhead" },
+          { key: "txNoFloor", label: "Tx overhead, no floor" },
+          { key: "deploy", label: "Deployment gas" },
+          { key: "setup", label: "Setup gas" },
+          { key: "size", label: "Runtime size (bytes)" },
+        ],
+        rows: report.rows.map((r) => ({
+          proxy: r.proxy === OURS ? `${r.proxy} (ours)` : r.proxy,
+          case: r.case,
+          cold: r.coldOverhead,
+          warm: r.warmOverhead,
+          tx: r.txOverhead,
+          txNoFloor: r.txOverheadNoFloor,
+          deploy: r.deploymentGas,
+          setup: r.setupGas,
+          size: r.runtimeSize,
+        })),
+      },
+    },
   ];
-  const small = report.rows.filter((r) => r.case === "small");
-  const max = Math.max(...small.map((r) => r.coldOverhead));
-  const labelWidth = Math.max(...small.map((r) => r.proxy.length));
-  for (const r of small) md.push(`${r.proxy.padEnd(labelWidth)}  ${fmt(r.coldOverhead).padStart(6)}  ${bar(r.coldOverhead, max)}`);
-  md.push("```");
   if (report.batch.length) {
-    md.push("", "| batch (per extra call) | extra call gas | same call direct | overhead | tx gas |", "|---|--:|--:|--:|--:|");
-    for (const b of report.batch) md.push(`| ${b.name} | ${fmt(b.extraCallGas)} | ${fmt(b.directCallGas)} | ${fmt(b.overheadPerExtraCall)} | ${fmt(b.txGasPerExtraCall)} |`);
+    sections.push({
+      id: "bench-batching",
+      title: `Batching (${OURS} batch), per extra call`,
+      description:
+        "Gas one more call adds to a batch, against the same call made directly with the same warmth. " +
+        "A separate transaction would cost at least 21,000 more per call.",
+      table: {
+        columns: [
+          { key: "name", label: "Batch" },
+          { key: "description", label: "Extra call" },
+          { key: "extra", label: "Extra call gas" },
+          { key: "direct", label: "Same call direct" },
+          { key: "overhead", label: "Overhead per extra call" },
+          { key: "tx", label: "Tx gas per extra call" },
+          { key: "calls", label: "Averaged over" },
+        ],
+        rows: report.batch.map((b) => ({
+          name: b.name,
+          description: b.description,
+          extra: b.extraCallGas,
+          direct: b.directCallGas,
+          overhead: b.overheadPerExtraCall,
+          tx: b.txGasPerExtraCall,
+          calls: b.extraCalls,
+        })),
+      },
+    });
   }
-  return md.join("\n");
+  if (baseline) sections.push(baselineSection(baseline));
+  return sections;
 }
 
-/** Chart data for report.html: one row per proxy and case, cold and warm execution overhead. */
-export function benchChart(report: BenchReport) {
+function baselineSection({ file, maxRegressionPct, diff }: BaselineComparison): ReportSection {
+  const id = "bench-baseline";
+  const title = "Comparison with the baseline";
+  if (!diff) return { id, title, description: `No baseline (${file}): nothing compared. Create it with npm run bench:gas -- --update-baseline.` };
+  const parts = [
+    diff.regressions.length
+      ? `${diff.regressions.length} metric(s) grew more than ${maxRegressionPct} % over ${file} (each is a gas-regression finding).`
+      : `No metric grew more than ${maxRegressionPct} % over ${file}.`,
+  ];
+  if (diff.missing.length) parts.push(`Not measured (in the baseline only): ${diff.missing.join(", ")}.`);
+  if (diff.added.length) parts.push(`New rows, not in the baseline yet: ${diff.added.join(", ")}.`);
+  if (!diff.regressions.length) return { id, title, description: parts.join(" ") };
   return {
-    id: "bench-overhead",
-    title: "Routing execution overhead (gas over a direct call)",
-    series: [
-      { key: "cold", label: "cold (first call in the tx)" },
-      { key: "warm", label: "warm (second call)" },
-    ],
-    /** The floor of any storage-lookup proxy, to draw as a marker on the cold bars. */
-    marker: FLOOR.coldExecOverhead,
-    markerLabel: `storage-lookup floor ${fmt(FLOOR.coldExecOverhead)}`,
-    rows: report.rows.map((r) => ({ label: `${r.proxy} (${r.case})`, values: { cold: r.coldOverhead, warm: r.warmOverhead } })),
+    id,
+    title,
+    description: parts.join(" "),
+    table: {
+      columns: [
+        { key: "row", label: "Row" },
+        { key: "metric", label: "Metric" },
+        { key: "baseline", label: "Baseline" },
+        { key: "current", label: "This run" },
+        { key: "delta", label: "Change (%)", align: "right" },
+      ],
+      rows: diff.regressions.map((r) => ({ row: r.row, metric: r.metric, baseline: r.baseline, current: r.current, delta: r.deltaPct ?? "from 0" })),
+    },
   };
 }

@@ -10,9 +10,11 @@ import hre from "hardhat";
 import { compareBench, diffBench } from "../../scripts/bench/compare";
 import { parseBenchReport } from "../../scripts/bench/io";
 import { runBench, summarize } from "../../scripts/bench/measure";
-import { benchMarkdown, benchChart, formatTable } from "../../scripts/bench/format";
+import { benchSections, formatTable } from "../../scripts/bench/format";
 import { BENCH_BASELINE_FILE, FLOOR, LOADBALANCER_BUDGET, OURS, type BatchRow, type BenchReport, type BenchRow } from "../../scripts/bench/types";
+import { validateReport } from "../../scripts/audit/reports";
 import { benchFindings } from "../../scripts/audit/stages/bench";
+import type { AuditReport } from "../../scripts/audit/types";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -146,6 +148,37 @@ describe("routing benchmark", function () {
     });
   });
 
+  describe("report sections", function () {
+    const sample = (): AuditReport => JSON.parse(readFileSync(path.join(__dirname, "fixtures", "report-sample.json"), "utf8")) as AuditReport;
+
+    it("lists the regressions against the baseline in a table, and says when there is no baseline", function () {
+      const baseline = report([row(OURS, { coldOverhead: 1000 }), row("Other")], [batchRow()]);
+      const current = fullReport([row(OURS, { coldOverhead: 1100 }), row("New")], [batchRow()]);
+      const sections = benchSections(current, { file: BENCH_BASELINE_FILE, maxRegressionPct: 5, diff: diffBench(current, baseline, 5) });
+      expect(sections.map((s) => s.id)).to.deep.equal(["bench-routing-overhead", "bench-batching", "bench-baseline"]);
+      const comparison = sections[2];
+      expect(comparison.description).to.contain("1 metric(s) grew more than 5 %").and.contain("Not measured (in the baseline only): Other / small").and.contain("New rows, not in the baseline yet: New / small");
+      expect(comparison.table!.rows).to.deep.equal([{ row: "LoadBalancer / small", metric: "coldOverhead", baseline: 1000, current: 1100, delta: 10 }]);
+      const none = benchSections(fullReport([row(OURS)]), { file: BENCH_BASELINE_FILE, maxRegressionPct: 5 });
+      expect(none.map((s) => s.id)).to.deep.equal(["bench-routing-overhead", "bench-baseline"]);
+      expect(none[1].description).to.match(/^No baseline/);
+    });
+
+    it("produces sections that report.schema.json accepts", function () {
+      const r = sample();
+      const current = fullReport([row(OURS), row("Other"), row(OURS, { case: "large" })], [batchRow()]);
+      r.stages.find((s) => s.name === "bench")!.sections = benchSections(current, {
+        file: BENCH_BASELINE_FILE,
+        maxRegressionPct: 5,
+        diff: diffBench(current, report([row(OURS, { coldOverhead: 10 })]), 5),
+      });
+      expect(validateReport(r)).to.deep.equal({ valid: true, errors: [] });
+      const chart = r.stages.find((s) => s.name === "bench")!.sections![0].chart!;
+      expect(chart.categories).to.deep.equal([OURS, "Other"]);
+      expect(chart.series[1].values).to.deep.equal([4800, null]); // Other has no large row
+    });
+  });
+
   describe("report files", function () {
     it("rejects a malformed report with the first problems named", function () {
       expect(() => parseBenchReport("{", "x.json")).to.throw(/malformed x.json/);
@@ -239,16 +272,22 @@ describe("routing benchmark", function () {
       expect(pick(bench)).to.deep.equal(pick(baseline));
     });
 
-    it("renders the table, the Markdown section and the chart data", function () {
+    it("renders the terminal table and the report sections (every row, the cold chart with the floor, batching)", function () {
       const table = formatTable(bench);
       expect(table).to.contain(`LoadBalancer cold execution overhead (small call): ${bench.summary.coldOverhead.toLocaleString("en-US")} gas`);
       expect(table).to.contain("x the floor 4,760");
-      const md = benchMarkdown(bench);
-      expect(md.split("\n").filter((l) => l.startsWith("| ") && l.includes(" small |"))).to.have.length(6);
-      expect(md).to.contain("```text");
-      const chart = benchChart(bench);
-      expect(chart.rows).to.have.length(12);
-      expect(chart.rows[0].values.cold).to.equal(bench.rows[0].coldOverhead);
+      const [overhead, batching, baseline] = benchSections(bench, { file: BENCH_BASELINE_FILE, maxRegressionPct: 5, diff: diffBench(bench, bench, 5) });
+      expect(overhead.id).to.equal("bench-routing-overhead");
+      expect(overhead.table!.rows).to.have.length(12);
+      expect(overhead.table!.rows[0]).to.include({ proxy: "LoadBalancer (ours)", case: "small", cold: bench.rows[0].coldOverhead });
+      const chart = overhead.chart!;
+      expect(chart.categories).to.have.length(6);
+      expect(chart.series.map((s) => s.values.length)).to.deep.equal([6, 6]);
+      expect(chart.series[0].values[0]).to.equal(bench.summary.coldOverhead);
+      expect(chart.marker).to.deep.equal({ label: "storage-lookup floor", value: FLOOR.coldExecOverhead });
+      expect(batching.table!.rows).to.have.length(bench.batch.length);
+      expect(baseline.description).to.match(/^No metric grew more than 5 %/);
+      expect(baseline.table).to.equal(undefined);
     });
   });
 });

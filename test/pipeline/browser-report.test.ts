@@ -1,7 +1,7 @@
 /**
  * Opens report.html in headless Chromium (Debian's /usr/bin/chromium via
  * playwright-core) the way a reviewer would: from disk, offline. Saves
- * audit/screenshots/report.png for humans to look at.
+ * audit/screenshots/report.png (and report-stage-details.png) for humans to look at.
  *
  * Chromium missing fails the test, unless SKIP_BROWSER_TESTS=1.
  */
@@ -18,6 +18,7 @@ import type { AuditReport } from "../../scripts/audit/types";
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = path.resolve(__dirname, "..", "..");
 const SCREENSHOT = path.join(ROOT, "audit", "screenshots", "report.png");
+const DETAILS_SCREENSHOT = path.join(ROOT, "audit", "screenshots", "report-stage-details.png");
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
 const HOSTILE_TITLE = '<script>document.title="pwned"</script> Injected title';
 
@@ -109,14 +110,43 @@ describe("pipeline reports: report.html in a browser", function () {
     expect(await page.locator("#gas-chart line.chart-marker").count()).to.be.greaterThan(0);
   });
 
+  it("renders the stages' report sections: tables and the section chart with its marker", async function () {
+    const sections = report.stages.flatMap((s) => s.sections ?? []);
+    expect(await page.locator("#stage-details div.detail").count()).to.equal(sections.length);
+    for (const section of sections.filter((s) => s.table)) {
+      expect(await page.locator(`[data-testid="${section.id}-table"] tbody tr`).count(), section.id).to.equal(section.table!.rows.length);
+    }
+    const chart = page.locator("#bench-routing-overhead-chart");
+    const box = await chart.boundingBox();
+    expect(box).to.not.equal(null);
+    expect(box!.width).to.be.greaterThan(300);
+    expect(box!.height).to.be.greaterThan(100);
+    const spec = sections.find((s) => s.id === "bench-routing-overhead")!.chart!;
+    const bars = chart.locator("rect.bar");
+    expect(await bars.count()).to.equal(spec.categories.length * spec.series.length);
+    for (let i = 0; i < (await bars.count()); i++) {
+      const bar = await bars.nth(i).boundingBox();
+      expect(bar!.width, `bar ${i}`).to.be.greaterThan(0);
+    }
+    // The floor marker: one line per category, all at the same x.
+    const markers = chart.locator("g.chart-row line.chart-marker");
+    expect(await markers.count()).to.equal(spec.categories.length);
+    const xs = new Set<number>();
+    for (let i = 0; i < spec.categories.length; i++) xs.add(Math.round((await markers.nth(i).boundingBox())!.x));
+    expect(xs.size).to.equal(1);
+    expect(await page.locator("#bench-routing-overhead h3").textContent()).to.equal("bench Routing overhead per proxy");
+  });
+
   it("makes no network request and logs no error", function () {
     expect(externalRequests).to.deep.equal([]);
     expect(consoleErrors).to.deep.equal([]);
   });
 
-  it("saves a full-page screenshot to audit/screenshots/report.png", async function () {
+  it("saves a full-page screenshot to audit/screenshots/report.png (and the stage details alone)", async function () {
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).to.be.greaterThan(10_000);
+    await page.locator("#stage-details").screenshot({ path: DETAILS_SCREENSHOT });
+    expect(statSync(DETAILS_SCREENSHOT).size).to.be.greaterThan(10_000);
   });
 });

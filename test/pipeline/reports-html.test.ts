@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { htmlWriter } from "../../scripts/audit/reports/html";
-import type { AuditReport, GasMetrics } from "../../scripts/audit/types";
+import type { AuditReport, GasMetrics, ReportSection } from "../../scripts/audit/types";
 
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
 const loadSample = (): AuditReport => JSON.parse(readFileSync(SAMPLE, "utf8")) as AuditReport;
@@ -45,7 +45,7 @@ describe("pipeline reports: report.html (markup)", function () {
 
   it("has the stable ids the browser test and readers link to", function () {
     const html = render(loadSample());
-    for (const id of ["summary", "gate", "scope", "tools", "severity-definitions", "findings", "suppressed", "stages", "coverage", "gas", "skipped"]) {
+    for (const id of ["summary", "gate", "scope", "tools", "severity-definitions", "findings", "suppressed", "stages", "coverage", "gas", "stage-details", "skipped"]) {
       expect(html).to.include(`<section id="${id}" data-testid="${id}">`);
     }
     expect(html).to.include('<svg id="coverage-chart" data-testid="coverage-chart"');
@@ -89,5 +89,57 @@ describe("pipeline reports: report.html (markup)", function () {
     expect(html).to.match(/<details class="finding-group" data-testid="findings-low">/);
     expect(html).to.match(/<details class="finding-group" data-testid="findings-critical" open>/);
     expect(html).to.match(/<details class="finding-group" data-testid="findings-info" open>/);
+  });
+
+  it("renders every stage's sections after Gas: stage-named h3, numeric cells right-aligned, the chart as SVG", function () {
+    const report = loadSample();
+    const html = render(report);
+    const details = elementById(html, "stage-details", "section");
+    expect(html.indexOf('<section id="stage-details"')).to.be.greaterThan(html.indexOf('<section id="gas"'));
+    expect(html).to.include('<a href="#stage-details">Stage details</a>');
+    for (const stage of report.stages) {
+      for (const section of stage.sections ?? []) {
+        expect(details).to.include(`<div class="detail" id="${section.id}" data-testid="${section.id}" data-stage="${stage.name}"><h3><code>${stage.name}</code> ${section.title}</h3>`);
+        if (section.table) {
+          const table = details.slice(details.indexOf(`<table data-testid="${section.id}-table">`));
+          expect(table.slice(0, table.indexOf("</table>")).match(/<tr>/g)).to.have.length(section.table.rows.length + 1);
+        }
+      }
+    }
+    const bench = report.stages.find((s) => s.name === "bench")!.sections!.find((s) => s.id === "bench-routing-overhead")!;
+    expect(details).to.include('<th class="num">Cold overhead</th>');
+    expect(details).to.include('<td>LoadBalancer (ours)</td><td>small</td><td class="num">4,856</td><td class="num">356</td>');
+    const chart = elementById(html, "bench-routing-overhead-chart", "svg");
+    const bars = bench.chart!.series.flatMap((s) => s.values).filter((v) => v !== null).length;
+    expect(chart.match(/<rect class="bar"/g)).to.have.length(bars);
+    expect(chart.match(/data-series="s0"/g)).to.have.length(bench.chart!.categories.length);
+    expect(chart.match(/<line class="chart-marker"/g)).to.have.length(bench.chart!.categories.length);
+    expect(chart).to.include("storage-lookup floor: 4,760 gas");
+    expect(details).to.include('<p class="chart-caption">Cold execution overhead per proxy (gas)</p>');
+  });
+
+  it("escapes hostile section text and keeps anchors unique and safe", function () {
+    const report = loadSample();
+    const evil = "<img src=x onerror=alert(1)>";
+    const hostile: ReportSection = {
+      id: "x",
+      title: `T ${evil}`,
+      description: `D ${evil}`,
+      table: { columns: [{ key: "a", label: `L ${evil}` }], rows: [{ a: `<script>alert("c")</script>` }] },
+      chart: { title: `C ${evil}`, unit: `"u"`, categories: [`K ${evil}`], series: [{ name: `S ${evil}`, values: [1] }], marker: { label: `M ${evil}`, value: 1 } },
+    };
+    report.stages.find((s) => s.name === "gas")!.sections = [
+      hostile,
+      { ...hostile, id: "gas" }, // the built-in Gas section's id
+      { ...hostile, id: 'Bad Id"><script>' }, // not schema-valid, but the writer must cope
+    ];
+    const html = render(report);
+    expect(html).to.not.match(/<script|<img|onerror=alert\(1\)>/i);
+    expect(html).to.include("&lt;script&gt;alert(&quot;c&quot;)&lt;/script&gt;");
+    expect(html).to.include("T &lt;img src=x onerror=alert(1)&gt;");
+    const ids = [...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).to.equal(ids.length);
+    for (const id of ["gas-x", "gas-2", "gas-bad-id-script"]) expect(ids).to.include(id);
+    for (const id of ids) expect(id).to.match(/^[\w-]+$/);
   });
 });

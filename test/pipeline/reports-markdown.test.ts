@@ -145,4 +145,71 @@ describe("pipeline reports: report.md", function () {
     expect(findings).to.include("### Low (8)\n\n<details><summary>Show 8 findings</summary>\n\n#### ");
     expect(findings).to.not.match(/### (Critical|High|Medium|Info) \(\d+\)\n\n<details>/);
   });
+
+  it("renders every stage's sections under Stage details: stage-named h3, right-aligned numbers, a text bar chart", function () {
+    const report = loadSample();
+    const md = render(report);
+    const details = sectionOf(md, "Stage details");
+    expect(md.indexOf("\n## Stage details\n")).to.be.greaterThan(md.indexOf("\n## Gas\n"));
+    const sections = report.stages.flatMap((s) => (s.sections ?? []).map((section) => ({ stage: s.name, section })));
+    expect(sections.length).to.be.greaterThan(1);
+    for (const { stage, section } of sections) {
+      expect(details).to.include(`<a id="${section.id}"></a>\n### \`${stage}\`: ${section.title}`);
+    }
+    const bench = report.stages.find((s) => s.name === "bench")!;
+    const overhead = bench.sections!.find((s) => s.id === "bench-routing-overhead")!;
+    // Numeric columns right-aligned, text columns left.
+    expect(details).to.include("| Proxy | Case | Cold overhead | Warm overhead | Tx overhead | Tx overhead, no floor | Deployment gas | Setup gas | Runtime size (bytes) |\n| --- | --- | ---: | ---: |");
+    expect(details).to.include("| LoadBalancer (ours) | small | 4,856 | 356 | 4,800 | 4,872 | 1,595,086 | 76,314 | 278 |");
+    const rows = details.split("\n").filter((l) => /^\| .* \| (small|large) \|/.test(l));
+    expect(rows).to.have.length(overhead.table!.rows.length);
+    // The chart: one line per category and series, the floor marker explained.
+    const fenced = /Cold execution overhead per proxy \(gas\):\n\n```text\n([\s\S]*?)\n```/.exec(details);
+    expect(fenced, "text chart").to.not.equal(null);
+    const barLines = fenced![1].split("\n").filter((l) => /\d  [█▏▎▍▌▋▊▉│]/.test(l));
+    expect(barLines).to.have.length(overhead.chart!.categories.length * overhead.chart!.series.length);
+    expect(barLines[0]).to.match(/^LoadBalancer +small call +4,856  █+/);
+    expect(fenced![1]).to.include("│ = storage-lookup floor: 4,760 gas");
+    // A storage map: null shows as a dash.
+    expect(details).to.include("| 0 | 0 | 32 | totalStaked | uint256 | — |");
+  });
+
+  it("escapes hostile section text: title, description, cells, column labels, chart labels", function () {
+    const report = loadSample();
+    const stage = report.stages.find((s) => s.name === "lint")!;
+    stage.sections = [
+      {
+        id: "lint-evil",
+        title: "Evil <img src=x onerror=alert(1)> [link](https://evil.example)",
+        description: "# heading?\n<script>alert(1)</script>",
+        table: {
+          columns: [
+            { key: "a", label: "A|B" },
+            { key: "n", label: "N" },
+          ],
+          rows: [{ a: "x | y\n<iframe src=//evil>", n: 7 }],
+        },
+        chart: { title: "T*", unit: "gas", categories: ["```\n<script>alert(1)</script>"], series: [{ name: "s", values: [3] }] },
+      },
+    ];
+    const md = render(report);
+    const details = sectionOf(md, "Stage details");
+    // Outside code fences (where text is literal), no raw tag survives.
+    const outsideFences = md.replace(/^(`{3,})text\n[\s\S]*?\n\1$/gm, "");
+    expect(outsideFences).to.not.equal(md);
+    expect(outsideFences).to.not.match(/(?<!\\)<(img|script|iframe)/);
+    expect(details).to.include("### `lint`: Evil \\<img src=x onerror=alert(1)\\> \\[link\\](https://evil.example)");
+    expect(details).to.include("\\# heading?  \n\\<script\\>alert(1)\\</script\\>");
+    const row = details.split("\n").find((l) => l.includes("x \\| y"))!;
+    expect(cells(row)).to.deep.equal(["x \\| y<br>\\<iframe src=//evil\\>", "7"]);
+    expect(details).to.include("| A\\|B | N |");
+    // Inside the code fence, the label cannot close it: the fence is longer than its backticks.
+    expect(details).to.include("T\\* (gas):\n\n````text\n``` <script>alert(1)</script>  3  ");
+  });
+
+  it("says so when no stage contributed details", function () {
+    const report = loadSample();
+    for (const s of report.stages) delete s.sections;
+    expect(sectionOf(render(report), "Stage details")).to.include("No stage contributed details.");
+  });
 });

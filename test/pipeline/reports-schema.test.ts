@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { validateReport, writeReports } from "../../scripts/audit/reports";
+import { REPORT_SCHEMA_PATH } from "../../scripts/audit/schema";
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from "../../scripts/audit/types";
-import type { AuditReport } from "../../scripts/audit/types";
+import type { AuditReport, ReportSection } from "../../scripts/audit/types";
 
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
 const loadSample = (): AuditReport => JSON.parse(readFileSync(SAMPLE, "utf8")) as AuditReport;
@@ -106,5 +107,46 @@ describe("pipeline reports: report.json and its schema", function () {
     }
     expect(String(error)).to.match(/does not match report\.schema\.json[\s\S]*severity/);
     expect(readdirSync(outDir)).to.deep.equal([]);
+  });
+
+  it("is in step with types.ts, and still accepts a 1.0.0 report (sections are optional)", function () {
+    const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
+    expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.1.0");
+    const old = loadSample();
+    old.schemaVersion = "1.0.0";
+    for (const s of old.stages) delete s.sections;
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
+  });
+
+  it("validates stage sections: tables, charts and their cells", function () {
+    const report = loadSample();
+    const sections = stage(report, "bench").sections!;
+    expect(sections.map((s) => s.id)).to.include.members(["bench-routing-overhead", "bench-batching"]);
+    expect(validateReport(report).valid).to.equal(true);
+
+    const withSection = (section: unknown): string[] => {
+      const r = loadSample();
+      stage(r, "lint").sections = [section as ReportSection];
+      return validateReport(r).errors;
+    };
+    const ok: ReportSection = {
+      id: "lint-rules",
+      title: "Rules",
+      table: { columns: [{ key: "rule", label: "Rule" }, { key: "n", label: "Hits", align: "right" }], rows: [{ rule: "a", n: 1 }, { rule: "b", n: null }] },
+      chart: { title: "Hits", unit: "", categories: ["a", "b"], series: [{ name: "hits", values: [1, null] }], marker: { label: "limit", value: 2 } },
+    };
+    expect(withSection(ok)).to.deep.equal([]);
+    expect(withSection({ id: "note", title: "Only a note", description: "text" })).to.deep.equal([]);
+
+    expect(withSection({ ...ok, id: "Bad Id" }).join("\n")).to.match(/sections\/0\/id must match pattern/);
+    expect(withSection({ id: "empty", title: "Nothing to show" }).join("\n")).to.match(/sections\/0 must NOT have fewer than 3 properties/);
+    expect(withSection({ ...ok, surprise: 1 }).join("\n")).to.match(/additional properties \(surprise\)/);
+    expect(withSection({ ...ok, table: { ...ok.table, rows: [{ rule: { nested: true } }] } }).join("\n")).to.match(/table\/rows\/0\/rule/);
+    expect(withSection({ ...ok, table: { ...ok.table, columns: [] } }).join("\n")).to.match(/table\/columns must NOT have fewer than 1 items/);
+    expect(withSection({ ...ok, table: { ...ok.table, columns: [{ key: "a", label: "A", align: "center" }] } }).join("\n")).to.match(/columns\/0\/align/);
+    const { unit: _unit, ...noUnit } = ok.chart!;
+    expect(withSection({ ...ok, chart: noUnit }).join("\n")).to.match(/chart must have required property 'unit'/);
+    expect(withSection({ ...ok, chart: { ...ok.chart, series: [{ name: "x", values: ["1"] }] } }).join("\n")).to.match(/series\/0\/values\/0/);
   });
 });

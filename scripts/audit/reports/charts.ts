@@ -45,11 +45,11 @@ const LEGEND_HEIGHT = 22;
 const AXIS_HEIGHT = 18;
 const TICKS = 4;
 
-/** Rounds an axis maximum up so that each of the TICKS steps is 1, 2, 2.5 or 5 times a power of ten. */
+/** Rounds an axis maximum up so that each of the TICKS steps is 1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 times a power of ten. */
 function niceMax(value: number): number {
   const rawStep = value / TICKS;
   const magnitude = 10 ** Math.floor(Math.log10(rawStep));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= rawStep) ?? rawStep;
+  const step = [1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10].map((m) => m * magnitude).find((s) => s >= rawStep) ?? rawStep;
   return step * TICKS;
 }
 
@@ -109,18 +109,20 @@ export function renderBarChart(spec: BarChartSpec): string {
     const parts = [
       `<text x="${px(labelWidth - 8)}" y="${px(top + rowHeight / 2 + 4)}" class="chart-label"><title>${escapeHtml(row.label)}</title>${escapeHtml(truncate(row.label, maxLabelChars))}</text>`,
     ];
-    // Value labels start past the marker so the two never overlap.
-    const markerOffset = row.marker === undefined ? 0 : scale(row.marker) + 2;
+    // A value label goes right after its bar, or past the marker when it would touch it: never over it.
+    const markerX = row.marker === undefined ? undefined : scale(row.marker);
     spec.series.forEach((series, i) => {
       const value = row.values[series.key];
       if (value === undefined) return;
       const y = top + i * (BAR_HEIGHT + BAR_GAP);
       const width = scale(value);
       const text = spec.formatValue(value);
+      const fitsBeforeMarker = markerX === undefined || markerX < width - 2 || width + 4 + text.length * CHAR_WIDTH + 4 <= markerX;
+      const labelX = fitsBeforeMarker ? width : Math.max(width, markerX! + 2);
       parts.push(
         `<rect class="bar" data-series="${escapeHtml(series.key)}" x="${px(plotLeft)}" y="${px(y)}" width="${px(width)}" height="${BAR_HEIGHT}" rx="2" fill="${escapeHtml(series.color)}">` +
           `<title>${escapeHtml(`${row.label} - ${series.label}: ${text}`)}</title></rect>` +
-          `<text x="${px(plotLeft + Math.max(width, markerOffset) + 4)}" y="${px(y + BAR_HEIGHT - 3)}" class="chart-value">${escapeHtml(text)}</text>`,
+          `<text x="${px(plotLeft + labelX + 4)}" y="${px(y + BAR_HEIGHT - 3)}" class="chart-value">${escapeHtml(text)}</text>`,
       );
     });
     if (row.marker !== undefined) {

@@ -8,6 +8,18 @@ export function formatInteger(value: number): string {
   return integerFormat.format(value);
 }
 
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 });
+
+/** 4856 -> "4,856", 1.02017 -> "1.0202": any finite number, fixed locale; "—" otherwise. */
+export function formatNumber(value: number): string {
+  return Number.isFinite(value) ? numberFormat.format(value) : NO_VALUE;
+}
+
+/** Chart axis ticks: compact from 1,000 on ("52.2k"), else as formatNumber ("0.25"). */
+export function formatTick(value: number): string {
+  return Math.abs(value) >= 1000 ? formatCompactInteger(value) : formatNumber(value);
+}
+
 /** 52210 -> "52.2k", 1287441 -> "1.29M": for chart axes. */
 export function formatCompactInteger(value: number): string {
   if (value >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;

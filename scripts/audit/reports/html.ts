@@ -17,13 +17,15 @@ import {
   formatDuration,
   formatInteger,
   formatLocation,
+  formatNumber,
   formatOptional,
   formatPercent,
+  formatTick,
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, COVERAGE_DIMENSIONS, describeTreeState } from "./model";
-import type { ReportView } from "./model";
+import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState, REPORT_PARTS } from "./model";
+import type { DetailSection, ReportPartId, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
 import type { ReportWriter } from "./writer";
 
@@ -99,28 +101,21 @@ tr.total td{font-weight:700;background:var(--alt)}
 .chart .chart-value{fill:var(--muted)}
 .chart .chart-grid{stroke:#e5e7eb;stroke-width:1}
 .chart .chart-marker{stroke:#111827;stroke-width:2}
+.detail{margin:0 0 28px}
+.detail h3 code{font-size:13px;font-weight:600;color:var(--muted)}
+.detail .description{color:var(--muted);margin:4px 0 8px;white-space:pre-wrap;overflow-wrap:anywhere}
+.detail .chart-caption{font-size:13px;font-weight:600;margin:12px 0 0}
+.detail .table-scroll{overflow-x:auto}
+.detail th.num{white-space:normal}
 footer{margin-top:48px;color:var(--muted);font-size:12px}
 @media (max-width:720px){.tiles{grid-template-columns:repeat(2,1fr)}.page{padding:16px}}
 @media print{html{background:#fff}.page{box-shadow:none}nav.toc{display:none}}
 `;
 
-const SECTIONS = [
-  ["summary", "Summary"],
-  ["gate", "Gate"],
-  ["scope", "Scope"],
-  ["tools", "Tools"],
-  ["severity-definitions", "Severities"],
-  ["findings", "Findings"],
-  ["suppressed", "Suppressed"],
-  ["stages", "Stages"],
-  ["coverage", "Coverage"],
-  ["gas", "Gas"],
-  ["skipped", "Skipped"],
-] as const;
+/** Bar colours of report-section chart series, in series order. */
+const SERIES_COLORS = ["#2563eb", "#d97706", "#0d9488", "#9333ea", "#dc2626", "#64748b"] as const;
 
-type SectionId = (typeof SECTIONS)[number][0];
-
-function section(id: SectionId, title: string, body: string): string {
+function section(id: ReportPartId, title: string, body: string): string {
   return `<section id="${id}" data-testid="${id}"><h2>${h(title)}</h2>${body}</section>`;
 }
 
@@ -168,7 +163,7 @@ function header(view: ReportView): string {
     `<div><dt>Profile</dt><dd>${h(view.profile)}</dd></div>` +
     `<div><dt>Generated</dt><dd>${h(view.generatedAt)}</dd></div>` +
     `<div><dt>Open findings</dt><dd>${view.totals.open} (+${view.totals.suppressed} suppressed)</dd></div></dl></header>` +
-    `<nav class="toc">${SECTIONS.map(([id, label]) => `<a href="#${id}">${h(label)}</a>`).join("")}</nav>`
+    `<nav class="toc">${REPORT_PARTS.map(([id, label]) => `<a href="#${id}">${h(label)}</a>`).join("")}</nav>`
   );
 }
 
@@ -396,6 +391,60 @@ function gasSection(view: ReportView): string {
   return section("gas", "Gas", chart + methodTable + deploymentTable);
 }
 
+function detailChart(section: DetailSection): string {
+  const chart = section.chart;
+  if (!chart) return "";
+  const series = chart.series.map((s, i) => ({ key: `s${i}`, label: s.name, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+  const unit = chart.unit.trim();
+  const svg = renderBarChart({
+    id: `${section.anchor}-chart`,
+    title: chartCaption(chart),
+    series,
+    rows: chart.categories.map((label, i) => ({
+      label,
+      values: Object.fromEntries(
+        chart.series.flatMap((s, j) => {
+          const value = s.values[i];
+          return value === undefined ? [] : [[series[j].key, value]];
+        }),
+      ),
+      marker: chart.marker?.value,
+    })),
+    formatValue: formatNumber,
+    formatTick,
+    markerLabel: chart.marker ? `${chart.marker.label}: ${formatNumber(chart.marker.value)}${unit ? ` ${unit}` : ""}` : undefined,
+  });
+  return `<p class="chart-caption">${h(chartCaption(chart))}</p>${svg}`;
+}
+
+function detailBlock(section: DetailSection): string {
+  const description = section.description ? `<p class="description">${h(section.description)}</p>` : "";
+  const table = section.table
+    ? section.table.rows.length
+      ? tableOf(section)
+      : `<p class="muted">No rows.</p>`
+    : "";
+  return (
+    `<div class="detail" id="${section.anchor}" data-testid="${section.anchor}" data-stage="${h(section.stage)}">` +
+    `<h3>${code(section.stage)} ${h(section.title)}</h3>${description}${detailChart(section)}${table}</div>`
+  );
+}
+
+function tableOf(section: DetailSection): string {
+  const t = section.table!;
+  const markup = table(
+    `${section.anchor}-table`,
+    t.columns.map((c) => ({ label: c.label, numeric: c.align === "right" })),
+    t.rows.map((row) => row.map((cell) => h(cell.text))),
+  );
+  return `<div class="table-scroll">${markup}</div>`;
+}
+
+function stageDetailsSection(view: ReportView): string {
+  if (view.details.length === 0) return section("stage-details", "Stage details", `<p class="muted">No stage contributed details.</p>`);
+  return section("stage-details", "Stage details", view.details.map(detailBlock).join(""));
+}
+
 function skippedSection(view: ReportView): string {
   if (view.notRun.length === 0) return section("skipped", "Skipped and why", "<p>Every stage ran.</p>");
   const items = view.notRun
@@ -425,6 +474,7 @@ export function renderHtml(view: ReportView): string {
     stagesSection(view),
     coverageSection(view),
     gasSection(view),
+    stageDetailsSection(view),
     skippedSection(view),
     "</main>",
     `<footer>Generated by the audit pipeline (scripts/audit), report schema ${h(view.schemaVersion)}.</footer>`,

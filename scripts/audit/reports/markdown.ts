@@ -5,20 +5,21 @@
  */
 import { SEVERITIES } from "../types";
 import type { CoverageSummary, Finding, StageStatus } from "../types";
-import { escapeMarkdown, markdownCell, markdownCode } from "./escape";
+import { escapeMarkdown, markdownCell, markdownCode, stripForbiddenChars } from "./escape";
 import {
   describeSuppressionEntry,
   formatDelta,
   formatDuration,
   formatInteger,
   formatLocation,
+  formatNumber,
   formatOptional,
   formatCoverageCounter,
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, COVERAGE_DIMENSIONS, describeTreeState } from "./model";
-import type { CoverageRow, ReportView } from "./model";
+import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState } from "./model";
+import type { CoverageRow, DetailChart, DetailSection, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
 import type { ReportWriter } from "./writer";
 
@@ -195,6 +196,85 @@ function gasSection(view: ReportView): string {
   );
 }
 
+const BAR_WIDTH = 40;
+const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+const LABEL_MAX = 40;
+
+/** One line of plain text for a code block: no control characters, no line breaks, at most `max` characters. */
+function plainLine(text: string, max = Number.POSITIVE_INFINITY): string {
+  const line = stripForbiddenChars(text).replace(/\s+/g, " ").trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+/** A bar of `value / max` of BAR_WIDTH characters in eighth blocks, with the marker as `│` at its position. */
+function textBar(value: number | undefined, max: number, marker: number | undefined): string {
+  const cells = new Array<string>(BAR_WIDTH).fill(" ");
+  if (value !== undefined && value > 0) {
+    const eighths = Math.round((Math.min(value, max) / max) * BAR_WIDTH * 8);
+    for (let i = 0; i < Math.floor(eighths / 8); i++) cells[i] = "█";
+    if (eighths % 8) cells[Math.floor(eighths / 8)] = EIGHTHS[eighths % 8];
+  }
+  if (marker !== undefined && marker >= 0) cells[Math.min(BAR_WIDTH - 1, Math.round((marker / max) * BAR_WIDTH))] = "│";
+  return cells.join("").replace(/\s+$/, "");
+}
+
+/**
+ * A section chart as a text bar list in a fenced code block (GitHub renders
+ * no SVG from Markdown): one line per category and series with the value and
+ * a bar scaled to the largest value or marker; the marker is a `│` column.
+ * The fence is longer than any backtick run inside, so labels cannot close it.
+ */
+function textChart(chart: DetailChart): string {
+  const values = chart.series.flatMap((s) => s.values).filter((v): v is number => v !== undefined);
+  const max = Math.max(...values, chart.marker?.value ?? 0, Number.MIN_VALUE);
+  const multi = chart.series.length > 1;
+  const labels = chart.categories.map((c) => plainLine(c, LABEL_MAX));
+  const names = chart.series.map((s) => plainLine(s.name, 24));
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const nameWidth = Math.max(...names.map((n) => n.length));
+  const shown = chart.series.flatMap((s) => s.values.map((v) => (v === undefined ? NO_VALUE : formatNumber(v))));
+  const valueWidth = Math.max(...shown.map((v) => v.length));
+  const lines: string[] = [];
+  chart.categories.forEach((_, i) => {
+    chart.series.forEach((s, j) => {
+      const value = s.values[i];
+      const label = j === 0 ? labels[i] : "";
+      const cells = [label.padEnd(labelWidth), ...(multi ? [names[j].padEnd(nameWidth)] : [])];
+      cells.push((value === undefined ? NO_VALUE : formatNumber(value)).padStart(valueWidth), textBar(value, max, chart.marker?.value));
+      lines.push(cells.join("  ").replace(/\s+$/, ""));
+    });
+  });
+  if (chart.marker) lines.push("", `│ = ${plainLine(chart.marker.label)}: ${formatNumber(chart.marker.value)}${chart.unit.trim() ? ` ${plainLine(chart.unit)}` : ""}`);
+  const body = lines.join("\n");
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longestRun + 1));
+  return `${escapeMarkdown(chartCaption(chart))}:\n\n${fence}text\n${body}\n${fence}`;
+}
+
+function detailBlock(section: DetailSection): string {
+  const parts = [`<a id="${section.anchor}"></a>\n### ${markdownCode(section.stage)}: ${escapeMarkdown(section.title).replace(/\n+/g, " ")}`];
+  if (section.description) parts.push(escapeMarkdown(section.description).replace(/\n/g, "  \n"));
+  if (section.chart) parts.push(textChart(section.chart));
+  if (section.table) {
+    const t = section.table;
+    parts.push(
+      t.rows.length
+        ? table(
+            t.columns.map((c) => markdownCell(c.label) || " "),
+            t.rows.map((row) => row.map((cell) => (cell.numeric ? cell.text : markdownCell(cell.text)))),
+            t.columns.map((c) => (c.align === "right" ? "r" : "l")),
+          )
+        : "No rows.",
+    );
+  }
+  return parts.join("\n\n");
+}
+
+function stageDetailsSection(view: ReportView): string {
+  if (view.details.length === 0) return section("Stage details", "No stage contributed details.");
+  return section("Stage details", ...view.details.map(detailBlock));
+}
+
 function skippedSection(view: ReportView): string {
   if (view.notRun.length === 0) return section("Skipped and why", "Every stage ran.");
   const items = view.notRun.map(
@@ -217,6 +297,7 @@ export function renderMarkdown(view: ReportView): string {
       stagesSection(view),
       coverageSection(view),
       gasSection(view),
+      stageDetailsSection(view),
       skippedSection(view),
     ].join("\n\n") + "\n"
   );

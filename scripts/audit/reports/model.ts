@@ -11,12 +11,15 @@ import type {
   GasDeploymentMetric,
   GasMethodMetric,
   GateResult,
+  ReportCell,
+  ReportSection,
   ScopeEntry,
   Severity,
   StageResult,
   StageStatus,
   TestMetrics,
 } from "../types";
+import { formatNumber, NO_VALUE } from "./format";
 import { readCoverageMetrics, readGasMetrics, readTestMetrics } from "./metrics";
 import { compareFindings, isAtLeast } from "./severity";
 
@@ -65,6 +68,69 @@ export interface CoverageRow {
   summary: CoverageSummary;
 }
 
+/**
+ * The built-in top-level parts of the human-readable reports, in order: id
+ * (HTML element id and data-testid) and the label of the HTML table of contents.
+ */
+export const REPORT_PARTS = [
+  ["summary", "Summary"],
+  ["gate", "Gate"],
+  ["scope", "Scope"],
+  ["tools", "Tools"],
+  ["severity-definitions", "Severities"],
+  ["findings", "Findings"],
+  ["suppressed", "Suppressed"],
+  ["stages", "Stages"],
+  ["coverage", "Coverage"],
+  ["gas", "Gas"],
+  ["stage-details", "Stage details"],
+  ["skipped", "Skipped"],
+] as const;
+
+export type ReportPartId = (typeof REPORT_PARTS)[number][0];
+
+/** Other element ids report.html uses; a stage section's anchor must not take them. */
+const BUILTIN_IDS: ReadonlySet<string> = new Set([
+  ...REPORT_PARTS.map(([id]) => id),
+  "gate-verdict",
+  "coverage-chart",
+  "gas-chart",
+  ...["counts", "scope", "tools", "severity", "suppressed", "stages", "coverage", "gas", "deployments"].map((t) => `${t}-table`),
+]);
+const BUILTIN_PREFIXES = ["finding-", "findings-", "count-", "skipped-"];
+
+export interface DetailCell {
+  /** Display text, not yet escaped (numbers already formatted). */
+  text: string;
+  /** A number (or null shown as a dash): needs no escaping. */
+  numeric: boolean;
+}
+
+export interface DetailTable {
+  columns: { label: string; align: "left" | "right" }[];
+  rows: DetailCell[][];
+}
+
+export interface DetailChart {
+  title: string;
+  unit: string;
+  categories: string[];
+  /** `values[i]` belongs to `categories[i]`; undefined draws no bar. */
+  series: { name: string; values: (number | undefined)[] }[];
+  marker?: { label: string; value: number };
+}
+
+/** One section a stage contributed (StageResult.sections), ready for the writers. */
+export interface DetailSection {
+  stage: string;
+  /** Unique element id / link target in the page: lowercase letters, digits, hyphens. */
+  anchor: string;
+  title: string;
+  description?: string;
+  table?: DetailTable;
+  chart?: DetailChart;
+}
+
 export interface ReportView {
   title: string;
   schemaVersion: string;
@@ -84,6 +150,8 @@ export interface ReportView {
   tests?: TestMetrics;
   coverage: { total: CoverageSummary; files: CoverageRow[] } | { note: string };
   gas: { methods: GasMethodMetric[]; deployments: GasDeploymentMetric[] } | { note: string };
+  /** Every stage's report sections, in stage order ("Stage details"). */
+  details: DetailSection[];
   /** Stages that did not produce results (skipped or errored), with why. */
   notRun: StageRow[];
 }
@@ -101,6 +169,82 @@ function collectTools(stages: readonly StageResult[]): ToolView[] {
     }
   }
   return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+}
+
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-|-$/g, "") || "section";
+
+/**
+ * The section's element id: its id, prefixed with the stage name unless it
+ * already starts with it, made unique in the page (never one of the built-in
+ * ids, nor an id its chart or table would then take).
+ */
+function sectionAnchor(stage: string, id: string, used: Set<string>): string {
+  const stageSlug = slug(stage);
+  const own = slug(id);
+  const base = own === stageSlug || own.startsWith(`${stageSlug}-`) ? own : `${stageSlug}-${own}`;
+  const free = BUILTIN_PREFIXES.some((p) => base.startsWith(p)) ? `section-${base}` : base;
+  const taken = (a: string): boolean => [a, `${a}-chart`, `${a}-table`].some((x) => used.has(x) || BUILTIN_IDS.has(x));
+  let anchor = free;
+  for (let n = 2; taken(anchor); n++) anchor = `${free}-${n}`;
+  for (const x of [anchor, `${anchor}-chart`, `${anchor}-table`]) used.add(x);
+  return anchor;
+}
+
+function detailCell(value: ReportCell | undefined): DetailCell {
+  if (typeof value === "number") return { text: formatNumber(value), numeric: true };
+  if (typeof value === "string") return { text: value, numeric: false };
+  return { text: NO_VALUE, numeric: true };
+}
+
+function detailTable(table: NonNullable<ReportSection["table"]>): DetailTable | undefined {
+  if (table.columns.length === 0) return undefined;
+  const columns = table.columns.map((c) => {
+    const cells = table.rows.map((r) => r[c.key]).filter((v) => v !== null && v !== undefined);
+    const allNumbers = cells.length > 0 && cells.every((v) => typeof v === "number");
+    return { label: c.label, align: c.align ?? (allNumbers ? "right" : "left") } as const;
+  });
+  return { columns, rows: table.rows.map((r) => table.columns.map((c) => detailCell(Object.prototype.hasOwnProperty.call(r, c.key) ? r[c.key] : undefined))) };
+}
+
+function detailChart(chart: NonNullable<ReportSection["chart"]>): DetailChart | undefined {
+  if (chart.categories.length === 0 || chart.series.length === 0) return undefined;
+  const finite = (v: number | null | undefined): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const marker = chart.marker && finite(chart.marker.value) !== undefined ? { label: chart.marker.label, value: chart.marker.value } : undefined;
+  return {
+    title: chart.title,
+    unit: chart.unit,
+    categories: [...chart.categories],
+    series: chart.series.map((s) => ({ name: s.name, values: chart.categories.map((_, i) => finite(s.values[i])) })),
+    ...(marker ? { marker } : {}),
+  };
+}
+
+function collectDetails(stages: readonly StageResult[]): DetailSection[] {
+  const used = new Set<string>();
+  return stages.flatMap((stage) =>
+    (stage.sections ?? []).map((section): DetailSection => {
+      const table = section.table ? detailTable(section.table) : undefined;
+      const chart = section.chart ? detailChart(section.chart) : undefined;
+      return {
+        stage: stage.name,
+        anchor: sectionAnchor(stage.name, section.id, used),
+        title: section.title,
+        ...(section.description?.trim() ? { description: section.description.trim() } : {}),
+        ...(table ? { table } : {}),
+        ...(chart ? { chart } : {}),
+      };
+    }),
+  );
+}
+
+/** "Cold overhead (gas)": a chart's title with its unit. */
+export function chartCaption(chart: DetailChart): string {
+  return chart.unit.trim() ? `${chart.title} (${chart.unit.trim()})` : chart.title;
 }
 
 export function buildReportView(report: AuditReport): ReportView {
@@ -167,6 +311,7 @@ export function buildReportView(report: AuditReport): ReportView {
           deployments: [...gas.data.deployments].sort((a, b) => a.contract.localeCompare(b.contract)),
         }
       : { note: gas.note },
+    details: collectDetails(report.stages),
     notRun: stages.filter((s) => s.status === "skipped" || s.status === "error"),
   };
 }

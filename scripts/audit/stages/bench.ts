@@ -8,47 +8,29 @@
  *   - gas-regression (medium): a row's metric grew more than policy.gas.maxRegressionPercent over the
  *     baseline, or a baseline row was not measured;
  *   - routing-overhead-budget (medium): our cold execution overhead exceeds LOADBALANCER_BUDGET.
- * Metrics: the whole bench report (rows, batch, summary, floor, environment; the writers render
- * them with scripts/bench/format.ts `benchMarkdown` / `benchChart`) plus the comparison.
- *
- * Self-contained on purpose (node:child_process, a local fingerprint with the same recipe as
- * scripts/audit/fingerprint.ts), so it depends on nothing but ../types.
+ * Metrics: the whole bench report (rows, batch, summary, floor, environment) plus the comparison, so
+ * report.json keeps the raw numbers. Sections (report.md / report.html "Stage details", built by
+ * scripts/bench/format.ts `benchSections`): the routing overhead of every proxy row with a bar chart of
+ * the cold overhead against the floor, the batching table, and the comparison with the baseline.
  */
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { diffBench, describeRegression, type BenchDiff } from "../../bench/compare";
+import { benchSections } from "../../bench/format";
 import { loadBenchBaseline, loadMaxRegressionPct, parseBenchReport } from "../../bench/io";
 import { BENCH_BASELINE_FILE, BENCH_SCHEMA_VERSION, LOADBALANCER_BUDGET, OURS, type BenchReport } from "../../bench/types";
-import type { Finding, Severity, Stage, StageContext, StageResult } from "../types";
+import { outputTail, runNodeTool } from "../exec";
+import { finalizeFindings, type DraftFinding } from "../fingerprint";
+import { relPath } from "../paths";
+import type { Finding, Stage } from "../types";
+import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
 
 export const BENCH_STAGE = "bench";
 export const BENCH_SCRIPT = "scripts/bench/gas.ts";
-const LOG_NAME = "hardhat-bench.log";
+const LOG_NAME = "hardhat-bench";
 const TOOL = { name: "routing-bench", version: BENCH_SCHEMA_VERSION };
 
-type Outcome = Omit<StageResult, "name" | "durationMs">;
-
-const outcome = (status: Outcome["status"], rest: Partial<Outcome> = {}): Outcome => ({
-  status,
-  tools: [],
-  findings: [],
-  metrics: {},
-  artifacts: [],
-  ...rest,
-});
-
-const rel = (root: string, file: string): string => path.relative(root, file).split(path.sep).join("/");
-
-/** Same recipe as scripts/audit/fingerprint.ts: sha256 over stage, rule, file, anchor joined by NUL. */
-function makeFinding(draft: Omit<Finding, "id" | "fingerprint" | "stage" | "tool"> & { anchor: string }): Finding {
-  const { anchor, ...rest } = draft;
-  const fp = createHash("sha256")
-    .update([BENCH_STAGE, rest.rule, rest.location?.file ?? "", anchor.replace(/\s+/g, " ").trim()].join("\u0000"))
-    .digest("hex");
-  return { ...rest, stage: BENCH_STAGE, tool: TOOL, fingerprint: fp, id: `${BENCH_STAGE}:${rest.rule}:${fp.slice(0, 12)}` };
-}
+type BenchDraft = Omit<DraftFinding, "stage" | "tool">;
 
 /** Where a row's cost comes from: our router, our batch, or a reference proxy built in bench/. */
 function locationOf(row: string): { file: string; symbol: string } {
@@ -59,84 +41,45 @@ function locationOf(row: string): { file: string; symbol: string } {
 
 /** The findings of one comparison and of the budget check. */
 export function benchFindings(report: BenchReport, diff: BenchDiff | undefined, maxRegressionPct: number): Finding[] {
-  const severity: Severity = "medium";
-  const findings: Finding[] = [];
+  const severity = "medium" as const;
+  const drafts: BenchDraft[] = [];
   for (const r of diff?.regressions ?? []) {
-    findings.push(
-      makeFinding({
-        rule: "gas-regression",
-        severity,
-        title: `Gas regression: ${r.row} ${r.metric} ${r.baseline} -> ${r.current}`,
-        description: `${describeRegression(r, maxRegressionPct)}, measured by the routing-cost benchmark.`,
-        location: locationOf(r.row),
-        recommendation: `Find the change that made ${r.row} more expensive; if the increase is intended, re-baseline with npm run bench:gas -- --update-baseline and commit ${BENCH_BASELINE_FILE}.`,
-        data: { ...r },
-        anchor: `${r.row}.${r.metric}`,
-      }),
-    );
+    drafts.push({
+      rule: "gas-regression",
+      severity,
+      title: `Gas regression: ${r.row} ${r.metric} ${r.baseline} -> ${r.current}`,
+      description: `${describeRegression(r, maxRegressionPct)}, measured by the routing-cost benchmark.`,
+      location: locationOf(r.row),
+      recommendation: `Find the change that made ${r.row} more expensive; if the increase is intended, re-baseline with npm run bench:gas -- --update-baseline and commit ${BENCH_BASELINE_FILE}.`,
+      data: { ...r },
+      anchor: `${r.row}.${r.metric}`,
+    });
   }
   for (const row of diff?.missing ?? []) {
-    findings.push(
-      makeFinding({
-        rule: "gas-regression",
-        severity,
-        title: `Benchmark row ${row} was not measured`,
-        description: `${row} is in ${BENCH_BASELINE_FILE} but not in this run: the benchmark no longer covers it.`,
-        location: locationOf(row),
-        recommendation: `Restore the row, or re-baseline with npm run bench:gas -- --update-baseline if it was removed on purpose.`,
-        anchor: `${row}.missing`,
-      }),
-    );
+    drafts.push({
+      rule: "gas-regression",
+      severity,
+      title: `Benchmark row ${row} was not measured`,
+      description: `${row} is in ${BENCH_BASELINE_FILE} but not in this run: the benchmark no longer covers it.`,
+      location: locationOf(row),
+      recommendation: `Restore the row, or re-baseline with npm run bench:gas -- --update-baseline if it was removed on purpose.`,
+      anchor: `${row}.missing`,
+    });
   }
   const s = report.summary;
   if (!s.withinBudget) {
-    findings.push(
-      makeFinding({
-        rule: "routing-overhead-budget",
-        severity,
-        title: `${OURS} cold routing overhead ${s.coldOverhead} exceeds the budget ${LOADBALANCER_BUDGET}`,
-        description: `A small routed call costs ${s.coldOverhead} gas over a direct call, cold (${s.ratioToFloor} x the floor ${report.floor.coldExecOverhead}); the budget is ${s.budget}.`,
-        location: locationOf(`${OURS} / small`),
-        recommendation: "Trim the router's hot path (docs/BENCHMARK.md lists where its gas goes).",
-        data: { coldOverhead: s.coldOverhead, ratioToFloor: s.ratioToFloor, budget: s.budget },
-        anchor: "budget",
-      }),
-    );
-  }
-  return findings;
-}
-
-/** Runs the benchmark script in a child Hardhat process; resolves with its exit code and stderr tail. */
-function runBenchScript(ctx: StageContext, out: string, log: string): Promise<{ code: number | null; error?: string; tail: string }> {
-  let bootstrap: string;
-  try {
-    bootstrap = require.resolve("hardhat/internal/cli/bootstrap.js", { paths: [ctx.root] });
-  } catch {
-    return Promise.resolve({ code: null, error: "hardhat is not installed (npm ci installs it)", tail: "" });
-  }
-  return new Promise((resolve) => {
-    const logStream = createWriteStream(log);
-    let tail = "";
-    const child = spawn(process.execPath, [bootstrap, "run", "--no-compile", BENCH_SCRIPT], {
-      cwd: ctx.root,
-      env: { ...process.env, BENCH_OUT: out, BENCH_NO_COMPILE: "1", REPORT_GAS: "false" },
-      stdio: ["ignore", "pipe", "pipe"],
+    drafts.push({
+      rule: "routing-overhead-budget",
+      severity,
+      title: `${OURS} cold routing overhead ${s.coldOverhead} exceeds the budget ${LOADBALANCER_BUDGET}`,
+      description: `A small routed call costs ${s.coldOverhead} gas over a direct call, cold (${s.ratioToFloor} x the floor ${report.floor.coldExecOverhead}); the budget is ${s.budget}.`,
+      location: locationOf(`${OURS} / small`),
+      recommendation: "Trim the router's hot path (docs/BENCHMARK.md lists where its gas goes).",
+      data: { coldOverhead: s.coldOverhead, ratioToFloor: s.ratioToFloor, budget: s.budget },
+      anchor: "budget",
     });
-    const onAbort = (): void => void child.kill("SIGTERM");
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    child.stdout.pipe(logStream, { end: false });
-    child.stderr.on("data", (chunk: Buffer) => {
-      logStream.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
-      for (const line of chunk.toString().split("\n")) if (line.startsWith("bench: ")) ctx.log(line.slice(7));
-    });
-    const done = (code: number | null, error?: string): void => {
-      ctx.signal.removeEventListener("abort", onAbort);
-      logStream.end(() => resolve({ code, error, tail }));
-    };
-    child.on("error", (e) => done(null, e.message));
-    child.on("close", (code) => done(code));
-  });
+  }
+  return finalizeFindings(drafts.map((d) => ({ ...d, stage: BENCH_STAGE, tool: TOOL })));
 }
 
 export const benchStage: Stage = {
@@ -154,35 +97,43 @@ export const benchStage: Stage = {
     return `${OURS} +${s.coldOverhead} cold (${s.ratioToFloor}x floor)${base}`;
   },
   async run(ctx) {
-    const raw = path.join(ctx.rawDir, BENCH_STAGE);
-    rmSync(raw, { recursive: true, force: true });
-    mkdirSync(raw, { recursive: true });
+    const hardhat = hardhatTool(ctx.root);
+    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
+    if (!existsSync(path.join(ctx.root, BENCH_SCRIPT))) return skip(`this project has no routing benchmark (${BENCH_SCRIPT})`);
+    const raw = freshRawDir(ctx, BENCH_STAGE);
     const out = path.join(ctx.outDir, "gas", "bench.json");
     rmSync(out, { force: true }); // never report a previous run's numbers
     mkdirSync(path.dirname(out), { recursive: true });
-    const log = path.join(raw, LOG_NAME);
 
     ctx.log(`hardhat run --no-compile ${BENCH_SCRIPT}`);
-    const run = await runBenchScript(ctx, out, log);
-    const artifacts = [rel(ctx.root, log)];
-    if (run.code !== 0 || !existsSync(out)) {
+    const run = await runNodeTool(hardhat, ["run", "--no-compile", BENCH_SCRIPT], {
+      root: ctx.root,
+      signal: ctx.signal,
+      rawDir: raw,
+      logName: LOG_NAME,
+      env: { BENCH_OUT: out, BENCH_NO_COMPILE: "1", REPORT_GAS: "false" },
+    });
+    const tools = [TOOL, { name: "hardhat", version: hardhat.version }];
+    const artifacts = [...run.logs];
+    if (run.exitCode !== 0 || !existsSync(out)) {
       return outcome("error", {
-        reason: run.error ?? `the benchmark exited with ${run.code ?? "a signal"}${existsSync(out) ? "" : " without writing bench.json"}`,
-        stderrTail: run.tail,
+        reason: run.spawnError ?? `the benchmark exited with ${run.exitCode ?? "a signal"}${existsSync(out) ? "" : " without writing bench.json"}`,
+        tools,
+        stderrTail: outputTail(run),
         artifacts,
       });
     }
-    artifacts.unshift(rel(ctx.root, out));
+    artifacts.unshift(relPath(ctx.root, out));
 
     let report: BenchReport;
     let baseline: BenchReport | undefined;
     let maxRegressionPct: number;
     try {
-      report = parseBenchReport(readFileSync(out, "utf8"), rel(ctx.root, out));
+      report = parseBenchReport(readFileSync(out, "utf8"), relPath(ctx.root, out));
       baseline = loadBenchBaseline(ctx.root);
       maxRegressionPct = loadMaxRegressionPct(ctx.root);
     } catch (e) {
-      return outcome("error", { reason: (e as Error).message, artifacts });
+      return outcome("error", { reason: (e as Error).message, tools, artifacts });
     }
     const diff = baseline ? diffBench(report, baseline, maxRegressionPct) : undefined;
     const findings = benchFindings(report, diff, maxRegressionPct);
@@ -200,6 +151,7 @@ export const benchStage: Stage = {
         missingRows: diff?.missing ?? [],
         newRows: diff?.added ?? [],
       },
+      sections: benchSections(report, { file: BENCH_BASELINE_FILE, maxRegressionPct, diff }),
       artifacts,
     });
   },
