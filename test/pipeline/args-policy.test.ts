@@ -39,9 +39,24 @@ describe("audit flags and inputs", function () {
   });
 
   describe("stage plan", function () {
-    it("quick = compile, lint, test; ci and deep add gas and coverage", function () {
-      expect(planStages(STAGES, { profile: "quick", skip: [] }).selected).to.deep.equal(["compile", "lint", "test"]);
-      expect(planStages(STAGES, { profile: "ci", skip: [] }).selected).to.deep.equal(["compile", "lint", "test", "gas", "coverage"]);
+    it("quick = compile, storage, selectors, lint, test; ci and deep add gas, bench and coverage", function () {
+      expect(planStages(STAGES, { profile: "quick", skip: [] }).selected).to.deep.equal([
+        "compile",
+        "storage",
+        "selectors",
+        "lint",
+        "test",
+      ]);
+      expect(planStages(STAGES, { profile: "ci", skip: [] }).selected).to.deep.equal([
+        "compile",
+        "storage",
+        "selectors",
+        "lint",
+        "test",
+        "gas",
+        "bench",
+        "coverage",
+      ]);
       expect(planStages(STAGES, { profile: "deep", skip: [] }).selected).to.deep.equal(NAMES);
     });
 
@@ -54,7 +69,7 @@ describe("audit flags and inputs", function () {
     it("--only selects exactly the named stages, even outside the profile", function () {
       const p = planStages(STAGES, { profile: "quick", only: ["lint", "coverage"], skip: [] });
       expect(p.selected).to.deep.equal(["lint", "coverage"]);
-      expect(p.excluded.map((e) => e.name)).to.deep.equal(["compile", "test"]);
+      expect(p.excluded.map((e) => e.name)).to.deep.equal(["compile", "storage", "selectors", "test"]);
     });
 
     it("rejects unknown stage names, listing the valid ones", function () {

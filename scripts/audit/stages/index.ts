@@ -4,16 +4,22 @@
  * scripts/audit/stages/ exporting a `Stage` + one line here.
  */
 import type { Stage } from "../types";
+import { benchStage } from "./bench";
 import { compileStage } from "./compile";
 import { coverageStage } from "./coverage";
 import { gasStage } from "./gas";
 import { lintStage } from "./lint";
+import { selectorsStage } from "./selectors";
+import { storageStage } from "./storage";
 import { testStage } from "./test";
 
 export const STAGES: readonly Stage[] = [
   compileStage,
+  storageStage,
+  selectorsStage,
   lintStage,
   testStage,
   gasStage,
+  benchStage,
   coverageStage,
 ];
