@@ -2,9 +2,9 @@
  * Plain-text / Markdown renderings of the analyzers' metrics and findings, for the Hardhat tasks'
  * terminal output (and reusable by the pipeline's report writers: the tables are GitHub Markdown).
  */
-import type { Finding } from "../types";
+import type { Finding, ReportSection } from "../types";
 import { where } from "./findings";
-import type { SelectorRow } from "./selectors/analyze";
+import type { RoutingProof, SelectorRow } from "./selectors/analyze";
 import type { StorageMapRow } from "./storage/analyze";
 
 function cell(text: string): string {
@@ -33,20 +33,107 @@ function slotRange(r: StorageMapRow): string {
   return `${start} … +${count - 1n} (${count} slots)`;
 }
 
-export function storageMapMarkdown(rows: StorageMapRow[]): string {
-  if (rows.length === 0) return "_No storage regions._";
+/** The storage map as a report section: which module owns which slot range. */
+export function storageMapSection(rows: StorageMapRow[]): ReportSection {
+  return {
+    id: "storage-map",
+    title: "Storage map",
+    description:
+      "Every storage region of each domain: who declares it, its slot range, and every member whose code touches it. Transient (EIP-1153) regions are a separate space.",
+    table: {
+      columns: [
+        { key: "domain", label: "domain" },
+        { key: "module", label: "module" },
+        { key: "kind", label: "kind" },
+        { key: "region", label: "region" },
+        { key: "slots", label: "slots" },
+        { key: "usedBy", label: "used by" },
+        { key: "at", label: "declared at" },
+      ],
+      rows: rows.map((r) => ({
+        domain: r.domain,
+        module: r.module,
+        kind: r.kind,
+        region: r.label,
+        slots: slotRange(r),
+        usedBy: r.usedBy.join(", "),
+        at: `${r.file}:${r.line}`,
+      })),
+    },
+  };
+}
+
+/** Every external selector of each domain member, as a report section. */
+export function selectorsSection(rows: SelectorRow[]): ReportSection {
+  return {
+    id: "selectors",
+    title: "External selectors",
+    description: "Functions and public getters of every proxy and implementation, with the id that routes to them.",
+    table: {
+      columns: [
+        { key: "domain", label: "domain" },
+        { key: "contract", label: "contract" },
+        { key: "id", label: "id" },
+        { key: "selector", label: "selector" },
+        { key: "signature", label: "signature" },
+        { key: "at", label: "declared at" },
+      ],
+      rows: rows.map((r) => ({
+        domain: r.domain,
+        contract: r.contract,
+        id: r.id === undefined ? (r.role === "proxy" ? "proxy" : "") : String(r.id),
+        selector: r.selector,
+        signature: r.signature,
+        at: r.file ? `${r.file}:${r.line}` : "",
+      })),
+    },
+  };
+}
+
+/** The id router's no-capture proof, one row per id-routed domain. */
+export function routingProofSection(proofs: RoutingProof[]): ReportSection {
+  return {
+    id: "routing-proof",
+    title: "Id routing: can a routed call reach a proxy function?",
+    table: {
+      columns: [
+        { key: "domain", label: "domain" },
+        { key: "proxy", label: "proxy" },
+        { key: "idBytes", label: "id bytes" },
+        { key: "ids", label: "registered ids" },
+        { key: "proxySelectors", label: "proxy selectors" },
+        { key: "holds", label: "no capture" },
+        { key: "reason", label: "why" },
+      ],
+      rows: proofs.map((p) => ({
+        domain: p.domain,
+        proxy: p.proxy,
+        idBytes: p.idBytes,
+        ids: p.ids.join(", "),
+        proxySelectors: p.proxySelectors.length === 0 ? "none" : p.proxySelectors.join(", "),
+        holds: p.holds ? "proved" : "NO",
+        reason: p.reason,
+      })),
+    },
+  };
+}
+
+/** A section's table as GitHub Markdown, for the tasks' terminal output. */
+function sectionMarkdown(section: ReportSection, empty: string): string {
+  const t = section.table;
+  if (!t || t.rows.length === 0) return empty;
   return table(
-    ["domain", "module", "kind", "region", "slots", "used by", "declared at"],
-    rows.map((r) => [r.domain, r.module, r.kind, r.label, slotRange(r), r.usedBy.join(", "), `${r.file}:${r.line}`]),
+    t.columns.map((c) => c.label),
+    t.rows.map((r) => t.columns.map((c) => String(r[c.key] ?? ""))),
   );
 }
 
+export function storageMapMarkdown(rows: StorageMapRow[]): string {
+  return sectionMarkdown(storageMapSection(rows), "_No storage regions._");
+}
+
 export function selectorsMarkdown(rows: SelectorRow[]): string {
-  if (rows.length === 0) return "_No external selectors._";
-  return table(
-    ["domain", "contract", "id", "selector", "signature", "declared at"],
-    rows.map((r) => [r.domain, r.contract, r.id === undefined ? (r.role === "proxy" ? "proxy" : "") : String(r.id), r.selector, r.signature, r.file ? `${r.file}:${r.line}` : ""]),
-  );
+  return sectionMarkdown(selectorsSection(rows), "_No external selectors._");
 }
 
 export function findingsText(findings: Finding[]): string {

@@ -1,7 +1,7 @@
 /** Shared plumbing of the storage and selectors stages (scripts/audit/stages/{storage,selectors}.ts). */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Finding, StageContext, StageResult, ToolInfo } from "../types";
+import type { Finding, ReportSection, StageContext, StageResult, ToolInfo } from "../types";
 import { SolcBuild } from "./build-info";
 import { DOMAINS_FILE, loadDomainsFile, resolveDomain, type ResolvedDomain } from "./domain";
 import { AnalyzerInputError } from "./errors";
@@ -14,11 +14,12 @@ type StageOutcome = Omit<StageResult, "name" | "durationMs">;
  * writes <outDir>/raw/<stage>/<stage>.json, and fails the stage on findings at high or above.
  * Bad input (malformed domains file, unknown contract) makes the stage `error`.
  */
-export async function runAnalyzerStage(
+export async function runAnalyzerStage<M extends object>(
   ctx: StageContext,
   stage: string,
   tool: ToolInfo,
-  analyze: (build: SolcBuild, domains: ResolvedDomain[]) => { findings: Finding[]; metrics: object },
+  analyze: (build: SolcBuild, domains: ResolvedDomain[]) => { findings: Finding[]; metrics: M },
+  sections: (metrics: M) => ReportSection[],
 ): Promise<StageOutcome> {
   const base = { tools: [tool], findings: [] as Finding[], metrics: {}, artifacts: [] as string[] };
   try {
@@ -40,6 +41,7 @@ export async function runAnalyzerStage(
       ...(blocking > 0 ? { reason: `${blocking} finding(s) at high or above` } : {}),
       findings,
       metrics: metrics as Record<string, unknown>,
+      sections: sections(metrics),
       artifacts: [path.relative(ctx.root, rawFile).split(path.sep).join("/")],
     };
   } catch (e) {

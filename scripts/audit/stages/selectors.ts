@@ -3,6 +3,7 @@
  * audit/domains.json. metrics: SelectorMetrics (every external selector; the id router's routing proof).
  */
 import { analyzeSelectors, SELECTORS_STAGE, type SelectorMetrics } from "../analyzers/selectors/analyze";
+import { routingProofSection, selectorsSection } from "../analyzers/report";
 import { runAnalyzerStage } from "../analyzers/stage-common";
 import { SELECTOR_TOOL } from "../analyzers/findings";
 import type { Stage } from "../types";
@@ -15,5 +16,5 @@ export const selectorsStage: Stage = {
     const m = r.metrics as Partial<SelectorMetrics>;
     return m.selectors ? `${m.selectors.length} selector(s), ${r.findings.length} finding(s)` : undefined;
   },
-  run: (ctx) => runAnalyzerStage(ctx, SELECTORS_STAGE, SELECTOR_TOOL, analyzeSelectors),
+  run: (ctx) => runAnalyzerStage(ctx, SELECTORS_STAGE, SELECTOR_TOOL, analyzeSelectors, (m) => [routingProofSection(m.routingProofs), selectorsSection(m.selectors)]),
 };
