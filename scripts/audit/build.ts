@@ -3,10 +3,11 @@
  * build-info files. The compile stage produces them; every later stage reads
  * them through StageContext.build instead of compiling again.
  */
+import { currentBuildInfoFiles } from "./analyzers/build-info";
+import { AnalyzerInputError } from "./analyzers/errors";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { InputError } from "./errors";
-import { walkFiles } from "./paths";
 import type { BuildRef } from "./types";
 
 /** Matches hardhat.config.ts `paths.artifacts`. */
@@ -32,19 +33,15 @@ export function loadBuild(root: string): BuildRef {
   if (!existsSync(buildInfoDir)) {
     throw new InputError(`no build found: ${path.relative(root, buildInfoDir) || buildInfoDir} does not exist (run the compile stage)`);
   }
-  const referenced = new Set<string>();
-  for (const dbg of walkFiles(path.join(artifactsDir, "contracts"), (f) => f.endsWith(".dbg.json"))) {
-    try {
-      const { buildInfo } = JSON.parse(readFileSync(dbg, "utf8")) as { buildInfo?: string };
-      if (buildInfo) referenced.add(path.resolve(path.dirname(dbg), buildInfo));
-    } catch {
-      // An unreadable .dbg.json leaves us with the directory listing below.
+  // The same walk as the analyzers: every artifact's .dbg.json, contracts/ and the extra source roots.
+  let files: string[];
+  try {
+    files = currentBuildInfoFiles(artifactsDir);
+  } catch (e) {
+    if (e instanceof AnalyzerInputError) {
+      throw new InputError(`no build found: ${path.relative(root, buildInfoDir)} has no build-info files (run the compile stage)`);
     }
-  }
-  const inDir = walkFiles(buildInfoDir, (f) => f.endsWith(".json"));
-  const files = referenced.size > 0 ? inDir.filter((f) => referenced.has(f)) : inDir;
-  if (files.length === 0) {
-    throw new InputError(`no build found: ${path.relative(root, buildInfoDir)} has no build-info files (run the compile stage)`);
+    throw e;
   }
   const versions = new Set<string>();
   for (const f of files) {

@@ -191,6 +191,12 @@ export interface SolcBuildOptions {
   root?: string;
   /** When a bare contract name matches several contracts, prefer the one under these source roots. */
   preferredRoots?: string[];
+  /**
+   * `sourceName:Name` -> the build-info file its artifact was last compiled in (see
+   * {@link currentBuild}). After an incremental compile, an older build-info that is still current
+   * for other artifacts also holds stale copies of recompiled contracts: this picks the fresh one.
+   */
+  authority?: ReadonlyMap<string, string>;
 }
 
 export class SolcBuild {
@@ -200,16 +206,19 @@ export class SolcBuild {
   private readonly byFqn = new Map<string, ContractRecord>();
   private readonly preferredRoots: string[];
 
-  constructor(infos: BuildInfoJson[], options: SolcBuildOptions = {}) {
+  constructor(infos: BuildInfoJson[], options: SolcBuildOptions = {}, files: readonly string[] = []) {
     this.preferredRoots = options.preferredRoots ?? ["contracts/"];
     const toRepoPath = repoPathMapper(options.root);
     this.units = infos.map((info) => new BuildUnit(info, toRepoPath));
+    const authority = options.authority;
     this.solcVersions = [...new Set(infos.map((i) => i.solcVersion ?? i.solcLongVersion ?? "unknown"))].sort();
-    for (const unit of this.units) {
+    for (const [index, unit] of this.units.entries()) {
       for (const [sourceName, byName] of Object.entries(unit.info.output.contracts ?? {})) {
         const sourceAst = unit.info.output.sources?.[sourceName]?.ast;
         for (const [name, output] of Object.entries(byName)) {
           const fqn = `${sourceName}:${name}`;
+          const owner = authority?.get(fqn);
+          if (owner !== undefined && files[index] !== undefined && owner !== files[index]) continue; // a stale copy
           if (this.byFqn.has(fqn)) continue; // the same source compiled in two jobs: identical
           const node = sourceAst?.nodes.find(
             (n): n is ContractDefinitionNode => n.nodeType === "ContractDefinition" && (n as ContractDefinitionNode).name === name,
@@ -237,7 +246,7 @@ export class SolcBuild {
         throw new AnalyzerInputError(`build-info file ${files[i]} has no AST: the outputSelection must include "ast"`);
       }
     }
-    return new SolcBuild(infos, options);
+    return new SolcBuild(infos, options, files.map((f) => path.resolve(f)));
   }
 
   get(fqn: string): ContractRecord | undefined {
@@ -277,14 +286,21 @@ function repoPathMapper(root: string | undefined): (sourceName: string) => strin
   };
 }
 
+/** The current build: its build-info files and which of them each artifact was compiled in. */
+export interface CurrentBuild {
+  files: string[];
+  /** `sourceName:Name` -> absolute path of the build-info file of that artifact. */
+  authority: Map<string, string>;
+}
+
 /**
  * The build-info files of the current compile: those the artifacts' .dbg.json files point at (older
  * build-infos of earlier compiles are ignored), else every file in artifacts/build-info.
  */
-export function currentBuildInfoFiles(artifactsDir: string): string[] {
+export function currentBuild(artifactsDir: string): CurrentBuild {
   const buildInfoDir = path.join(artifactsDir, "build-info");
   if (!existsSync(buildInfoDir)) throw new AnalyzerInputError(`no build found: ${buildInfoDir} does not exist (npx hardhat compile)`);
-  const referenced = new Set<string>();
+  const authority = new Map<string, string>();
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
       const full = path.join(dir, entry);
@@ -293,7 +309,9 @@ export function currentBuildInfoFiles(artifactsDir: string): string[] {
       else if (entry.endsWith(".dbg.json")) {
         try {
           const { buildInfo } = JSON.parse(readFileSync(full, "utf8")) as { buildInfo?: string };
-          if (buildInfo) referenced.add(path.resolve(path.dirname(full), buildInfo));
+          // artifacts/<sourceName>/<Name>.dbg.json
+          const sourceName = path.relative(artifactsDir, dir).split(path.sep).join("/");
+          if (buildInfo) authority.set(`${sourceName}:${entry.slice(0, -".dbg.json".length)}`, path.resolve(dir, buildInfo));
         } catch {
           // An unreadable .dbg.json: fall back to the directory listing below.
         }
@@ -301,11 +319,23 @@ export function currentBuildInfoFiles(artifactsDir: string): string[] {
     }
   };
   visit(artifactsDir);
+  const referenced = new Set(authority.values());
   const all = readdirSync(buildInfoDir)
     .filter((f) => f.endsWith(".json"))
     .map((f) => path.join(buildInfoDir, f));
   const current = all.filter((f) => referenced.has(f));
   const files = current.length > 0 ? current : all;
   if (files.length === 0) throw new AnalyzerInputError(`no build found: ${buildInfoDir} is empty (npx hardhat compile)`);
-  return files.sort();
+  return { files: files.sort(), authority };
+}
+
+/** The build-info files of the current compile (see {@link currentBuild}). */
+export function currentBuildInfoFiles(artifactsDir: string): string[] {
+  return currentBuild(artifactsDir).files;
+}
+
+/** The current build of a Hardhat project, resolved contract by contract to its fresh build-info. */
+export function loadSolcBuild(artifactsDir: string, options: Omit<SolcBuildOptions, "authority"> = {}): SolcBuild {
+  const { files, authority } = currentBuild(artifactsDir);
+  return SolcBuild.fromFiles(files, { ...options, authority });
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Finding, StageResult } from "../types";
-import { currentBuildInfoFiles, SolcBuild } from "./build-info";
+import { loadSolcBuild, type SolcBuild } from "./build-info";
 import { DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveDomain, type DomainConfig, type ResolvedDomain } from "./domain";
 import { ANALYZER_EXIT, AnalyzerInputError } from "./errors";
 import { atLeast, bySeverity, SELECTOR_TOOL, STORAGE_TOOL, toFindings } from "./findings";
@@ -64,7 +64,7 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
     }
     const configs = domainConfigs(args, root);
     if (!args.noCompile) await hre.run("compile", { quiet: true });
-    const build = SolcBuild.fromFiles(currentBuildInfoFiles(hre.config.paths.artifacts), { root });
+    const build = loadSolcBuild(hre.config.paths.artifacts, { root });
     let domains: ResolvedDomain[];
     let live: LiveResult[] | undefined;
     if (args.live) {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Finding, ReportSection, StageContext, StageResult, ToolInfo } from "../types";
-import { SolcBuild } from "./build-info";
+import { loadSolcBuild, type SolcBuild } from "./build-info";
 import { DOMAINS_FILE, loadDomainsFile, resolveDomain, type ResolvedDomain } from "./domain";
 import { AnalyzerInputError } from "./errors";
 import { atLeast } from "./findings";
@@ -26,7 +26,7 @@ export async function runAnalyzerStage<M extends object>(
     const configs = loadDomainsFile(ctx.root);
     if (!configs) return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE}: declare the storage domains to analyze` };
     if (ctx.build.buildInfoFiles.length === 0) return { ...base, status: "skipped", reason: "no build (the compile stage did not produce build-info files)" };
-    const build = SolcBuild.fromFiles(ctx.build.buildInfoFiles, { root: ctx.root });
+    const build = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root });
     const domains = configs.map((c) => resolveDomain(build, c));
     ctx.log(`${domains.length} domain(s): ${domains.map((d) => `${d.name} (${d.dispatch}, ${d.implementations.length} implementation(s))`).join(", ")}`);
     const { findings, metrics } = analyze(build, domains);

@@ -33,6 +33,27 @@ export const compileStage: Stage = {
     let build;
     try {
       build = loadBuild(ctx.root);
+      if (build.buildInfoFiles.length > 1) {
+        // An incremental compile leaves several build-infos, older ones holding stale copies of
+        // recompiled contracts. Every stage and tool must read one coherent build: recompile once.
+        ctx.log(`incremental build spans ${build.buildInfoFiles.length} build-info files: hardhat compile --force`);
+        const forced = await runNodeTool(hardhat, ["compile", "--force"], {
+          root: ctx.root,
+          signal: ctx.signal,
+          rawDir: raw,
+          logName: "hardhat-compile-force",
+        });
+        run.logs.push(...forced.logs);
+        if (forced.exitCode !== 0) {
+          return outcome("error", {
+            reason: forced.spawnError ?? `hardhat compile --force exited with ${forced.exitCode ?? "a signal"}`,
+            tools,
+            artifacts: run.logs,
+            stderrTail: outputTail(forced),
+          });
+        }
+        build = loadBuild(ctx.root);
+      }
     } catch (e) {
       if (e instanceof InputError) return outcome("error", { reason: e.message, tools, artifacts: run.logs });
       throw e;

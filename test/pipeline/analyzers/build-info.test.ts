@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
-import { currentBuildInfoFiles, SolcBuild } from "../../../scripts/audit/analyzers/build-info";
+import { loadSolcBuild, SolcBuild } from "../../../scripts/audit/analyzers/build-info";
 import type { VariableDeclarationNode } from "../../../scripts/audit/analyzers/ast";
 import { AnalyzerInputError } from "../../../scripts/audit/analyzers/errors";
 import { ConstEvaluator, eip1967Slot, erc7201Root, hexSlot, keccakSlot } from "../../../scripts/audit/analyzers/evaluate";
@@ -138,7 +138,7 @@ library Exprs {
   });
 
   it("reads Hardhat's build-info files of this repository", function () {
-    const build = SolcBuild.fromFiles(currentBuildInfoFiles(hre.config.paths.artifacts), { root: REPO });
+    const build = loadSolcBuild(hre.config.paths.artifacts, { root: REPO });
     expect(build.resolve("LoadBalancer").file).to.equal("contracts/core/LoadBalancer.sol");
     expect(() => SolcBuild.fromFiles([])).to.throw(AnalyzerInputError);
   });

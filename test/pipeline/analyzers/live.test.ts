@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { getBytes, hexlify } from "ethers";
 import { deploySystem, type Deployment } from "../../../scripts/deploy";
 import { adminOf, ModuleId } from "../../../scripts/lib/routing";
-import { currentBuildInfoFiles, SolcBuild } from "../../../scripts/audit/analyzers/build-info";
+import { loadSolcBuild, SolcBuild } from "../../../scripts/audit/analyzers/build-info";
 import { loadDomainsFile, type DomainConfig } from "../../../scripts/audit/analyzers/domain";
 import { liveDomain, matchBytecode, stripMetadata } from "../../../scripts/audit/analyzers/live";
 import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
@@ -27,7 +27,7 @@ describe("analyzers in live mode", function () {
 
   before(async function () {
     await hre.run("compile", { quiet: true });
-    build = SolcBuild.fromFiles(currentBuildInfoFiles(hre.config.paths.artifacts), { root: REPO });
+    build = loadSolcBuild(hre.config.paths.artifacts, { root: REPO });
     config = loadDomainsFile(REPO)![0];
     const [owner] = await hre.ethers.getSigners();
     deployment = await deploySystem({ owner });
