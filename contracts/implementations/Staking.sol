@@ -10,8 +10,9 @@ import {LibStaking} from "../libraries/LibStaking.sol";
  * @title Staking
  * @notice Stake one ERC-20 and earn rewards in it, streamed pro rata over a period the owner funds.
  * Runs only through the load balancer (id chosen at registration), in the proxy's storage; the logic
- * and storage live in {LibStaking}. The reentrancy lock is transient and shared by every module of the
- * proxy, so no module can be re-entered through a token callback.
+ * and storage live in {LibStaking}. Every function that moves tokens holds a transient reentrancy
+ * lock; the lock's slot is the proxy's, so a token callback cannot re-enter any of them. (Voting
+ * moves no tokens and takes no lock: a callback into it finds Staking's state already settled.)
  */
 contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
     /**

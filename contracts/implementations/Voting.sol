@@ -15,7 +15,7 @@ contract Voting is LoadBalancerModule {
      * @notice Sets the allowed voting-period range and the quorum (basis points of total stake at
      * proposal creation). Runs once, inside the owner's register-and-initialize call.
      * @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
-     * @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum.
+     * @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum, at most 3650 days.
      * @param quorumBps Quorum in basis points; at most 10 000.
      */
     function initialize(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps) external reinitializer(1) {
@@ -24,7 +24,7 @@ contract Voting is LoadBalancerModule {
 
     /// @notice Changes the voting-period range and quorum for proposals created from now on. Owner only.
     /// @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
-    /// @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum.
+    /// @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum, at most 3650 days.
     /// @param quorumBps Quorum in basis points; at most 10 000.
     function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
         external

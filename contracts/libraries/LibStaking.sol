@@ -75,6 +75,7 @@ library LibStaking {
     error RewardPeriodActive(uint256 periodFinish);
     error InvalidRewardsDuration(uint256 duration);
     error RewardTooSmall(uint256 reward, uint256 duration);
+    error RewardRateTooHigh(uint256 rewardRate, uint256 maxRewardRate);
     error Insolvent(uint256 balance, uint256 owed);
     error NothingReceived();
 
@@ -178,6 +179,10 @@ library LibStaking {
         uint256 undistributed = block.timestamp < $.periodFinish ? ($.periodFinish - block.timestamp) * $.rewardRate : 0;
         uint256 newRate = (received + undistributed) / duration;
         if (newRate == 0) revert RewardTooSmall(received, duration);
+        // rewardPerToken multiplies elapsed time (at most `duration`), rate and PRECISION: a rate past
+        // this bound would make every stake, withdraw and claim overflow, freezing all stakes.
+        uint256 maxRate = type(uint256).max / (duration * PRECISION);
+        if (newRate > maxRate) revert RewardRateTooHigh(newRate, maxRate);
         $.totalRewardsFunded += received;
         uint256 owed = $.totalStaked + $.totalRewardsFunded - $.totalRewardsPaid;
         uint256 balance = $.token.balanceOf(address(this));

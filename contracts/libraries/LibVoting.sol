@@ -60,6 +60,9 @@ library LibVoting {
 
     uint16 internal constant BPS = 10_000;
 
+    /// @dev Upper bound of any voting period (about ten years), so `now + period` always fits in uint64.
+    uint64 internal constant MAX_VOTING_PERIOD = 3650 days;
+
     /// @notice The voting configuration changed.
     /// @param minVotingPeriod Shortest allowed voting period, in seconds.
     /// @param maxVotingPeriod Longest allowed voting period, in seconds.
@@ -106,7 +109,7 @@ library LibVoting {
     }
 
     function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps) internal {
-        if (minVotingPeriod == 0 || minVotingPeriod > maxVotingPeriod || quorumBps > BPS) {
+        if (minVotingPeriod == 0 || minVotingPeriod > maxVotingPeriod || maxVotingPeriod > MAX_VOTING_PERIOD || quorumBps > BPS) {
             revert InvalidVotingConfig(minVotingPeriod, maxVotingPeriod, quorumBps);
         }
         Layout storage $ = layout();
