@@ -31,7 +31,7 @@ import {
   type UpgradeabilityRun,
 } from "../../scripts/audit/adapters/slither-upgradeability";
 import { runSlitherStage } from "../../scripts/audit/stages/slither";
-import { planUpgradeabilityRuns, runUpgradeabilityStage } from "../../scripts/audit/stages/slither-upgradeability";
+import { planUpgradeabilityRuns, readDomains, runUpgradeabilityStage } from "../../scripts/audit/stages/slither-upgradeability";
 import { ToolInstallError, ToolUnavailableError } from "../../scripts/audit/tools/provision";
 import type { BuildContract } from "../../scripts/audit/tools/build-info";
 import type { Finding } from "../../scripts/audit/types";
@@ -273,6 +273,42 @@ describe("slither-check-upgradeability adapter (recorded runs)", function () {
       "proxy StakingV2 LoadBalancer",
       "update Staking StakingV2",
     ]);
+  });
+
+  it("takes proxy, implementations and upgrades from audit/domains.json when present", function () {
+    const dir = mkdtempSync(path.join(tmpdir(), "domains-"));
+    try {
+      mkdirSync(path.join(dir, "audit"));
+      writeFileSync(
+        path.join(dir, "audit", "domains.json"),
+        JSON.stringify({
+          domains: [
+            {
+              name: "load-balancer",
+              proxy: "contracts/core/LoadBalancer.sol:LoadBalancer",
+              dispatch: "id-routed",
+              implementations: [{ contract: "contracts/core/LoadBalancerAdmin.sol:LoadBalancerAdmin", id: 0, reserved: true }, { contract: "contracts/implementations/Staking.sol:Staking", id: 1 }],
+              upgrades: [{ from: "contracts/implementations/Staking.sol:Staking", to: "contracts/mocks/StakingNext.sol:StakingNext" }],
+            },
+          ],
+        }),
+      );
+      const domains = readDomains(dir)!;
+      expect(domains).to.deep.equal([{ proxy: "LoadBalancer", implementations: ["LoadBalancerAdmin", "Staking"], upgrades: [{ v1: "Staking", v2: "StakingNext" }] }]);
+      const c = (name: string, file: string): BuildContract => ({ name, file, kind: "contract", abstract: false, bases: [name] });
+      const plan = planUpgradeabilityRuns([c("StakingV2", "contracts/mocks/StakingV2.sol"), c("StakingNext", "contracts/mocks/StakingNext.sol")], domains[0]);
+      expect(plan.runs.map((r) => `${r.kind} ${r.contract} ${r.against}`)).to.deep.equal([
+        "proxy LoadBalancerAdmin LoadBalancer",
+        "proxy Staking LoadBalancer",
+        "proxy StakingNext LoadBalancer",
+        "proxy StakingV2 LoadBalancer",
+        "update Staking StakingNext",
+        "update Staking StakingV2",
+      ]);
+      expect(readDomains(path.join(dir, "nowhere"))).to.equal(undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("audit/suppressions.json accepts every recorded upgradeability finding, with no stale entry", function () {

@@ -3,14 +3,16 @@
  * implementation behind the proxy and for every V1 -> V2 pair, on the
  * pipeline's build (same provisioning and build handling as the slither stage).
  *
- * Discovery (from the build, so new modules are picked up):
+ * What to check: audit/domains.json when it exists (the storage and selector
+ * analyzers' config: proxy, implementations, upgrades), else discovered from
+ * the build so new modules are picked up:
  *   proxy            the contract named PROXY (LoadBalancer)
  *   implementations  non-abstract contracts under contracts/ (not mocks) that
  *                    inherit MODULE_BASE (LoadBalancerModule): LoadBalancerAdmin,
  *                    Staking, Voting
- *   V2s              any contract named <Implementation>V<n> (n >= 2), mocks
- *                    included: StakingV2. Each V2 is also checked against the
- *                    proxy, since it is what would be registered next.
+ * and in both cases every contract named <Implementation>V<n> (n >= 2), mocks
+ * included, adds a V1 -> V2 pair: StakingV2. Each V2 is also checked against
+ * the proxy, since it is what would be registered next.
  *
  * The tool exits 0 whatever happens: each run is judged by its JSON
  * (`success`, `error`). Any failed run makes the stage `error`; the
@@ -54,23 +56,63 @@ export interface UpgradeabilityPlan {
   runs: UpgradeabilityRun[];
 }
 
-/** What to check, from the build's contracts. */
-export function planUpgradeabilityRuns(contracts: readonly BuildContract[], proxy = PROXY, moduleBase = MODULE_BASE): UpgradeabilityPlan {
+/** One proxy and what runs in its storage, from audit/domains.json (the storage/selector analyzers' config). */
+export interface DomainSpec {
+  proxy: string;
+  implementations: string[];
+  upgrades: { v1: string; v2: string }[];
+}
+
+export const DOMAINS_FILE = "audit/domains.json";
+
+/** `path/File.sol:Name` or `Name` -> `Name`. */
+const contractName = (ref: string): string => ref.slice(ref.lastIndexOf(":") + 1);
+
+/**
+ * The domains of audit/domains.json (undefined when the file does not exist).
+ * Only the fields this stage needs are read; the analyzers validate the file.
+ */
+export function readDomains(root: string): DomainSpec[] | undefined {
+  const file = path.join(root, DOMAINS_FILE);
+  if (!existsSync(file)) return undefined;
+  const raw = JSON.parse(readFileSync(file, "utf8")) as {
+    domains?: { proxy?: string; implementations?: { contract?: string }[]; upgrades?: { from?: string; to?: string }[] }[];
+  };
+  return (raw.domains ?? [])
+    .filter((d) => typeof d.proxy === "string")
+    .map((d) => ({
+      proxy: contractName(d.proxy!),
+      implementations: (d.implementations ?? []).flatMap((i) => (i.contract ? [contractName(i.contract)] : [])),
+      upgrades: (d.upgrades ?? []).flatMap((u) => (u.from && u.to ? [{ v1: contractName(u.from), v2: contractName(u.to) }] : [])),
+    }));
+}
+
+/**
+ * What to check, from the build's contracts: with a domain (audit/domains.json), its proxy,
+ * implementations and upgrades; without, the contract named PROXY and every non-abstract contract
+ * under contracts/ (not mocks) inheriting MODULE_BASE. Either way a contract named
+ * `<Implementation>V<n>` (n >= 2) anywhere in the build adds a V1 -> V2 pair.
+ */
+export function planUpgradeabilityRuns(contracts: readonly BuildContract[], domain?: DomainSpec): UpgradeabilityPlan {
   const own = (c: BuildContract): boolean => c.file.startsWith("contracts/") && !c.file.startsWith("contracts/mocks/");
+  const proxy = domain?.proxy ?? PROXY;
   const implementations = [
     ...new Set(
-      contracts.filter((c) => own(c) && c.kind === "contract" && !c.abstract && c.name !== moduleBase && c.bases.includes(moduleBase)).map((c) => c.name),
+      domain
+        ? domain.implementations
+        : contracts.filter((c) => own(c) && c.kind === "contract" && !c.abstract && c.name !== MODULE_BASE && c.bases.includes(MODULE_BASE)).map((c) => c.name),
     ),
   ].sort();
-  const pairs: { v1: string; v2: string }[] = [];
+  const pairs: { v1: string; v2: string }[] = [...(domain?.upgrades ?? [])];
   for (const c of contracts) {
     const m = /^(.+)V(\d+)$/.exec(c.name);
     if (!m || Number(m[2]) < 2 || !implementations.includes(m[1]) || c.kind !== "contract" || c.abstract) continue;
     if (!pairs.some((p) => p.v2 === c.name)) pairs.push({ v1: m[1], v2: c.name });
   }
   pairs.sort((a, b) => a.v2.localeCompare(b.v2));
+  const v2s = [...new Set(pairs.map((p) => p.v2))].filter((n) => !implementations.includes(n));
   const runs: UpgradeabilityRun[] = [
-    ...[...implementations, ...pairs.map((p) => p.v2)].map((contract): UpgradeabilityRun => ({ kind: "proxy", contract, against: proxy })),
+    ...[...implementations, ...v2s].map((contract): UpgradeabilityRun => ({ kind: "proxy", contract, against: proxy })),
     ...pairs.map((p): UpgradeabilityRun => ({ kind: "update", contract: p.v1, against: p.v2 })),
   ];
   return { proxy, implementations, pairs, runs };
@@ -108,9 +150,25 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
   } catch (e) {
     return buildError(e, []);
   }
-  const plan = planUpgradeabilityRuns(contracts);
-  if (!contracts.some((c) => c.name === plan.proxy)) return outcome("skipped", { reason: `the proxy contract ${plan.proxy} is not in the build` });
-  if (!plan.implementations.length) return outcome("skipped", { reason: `no implementation inheriting ${MODULE_BASE} under contracts/` });
+  let domains: DomainSpec[] | undefined;
+  try {
+    domains = readDomains(ctx.root);
+  } catch (e) {
+    return outcome("error", { reason: `unreadable ${DOMAINS_FILE}: ${(e as Error).message.split("\n")[0]}` });
+  }
+  const plans = domains?.length ? domains.map((d) => planUpgradeabilityRuns(contracts, d)) : [planUpgradeabilityRuns(contracts)];
+  for (const p of plans) {
+    if (!contracts.some((c) => c.name === p.proxy)) return outcome("skipped", { reason: `the proxy contract ${p.proxy} is not in the build` });
+    const missing = [...p.implementations, ...p.pairs.flatMap((x) => [x.v1, x.v2])].filter((n) => !contracts.some((c) => c.name === n));
+    if (missing.length) return outcome("error", { reason: `${DOMAINS_FILE} names contract(s) not in the build: ${[...new Set(missing)].join(", ")}` });
+  }
+  const plan: UpgradeabilityPlan = {
+    proxy: [...new Set(plans.map((p) => p.proxy))].join(", "),
+    implementations: [...new Set(plans.flatMap((p) => p.implementations))],
+    pairs: plans.flatMap((p) => p.pairs),
+    runs: plans.flatMap((p) => p.runs),
+  };
+  if (!plan.implementations.length) return outcome("skipped", { reason: `no implementation to check (none in ${DOMAINS_FILE}, none inheriting ${MODULE_BASE} under contracts/)` });
   const provisioned = await provisionSlither(ctx, opts);
   if (!("checkUpgradeability" in provisioned)) return provisioned;
   const tool = provisioned.checkUpgradeability;
