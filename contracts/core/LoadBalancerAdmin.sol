@@ -108,10 +108,10 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
     function implementations() external view onlyDelegateCall returns (ModuleInfo[] memory infos) {
         LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
         uint256 bits = $.registeredIds;
-        uint256 count;
+        uint256 count = 0;
         for (uint256 b = bits; b != 0; b &= b - 1) ++count;
         infos = new ModuleInfo[](count);
-        uint256 n;
+        uint256 n = 0;
         for (uint256 id = 1; id < 256 && n < count; ++id) {
             if (bits & (1 << id) == 0) continue;
             LibLoadBalancer.Module storage module = $.modules[id];
