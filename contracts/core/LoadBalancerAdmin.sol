@@ -150,14 +150,4 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
             }
         }
     }
-
-    /// @dev The admin module has no initializer: report every version as done so none can ever run.
-    function _initializedVersion() internal pure override returns (uint64) {
-        return type(uint64).max;
-    }
-
-    /// @dev Unreachable: {_initializedVersion} makes every `reinitializer` revert first.
-    function _setInitializedVersion(uint64) internal pure override {
-        revert NotInitializing();
-    }
 }

@@ -12,16 +12,6 @@ abstract contract LoadBalancerModule {
     /// @notice The module was called directly instead of through a proxy's delegatecall.
     error NotDelegateCall();
 
-    /// @notice An initializer ran outside {ILoadBalancer-addImplementation}/{ILoadBalancer-upgradeImplementation}.
-    error NotInitializing();
-
-    /// @notice The module's storage is already at `version` or later.
-    error InvalidInitialization(uint64 currentVersion, uint64 requestedVersion);
-
-    /// @notice The module's storage was initialized (or migrated).
-    /// @param version The version its storage is at now.
-    event Initialized(uint64 version);
-
     /// @dev The module's own address in every context: an immutable lives in code, not storage.
     address internal immutable SELF = address(this);
 
@@ -36,24 +26,4 @@ abstract contract LoadBalancerModule {
         LibLoadBalancer.enforceOwner(msg.sender);
         _;
     }
-
-    /**
-     * @dev Runs the function at most once per module storage for each `version` (ascending), and only
-     * inside the owner's register-and-initialize (or upgrade-and-migrate) call for this very
-     * implementation: the proxy opens that context in transient storage just for the call.
-     */
-    modifier reinitializer(uint64 version) {
-        if (address(this) == SELF) revert NotDelegateCall();
-        if (LibLoadBalancer.initializing() != SELF) revert NotInitializing();
-        uint64 current = _initializedVersion();
-        if (current >= version) revert InvalidInitialization(current, version);
-        _setInitializedVersion(version);
-        _;
-        emit Initialized(version);
-    }
-
-    /// @dev Version counter kept in the module's own namespace.
-    function _initializedVersion() internal view virtual returns (uint64);
-
-    function _setInitializedVersion(uint64 version) internal virtual;
 }

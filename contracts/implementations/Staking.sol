@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {LoadBalancerModule} from "../core/LoadBalancerModule.sol";
+import {InitializableModule} from "../core/InitializableModule.sol";
 import {LibStaking} from "../libraries/LibStaking.sol";
 
 /**
@@ -14,7 +14,7 @@ import {LibStaking} from "../libraries/LibStaking.sol";
  * lock; the lock's slot is the proxy's, so a token callback cannot re-enter any of them. (Voting
  * moves no tokens and takes no lock: a callback into it finds Staking's state already settled.)
  */
-contract Staking is LoadBalancerModule, ReentrancyGuardTransient {
+contract Staking is InitializableModule, ReentrancyGuardTransient {
     /**
      * @notice Sets the staked (and reward) token and the reward period length. Runs once, inside the
      * owner's register-and-initialize call.

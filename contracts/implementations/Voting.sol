@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {LoadBalancerModule} from "../core/LoadBalancerModule.sol";
+import {InitializableModule} from "../core/InitializableModule.sol";
 import {LibVoting} from "../libraries/LibVoting.sol";
 
 /**
@@ -10,7 +10,7 @@ import {LibVoting} from "../libraries/LibVoting.sol";
  * = the voter's stake in Staking, which stays locked until the proposal ends. Runs only through the
  * load balancer, in the proxy's storage; logic and storage live in {LibVoting}.
  */
-contract Voting is LoadBalancerModule {
+contract Voting is InitializableModule {
     /**
      * @notice Sets the allowed voting-period range and the quorum (basis points of total stake at
      * proposal creation). Runs once, inside the owner's register-and-initialize call.

@@ -112,7 +112,7 @@ interface ILoadBalancer {
      * @notice Registers `implementation` under the free id `id` and, when `initData` is not empty,
      * delegatecalls it with `initData` in the same transaction, so no one can front-run the initializer.
      * @dev Owner only. The initializer runs with the initialization context open for `implementation`
-     * (see {LoadBalancerModule-reinitializer}); its revert data bubbles up unchanged.
+     * (see {InitializableModule-reinitializer}); its revert data bubbles up unchanged.
      * @param id A free id in 1..255.
      * @param implementation A contract other than the proxy and the admin module.
      * @param initData Calldata for the implementation's initializer, or empty for none.

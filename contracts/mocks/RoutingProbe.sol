@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {LoadBalancerModule} from "../core/LoadBalancerModule.sol";
+import {InitializableModule} from "../core/InitializableModule.sol";
 
 /// @notice Test module exercising the proxy's routing: return data, msg.value, and every kind of revert.
-contract RoutingProbe is LoadBalancerModule {
+contract RoutingProbe is InitializableModule {
     error ProbeError(uint256 code, string why);
 
     /// @custom:storage-location erc7201:loadbalancer.storage.RoutingProbe

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import type { FunctionFragment } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   CallBatcher__factory,
@@ -334,6 +335,21 @@ describe("LoadBalancer", function () {
       await expect(direct.owner()).to.be.revertedWithCustomError(direct, "NotDelegateCall");
       await expect(direct.transferOwnership(owner.address)).to.be.revertedWithCustomError(direct, "NotDelegateCall");
       await expect(direct.implementations()).to.be.revertedWithCustomError(direct, "NotDelegateCall");
+    });
+
+    it("every admin function reverts NotDelegateCall when the admin module is called directly", async function () {
+      const { admin, owner } = await loadFixture(deployBareFixture);
+      const direct = LoadBalancerAdmin__factory.connect(await admin.adminModule(), owner);
+      const functions = direct.interface.fragments.filter((f): f is FunctionFragment => f.type === "function");
+      expect(functions.length).to.equal(13);
+      for (const fn of functions) {
+        // Zero-valued arguments of the right types: the modifier rejects the call before any argument matters.
+        const args = fn.inputs.map((p) => (p.baseType === "array" ? [] : p.baseType === "bool" ? false : p.type === "address" ? owner.address : p.baseType === "bytes" ? "0x" : 0));
+        await expect(direct.getFunction(fn.format())(...args), fn.format()).to.be.revertedWithCustomError(
+          direct,
+          "NotDelegateCall",
+        );
+      }
     });
   });
 

@@ -10,6 +10,8 @@ import { coverageStage } from "./coverage";
 import { gasStage } from "./gas";
 import { lintStage } from "./lint";
 import { selectorsStage } from "./selectors";
+import { slitherStage } from "./slither";
+import { slitherUpgradeabilityStage } from "./slither-upgradeability";
 import { storageStage } from "./storage";
 import { testStage } from "./test";
 
@@ -18,6 +20,8 @@ export const STAGES: readonly Stage[] = [
   storageStage,
   selectorsStage,
   lintStage,
+  slitherStage,
+  slitherUpgradeabilityStage,
   testStage,
   gasStage,
   benchStage,
