@@ -44,6 +44,7 @@ export function severityAtLeast(severity: Severity, threshold: Severity): boolea
 /** Whether a suppression entry accepts a finding: every field the entry sets must match. */
 export function suppressionMatches(entry: SuppressionEntry, finding: Finding): boolean {
   if (entry.fingerprint === undefined && (entry.rule === undefined || entry.file === undefined)) return false;
+  if (entry.stage !== undefined && entry.stage !== finding.stage) return false;
   if (entry.fingerprint !== undefined && entry.fingerprint !== finding.fingerprint) return false;
   if (entry.rule !== undefined && entry.rule !== finding.rule) return false;
   if (entry.file !== undefined && entry.file !== finding.location?.file) return false;
@@ -84,7 +85,8 @@ export function evaluateGate(input: GateInput): GateOutput {
     }),
   }));
   const findings = stages.flatMap((s) => s.findings);
-  const unusedSuppressions = active.filter((e) => !used.has(e));
+  const ranStages = new Set(input.stages.filter(ran).map((s) => s.name));
+  const unusedSuppressions = active.filter((e) => !used.has(e) && (e.stage === undefined || ranStages.has(e.stage)));
   for (const e of unusedSuppressions) warnings.push(`unused suppression: ${describeSuppression(e)} matched no finding`);
 
   // Stage errors and required stages.

@@ -67,6 +67,7 @@ const SuppressionSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/, "must be a 64-character lowercase hex sha256")
       .optional(),
+    stage: z.string().min(1).optional(),
     rule: z.string().min(1).optional(),
     file: z.string().min(1).optional(),
     symbol: z.string().min(1).optional(),

@@ -128,6 +128,11 @@ export interface GateResult {
 }
 
 export interface SuppressionEntry {
+  /**
+   * Only findings of this stage match. Also scopes the unused-entry warning: an entry whose stage did
+   * not run (skipped, --only) is not evaluated, so it is not reported as unused.
+   */
+  stage?: string;
   /** Matches Finding.fingerprint exactly, or... */
   fingerprint?: string;
   /** ...rule plus file (and optional symbol), which survives code moves inside the file. */

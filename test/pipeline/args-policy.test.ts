@@ -39,12 +39,13 @@ describe("audit flags and inputs", function () {
   });
 
   describe("stage plan", function () {
-    it("quick = compile, storage, selectors, lint, test; ci and deep add gas, bench and coverage", function () {
+    it("quick = compile, storage, selectors, lint, slither, test; ci and deep add the slower stages", function () {
       expect(planStages(STAGES, { profile: "quick", skip: [] }).selected).to.deep.equal([
         "compile",
         "storage",
         "selectors",
         "lint",
+        "slither",
         "test",
       ]);
       expect(planStages(STAGES, { profile: "ci", skip: [] }).selected).to.deep.equal([
@@ -52,6 +53,8 @@ describe("audit flags and inputs", function () {
         "storage",
         "selectors",
         "lint",
+        "slither",
+        "slither-upgradeability",
         "test",
         "gas",
         "bench",
@@ -69,7 +72,7 @@ describe("audit flags and inputs", function () {
     it("--only selects exactly the named stages, even outside the profile", function () {
       const p = planStages(STAGES, { profile: "quick", only: ["lint", "coverage"], skip: [] });
       expect(p.selected).to.deep.equal(["lint", "coverage"]);
-      expect(p.excluded.map((e) => e.name)).to.deep.equal(["compile", "storage", "selectors", "test"]);
+      expect(p.excluded.map((e) => e.name)).to.deep.equal(["compile", "storage", "selectors", "slither", "test"]);
     });
 
     it("rejects unknown stage names, listing the valid ones", function () {
@@ -98,7 +101,7 @@ describe("audit flags and inputs", function () {
       expect(bad('{"failOnSeverty": "high"}')).to.throw(InputError, /Unrecognized key.*failOnSeverty/);
       expect(bad('{"failOnSeverity": "severe"}')).to.throw(InputError, /failOnSeverity/);
       expect(bad('{"coverage": {"lines": 101}}')).to.throw(InputError, /coverage\.lines/);
-      expect(bad('{"requiredStages": {"ci": ["slither"]}}')).to.throw(InputError, /unknown stage\(s\) slither/);
+      expect(bad('{"requiredStages": {"ci": ["slyther"]}}')).to.throw(InputError, /unknown stage\(s\) slyther/);
       try {
         bad('{"coverage": {"lines": "x", "branches": -1}}')();
         expect.fail("should throw");

@@ -104,6 +104,24 @@ describe("audit gate", function () {
       expect(warnings(out.gate.reasons)[0]).to.contain("unused suppression").and.contain("solhint/no-empty-blocks");
     });
 
+    it("scopes an entry to its stage: it matches only that stage's findings", function () {
+      const f = finding({ severity: "high", id: "lint:r:1", stage: "lint", rule: "r", location: { file: "contracts/A.sol" } });
+      const base = { rule: "r", file: "contracts/A.sol", justification: "reviewed" };
+      expect(suppressionMatches({ ...base, stage: "lint" }, f)).to.equal(true);
+      expect(suppressionMatches({ ...base, stage: "slither" }, f)).to.equal(false);
+    });
+
+    it("does not call an entry unused when its stage did not run, and does when it ran", function () {
+      const entry = { stage: "slither", rule: "reentrancy-eth", file: "contracts/A.sol", justification: "reviewed" };
+      const notRun = evaluateGate(allGood({ suppressions: [entry] }));
+      expect(notRun.gate.unusedSuppressions).to.deep.equal([]);
+      expect(warnings(notRun.gate.reasons)).to.deep.equal([]);
+      const skipped = evaluateGate(allGood({ stages: [stage("compile"), stage("lint"), stage("test"), stage("slither", { status: "skipped" })], suppressions: [entry] }));
+      expect(skipped.gate.unusedSuppressions).to.deep.equal([]);
+      const ran = evaluateGate(allGood({ stages: [stage("compile"), stage("lint"), stage("test"), stage("slither")], suppressions: [entry] }));
+      expect(ran.gate.unusedSuppressions).to.deep.equal([entry]);
+    });
+
     it("ignores an expired suppression and says so", function () {
       const expired = { fingerprint: "c".repeat(64), justification: "temporary", expires: "2025-01-31" };
       const out = evaluateGate(allGood({ stages: withHigh(), suppressions: [expired] }));
