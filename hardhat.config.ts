@@ -12,6 +12,7 @@ import "@nomicfoundation/hardhat-ethers";
 import "@typechain/hardhat";
 import "hardhat-gas-reporter";
 import "solidity-coverage";
+import { loadBalancerResolver } from "./scripts/lib/gasReporterResolver";
 import "./scripts/audit/hardhat-task";
 import "./scripts/audit/analyzers/tasks";
 
@@ -89,6 +90,8 @@ const config: HardhatUserConfig = {
     outputJSON: process.env.GAS_REPORT_JSON !== undefined,
     outputJSONFile: process.env.GAS_REPORT_JSON ?? "gasReporterOutput.json",
     reportPureAndViewMethods: false,
+    // Attribute routed calls (bytes1(id) ++ calldata) to the implementation method they reach.
+    proxyResolver: loadBalancerResolver,
     // NO_COLOR (set by the audit pipeline for its raw logs) keeps ANSI codes out of the table.
     noColors: process.env.NO_COLOR !== undefined,
   },
