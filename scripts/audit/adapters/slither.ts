@@ -33,8 +33,8 @@
  * (`LibStaking.pull(address,uint256)`), which is what suppression entries
  * (rule + file + symbol) name.
  */
-import { createHash } from "node:crypto";
 import path from "node:path";
+import { finalizeFindings, normalizeAnchorText, type DraftFinding } from "../fingerprint";
 import type { Finding, Location, Severity } from "../types";
 
 export const SLITHER_STAGE = "slither";
@@ -187,7 +187,7 @@ export function elementSymbol(el: SlitherElement): string {
   }
 }
 
-const collapse = (s: string): string => s.replace(/\s+/g, " ").trim();
+const collapse = normalizeAnchorText;
 
 /** Line-free description of one element, for the fingerprint anchor. */
 export function elementDescriptor(el: SlitherElement): string {
@@ -217,39 +217,9 @@ export function defaultExcluded(file: string): boolean {
   return /^(contracts\/mocks|test|bench)\//.test(file);
 }
 
-/* ------------------------------------------------------------------------ *
- * Fingerprints (same formula as the pipeline core's fingerprint.ts)
- * ------------------------------------------------------------------------ */
-
-export function slitherFingerprint(stage: string, rule: string, file: string | undefined, anchor: string): string {
-  const parts = [stage, rule, (file ?? "").replace(/\\/g, "/"), collapse(anchor)];
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
-}
-
-export type DraftFinding = Omit<Finding, "id" | "fingerprint"> & { anchor: string };
-
-/**
- * Fingerprints and ids; drafts sharing stage, rule, file and anchor get "#2",
- * "#3"... in source order so ids stay unique (the first keeps its plain anchor).
- */
-export function finalizeDrafts(drafts: readonly DraftFinding[]): Finding[] {
-  const order = drafts
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => (a.d.location?.line ?? 0) - (b.d.location?.line ?? 0) || a.i - b.i);
-  const seen = new Map<string, number>();
-  const anchors = new Array<string>(drafts.length);
-  for (const { d, i } of order) {
-    const key = [d.stage, d.rule, d.location?.file ?? "", collapse(d.anchor)].join("\u0000");
-    const n = (seen.get(key) ?? 0) + 1;
-    seen.set(key, n);
-    anchors[i] = n === 1 ? d.anchor : `${d.anchor}#${n}`;
-  }
-  return drafts.map((d, i) => {
-    const { anchor: _anchor, ...rest } = d;
-    const fp = slitherFingerprint(d.stage, d.rule, d.location?.file, anchors[i]);
-    return { ...rest, fingerprint: fp, id: `${d.stage}:${d.rule}:${fp.slice(0, 12)}` };
-  });
-}
+// Fingerprints and ids: the pipeline's one recipe (scripts/audit/fingerprint.ts).
+export type { DraftFinding };
+export { finalizeFindings as finalizeDrafts };
 
 /* ------------------------------------------------------------------------ *
  * Results -> findings
@@ -345,7 +315,7 @@ export function slitherFindings(json: SlitherJson, opts: SlitherAdapterOptions):
       },
     });
   }
-  return { findings: finalizeDrafts(drafts), outOfScope };
+  return { findings: finalizeFindings(drafts), outOfScope };
 }
 
 /** Counts per severity, for metrics and the summary line. */

@@ -3,8 +3,8 @@
  * cancellable through the stage's signal, stdout/stderr saved next to its
  * other raw outputs. Never throws on a non-zero exit.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { runTool } from "../exec";
 import type { ProvisionedTool } from "./provision";
 
 export interface ProvisionedRun {
@@ -29,32 +29,20 @@ export interface ProvisionedRunOptions {
 }
 
 export async function runProvisioned(tool: ProvisionedTool, args: readonly string[], opts: ProvisionedRunOptions): Promise<ProvisionedRun> {
-  const { execa } = await import("execa");
-  mkdirSync(opts.rawDir, { recursive: true });
-  const result = await execa(tool.bin, [...args], {
+  // The pipeline's one way to run a tool (execa, cancellable, raw logs), with the tool's own env.
+  const run = await runTool(tool.bin, [...args], {
+    root: opts.cwd,
     cwd: opts.cwd,
-    env: { NO_COLOR: "1", FORCE_COLOR: "0", PYTHONUNBUFFERED: "1", ...tool.env, ...opts.env },
-    extendEnv: true,
-    reject: false,
-    stdin: "ignore",
-    cancelSignal: opts.signal,
-    forceKillAfterDelay: 5_000,
-    maxBuffer: 256 * 1024 * 1024,
+    env: { PYTHONUNBUFFERED: "1", ...tool.env, ...opts.env },
+    signal: opts.signal,
+    rawDir: opts.rawDir,
+    logName: opts.logName,
   });
-  const stdout = typeof result.stdout === "string" ? result.stdout : "";
-  const stderr = typeof result.stderr === "string" ? result.stderr : "";
-  const outLog = path.join(opts.rawDir, `${opts.logName}.stdout.log`);
-  const errLog = path.join(opts.rawDir, `${opts.logName}.stderr.log`);
-  writeFileSync(outLog, stdout);
-  writeFileSync(errLog, stderr);
-  const spawnFailed = result.failed && result.exitCode === undefined && !result.isCanceled && !result.signal;
+  const { spawnError, ...rest } = run;
   return {
-    exitCode: result.exitCode,
-    stdout,
-    stderr,
-    cancelled: Boolean(result.isCanceled) || opts.signal.aborted,
-    ...(spawnFailed ? { spawnError: (result.shortMessage ?? "could not start").split("\n")[0] } : {}),
-    logs: [outLog, errLog],
+    ...rest,
+    ...(spawnError !== undefined ? { spawnError: spawnError.split("\n")[0] } : {}),
+    logs: run.logs.map((log) => path.resolve(opts.cwd, log)),
   };
 }
 
