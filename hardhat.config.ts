@@ -13,6 +13,7 @@ import "@typechain/hardhat";
 import "hardhat-gas-reporter";
 import "solidity-coverage";
 import "./scripts/audit/hardhat-task";
+import "./scripts/audit/invariants/repro-task";
 
 /**
  * The one Solidity version of this project. It must equal the version of the
