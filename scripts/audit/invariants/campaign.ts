@@ -415,6 +415,8 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
     },
   });
   const artifacts = [...run.logs, effective];
+  // crytic-compile's export of the whole build (megabytes); the build itself is the record.
+  rmSync(path.join(opts.rawDir, "crytic-export"), { recursive: true, force: true });
   const text = parseMedusaOutput(run.stdout);
   const finished = text.summary !== undefined;
   if (run.spawnError || run.cancelled || !finished || (run.exitCode !== MEDUSA_EXIT.success && run.exitCode !== MEDUSA_EXIT.testFailed)) {

@@ -63,8 +63,9 @@ export function findingFor(failure: PropertyFailure, result: CampaignResult, inf
     title: `Invariant broken: ${failure.property}`,
     description:
       `${engine} found a sequence of ${steps.length} call(s) (${calls}) after which ` +
-      `${failure.kind === "assertion" ? "an assertion fails in" : "the property"} ${failure.property} ` +
-      `${failure.kind === "assertion" ? "" : "returns false"}.` +
+      (failure.kind === "assertion"
+        ? `an assertion fails in the handler ${failure.property}.`
+        : `the property ${failure.property} returns false.`) +
       (meta?.notice ? ` The property states: ${meta.notice}` : ""),
     location: { file, ...(meta?.line ? { line: meta.line } : {}), symbol },
     tool: { name: engine, version },
