@@ -19,7 +19,13 @@ import {
   readHarness,
 } from "../../scripts/audit/invariants/campaign";
 import { FACTORIES } from "../../scripts/audit/invariants/replay";
-import { FAILURES_FILE, invariantsStage, runInvariantsStage, type FailuresFile } from "../../scripts/audit/stages/invariants";
+import {
+  FAILURES_FILE,
+  invariantsStage,
+  runInvariantsStage,
+  type FailuresFile,
+  type InvariantSection,
+} from "../../scripts/audit/stages/invariants";
 import type { BuildRef, StageContext, StageResult } from "../../scripts/audit/types";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -199,6 +205,15 @@ describe("invariant stage", function () {
         "stake(uint8,uint256)", "propose(uint8,uint64)", "castVote(uint8,uint256,uint8)", "*wait*", "withdraw(uint8,uint256)",
       ]);
       expect(seq[0]).to.deep.include({ sender: "0x0000000000000000000000000000000000020000", timeDelay: 300 });
+
+      // Report sections (ReportSection in the pipeline's types): the properties, then the failing sequence.
+      const sections = (r as { sections?: InvariantSection[] }).sections ?? [];
+      expect(sections.map((x) => x.id)).to.deep.equal(["invariants-properties", "invariants-sequence-1"]);
+      expect(sections[0].table?.rows).to.have.length(11);
+      expect(sections[1].table?.rows.map((row) => row.call)).to.deep.equal([
+        "stake(0, 1000)", "propose(0, 3600)", "castVote(0, 0, 1)", "(wait)", "withdraw(0, 1000)",
+      ]);
+      for (const x of sections) expect(x.id).to.match(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
 
       const failuresFile = path.join(raw, "invariants", FAILURES_FILE);
       expect(existsSync(failuresFile)).to.equal(true);

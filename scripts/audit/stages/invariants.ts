@@ -84,6 +84,71 @@ export function findingFor(failure: PropertyFailure, result: CampaignResult, inf
   };
 }
 
+/**
+ * The report sections this stage contributes (the shape of ReportSection in the pipeline's types.ts:
+ * rendered generically in report.md / report.html): the properties, and each failing sequence.
+ */
+export interface InvariantSection {
+  id: string;
+  title: string;
+  description?: string;
+  table?: {
+    columns: { key: string; label: string; align?: "left" | "right" }[];
+    rows: Record<string, string | number | null>[];
+  };
+}
+
+const MAX_SEQUENCE_SECTIONS = 5;
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function invariantSections(result: CampaignResult, info: HarnessInfo | undefined): InvariantSection[] {
+  const props = result.properties.filter((p) => p.kind === "property");
+  const sections: InvariantSection[] = [];
+  if (props.length > 0) {
+    const calls = result.calls !== undefined ? `, ${result.calls.toLocaleString("en-US")} calls` : "";
+    sections.push({
+      id: "invariants-properties",
+      title: "Properties",
+      description: `${result.engine} on ${result.harness}, ${result.budgetSeconds}s budget${calls}. Every property is checked after every call (docs/INVARIANTS.md).`,
+      table: {
+        columns: [
+          { key: "property", label: "Property" },
+          { key: "status", label: "Status" },
+          { key: "proves", label: "What it proves" },
+        ],
+        rows: props.map((p) => ({ property: p.name, status: p.status, proves: shorten(info?.properties.get(p.name)?.notice ?? "", 200) })),
+      },
+    });
+  }
+  result.failures.slice(0, MAX_SEQUENCE_SECTIONS).forEach((f, i) => {
+    sections.push({
+      id: `invariants-sequence-${i + 1}`,
+      title: `Failing sequence: ${f.property}`,
+      description: `Shrunk by ${result.engine}; delays are applied before each call. npm run invariants:repro turns it into a regression test.`,
+      table: {
+        columns: [
+          { key: "step", label: "#", align: "right" },
+          { key: "sender", label: "Sender" },
+          { key: "call", label: "Call" },
+          { key: "time", label: "+seconds", align: "right" },
+          { key: "blocks", label: "+blocks", align: "right" },
+        ],
+        rows: f.callSequence.map((step, k) => ({
+          step: k + 1,
+          sender: step.sender ? `0x…${step.sender.slice(-6)}` : null,
+          call: step.function === "*wait*" ? "(wait)" : `${step.function.split("(")[0]}(${step.args.map((a) => shorten(a, 24)).join(", ")})`,
+          time: step.timeDelay,
+          blocks: step.blockDelay,
+        })),
+      },
+    });
+  });
+  return sections;
+}
+
 function keyMetric(r: StageResult): string | undefined {
   const m = r.metrics as { engine?: string; properties?: { passed: number; failed: number; total: number }; calls?: number };
   if (!m.engine || !m.properties) return undefined;
@@ -191,7 +256,8 @@ export async function runInvariantsStage(
   }
   const broken = [...new Set(result.failures.map((f) => f.property))];
   const reason = result.reason ?? (result.status === "failed" ? `${broken.length} invariant(s) broken: ${broken.join(", ")}` : undefined);
-  return {
+  const sections = invariantSections(result, info);
+  const out: Omit<StageResult, "name" | "durationMs"> & { sections?: InvariantSection[] } = {
     status: result.status,
     ...(reason ? { reason } : {}),
     tools: result.tools,
@@ -199,5 +265,7 @@ export async function runInvariantsStage(
     metrics,
     artifacts,
     ...(result.stderrTail ? { stderrTail: result.stderrTail } : {}),
+    ...(sections.length > 0 ? { sections } : {}),
   };
+  return out;
 }
