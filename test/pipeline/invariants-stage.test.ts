@@ -143,6 +143,7 @@ describe("invariant stage", function () {
       expect(invariantsStage.name).to.equal("invariants");
       expect(invariantsStage.dependsOn).to.deep.equal(["compile"]);
       expect(invariantsStage.heavy).to.equal(true);
+      expect(invariantsStage.profiles).to.deep.equal(["ci", "deep"]);
       expect(invariantsStage.timeoutMs?.ci).to.be.at.most(20 * 60_000);
     });
 
@@ -153,6 +154,14 @@ describe("invariant stage", function () {
       expect(r.status).to.equal("skipped");
       expect(r.reason).to.match(/no echidna binary/);
       expect(r.findings).to.deep.equal([]);
+    });
+
+    it("skips a project without an invariant campaign", async function () {
+      const project = path.join(tmp, "project");
+      require("node:fs").mkdirSync(project);
+      const r = await runInvariantsStage({ ...context(path.join(tmp, "raw")), root: project }, { env: { PATH: process.env.PATH } });
+      expect(r.status).to.equal("skipped");
+      expect(r.reason).to.match(/campaign\.json is missing/);
     });
 
     it("skips when the compile stage did not pass", async function () {

@@ -11,10 +11,11 @@
  * invariants:repro` turns into regression tests under test/unit/repro/.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   budgetSeconds,
+  CAMPAIGN_CONFIG,
   CampaignConfigError,
   loadCampaignConfig,
   readHarness,
@@ -165,6 +166,8 @@ export const invariantsStage: Stage = {
   name: INVARIANTS_STAGE,
   title: "Invariant campaign (Echidna / Medusa)",
   dependsOn: ["compile"],
+  // quick stays fast; `--only invariants --profile quick` runs the 45 s budget.
+  profiles: ["ci", "deep"],
   heavy: true,
   // Budget + provisioning on a fresh machine (medusa is built from source) + compile/shrink overhead.
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: deepTimeoutMs() },
@@ -185,6 +188,9 @@ export async function runInvariantsStage(
   const compile = ctx.upstream.get("compile");
   if (compile && compile.status !== "passed") {
     return { status: "skipped", reason: `compile ${compile.status}: no build to fuzz`, tools: [], findings: [], metrics: {}, artifacts: [] };
+  }
+  if (!existsSync(path.join(ctx.root, CAMPAIGN_CONFIG))) {
+    return { status: "skipped", reason: `no invariant campaign configured (${CAMPAIGN_CONFIG} is missing)`, tools: [], findings: [], metrics: {}, artifacts: [] };
   }
   let seconds: number;
   try {
