@@ -217,8 +217,70 @@ contract LoadBalancerInvariants {
         (bool ok, bytes memory ret) = _route(
             a, VOTING_ID, abi.encodeCall(Voting.castVote, (id, LibVoting.Support(support)))
         );
+        if (ok) _recordVote(a, id, support, abi.decode(ret, (uint256)));
+    }
+
+    /**
+     * @notice Two user actions of one actor in one `batch` call through the admin module (each entry runs
+     * as if sent on its own, with the actor as msg.sender): stake, withdraw, vote or claim, in any order
+     * (`ops`: low 2 bits the first, next 2 bits the second). The batch succeeds only if both do; then the
+     * model applies both, so double votes, locked withdrawals and accounting errors inside a batch are
+     * caught like single calls. On a proxy without `batch` the call just reverts.
+     */
+    function batchUserActions(uint8 actorSeed, uint8 ops, uint256 proposalSeed, uint256 amount) external {
+        InvariantActor a = _staker(actorSeed);
+        uint8[2] memory kinds = [ops % 4, (ops / 4) % 4];
+        bytes[] memory calls = new bytes[](2);
+        uint256[2] memory args;
+        uint256[2] memory ids;
+        for (uint256 i; i < 2; ++i) {
+            (calls[i], args[i], ids[i]) = _userCall(kinds[i], a, proposalSeed, i == 0 ? amount : amount >> 128);
+        }
+        (bool ok, bytes memory ret) = _route(a, ADMIN_ID, abi.encodeWithSignature("batch(bytes[])", calls));
         if (!ok) return;
-        uint256 weight = abi.decode(ret, (uint256));
+        bytes[] memory results = abi.decode(ret, (bytes[]));
+        for (uint256 i; i < 2; ++i) _applyUserCall(kinds[i], a, args[i], ids[i], results[i]);
+    }
+
+    /// @dev One routed user action: 0 stake, 1 withdraw, 2 vote, 3 claim. Returns the call, its amount
+    /// (stake/withdraw) or support (vote), and the proposal id (vote).
+    function _userCall(uint8 kind, InvariantActor a, uint256 proposalSeed, uint256 amount)
+        internal
+        view
+        returns (bytes memory call, uint256 arg, uint256 id)
+    {
+        if (kind == 0) {
+            arg = 1 + (amount % MAX_AMOUNT);
+            call = abi.encodePacked(STAKING_ID, abi.encodeCall(Staking.stake, (arg)));
+        } else if (kind == 1) {
+            uint256 staked = ghostStake[address(a)];
+            arg = staked == 0 ? 1 : 1 + (amount % staked);
+            call = abi.encodePacked(STAKING_ID, abi.encodeCall(Staking.withdraw, (arg)));
+        } else if (kind == 2) {
+            id = ghostProposals == 0 ? 1 : 1 + (proposalSeed % ghostProposals);
+            arg = amount % 3;
+            call = abi.encodePacked(VOTING_ID, abi.encodeCall(Voting.castVote, (id, LibVoting.Support(uint8(arg)))));
+        } else {
+            call = abi.encodePacked(STAKING_ID, abi.encodeCall(Staking.claimReward, ()));
+        }
+    }
+
+    /// @dev The model's side of a user action that succeeded inside a batch.
+    function _applyUserCall(uint8 kind, InvariantActor a, uint256 arg, uint256 id, bytes memory result) internal {
+        if (kind == 0) {
+            ghostStake[address(a)] += abi.decode(result, (uint256));
+        } else if (kind == 1) {
+            if (block.timestamp < ghostLockEnd[address(a)]) _flagLockedStakeLeft(a, arg);
+            ghostStake[address(a)] -= arg;
+        } else if (kind == 2) {
+            _recordVote(a, id, uint8(arg), abi.decode(result, (uint256)));
+        } else {
+            ghostRewardsReceived += abi.decode(result, (uint256));
+        }
+    }
+
+    /// @dev The model's side of a successful vote; a second vote on the same proposal is a violation.
+    function _recordVote(InvariantActor a, uint256 id, uint8 support, uint256 weight) internal {
         if (ghostVoted[id][address(a)]) {
             doubleVoteCounted = true;
             emit Violation("second vote counted", address(a), id);
@@ -229,7 +291,7 @@ contract LoadBalancerInvariants {
             emit Violation("vote weight differs from stake", address(a), weight);
         }
         ghostVoted[id][address(a)] = true;
-        ghostVotedMask[id] |= 1 << (actorSeed % STAKERS);
+        ghostVotedMask[id] |= 1 << _indexOf(a);
         ghostWeight[id][address(a)] = weight;
         ghostTally[id][support] += weight;
         if (ghostEnd[id] > ghostLockEnd[address(a)]) ghostLockEnd[address(a)] = ghostEnd[id];
@@ -313,7 +375,7 @@ contract LoadBalancerInvariants {
         if (address(a) == ghostOwner) return; // unreachable while the attacker is never offered ownership
         bytes memory data;
         uint8 route = ADMIN_ID;
-        op %= 9;
+        op %= 10;
         if (op == 0) data = abi.encodeCall(ILoadBalancer.addImplementation, (id, probeB, ""));
         else if (op == 1) data = abi.encodeCall(ILoadBalancer.upgradeImplementation, (id, value % 2 == 0 ? probeA : probeB, ""));
         else if (op == 2) data = abi.encodeCall(ILoadBalancer.removeImplementation, (id));
@@ -330,6 +392,11 @@ contract LoadBalancerInvariants {
         } else if (op == 7) {
             route = VOTING_ID;
             data = abi.encodeCall(Voting.configure, (1, uint64(1 + (value % 30 days)), uint16(value % 10_001)));
+        } else if (op == 8) {
+            // The admin module's batch keeps msg.sender: owner-only calls inside it stay owner-only.
+            bytes[] memory calls = new bytes[](1);
+            calls[0] = abi.encodePacked(ADMIN_ID, abi.encodeCall(ILoadBalancer.setPaused, (id, value % 2 == 0)));
+            data = abi.encodeWithSignature("batch(bytes[])", calls);
         } else {
             // Initializers run only inside the owner's register call.
             route = STAKING_ID;
@@ -500,6 +567,11 @@ contract LoadBalancerInvariants {
 
     function _staker(uint8 seed) internal view returns (InvariantActor) {
         return stakers[seed % STAKERS];
+    }
+
+    function _indexOf(InvariantActor a) internal view returns (uint256) {
+        for (uint256 i; i < STAKERS; ++i) if (stakers[i] == a) return i;
+        revert("not a staker");
     }
 
     /// @dev Users, the attacker and the first owner.
