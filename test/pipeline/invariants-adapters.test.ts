@@ -118,6 +118,13 @@ describe("invariant adapters", function () {
       expect(splitArgs(`1, [2, 3], "a, b", (4, 5)`)).to.deep.equal(["1", "[2, 3]", `"a, b"`, "(4, 5)"]);
       expect(splitArgs("")).to.deep.equal([]);
     });
+    it("reads progress past a minute and an hour (elapsed 1m00s, 1h02m03s)", function () {
+      const line = (elapsed: string): string =>
+        `⇾ fuzz: elapsed:    ${elapsed}, calls:      82112 (  1395/sec), seq/s:     23, branches:   1868, corpus:    87, failures: 0/1368, gas/s:     90472515`;
+      expect(parseMedusaOutput(line("1m00s")).progress).to.deep.include({ elapsedSeconds: 60, calls: 82112, branches: 1868 });
+      expect(parseMedusaOutput(line("1h02m03s")).progress?.elapsedSeconds).to.equal(3723);
+    });
+
     it("pads medusa's short addresses", function () {
       expect(normalizeAddress("0x10000")).to.equal("0x0000000000000000000000000000000000010000");
     });

@@ -67,8 +67,9 @@ export interface MedusaTextResult {
 const STATUS_LINE = /^(?:⇾\s*)?\[(PASSED|FAILED|NOT STARTED|RUNNING)\]\s+(Property|Assertion|Optimization) Test:\s+(\S+)\s*$/;
 const FAILURE_HEADER = /^Test for method "([^"]+)" (failed|resulted in an assertion failure|resulted in an optimization)/;
 const CALL_LINE = /^(\d+)\) (.+)$/;
+// elapsed is "39s", then "1m00s", "1h02m03s" past a minute / an hour.
 const PROGRESS_LINE =
-  /fuzz: elapsed:\s*(\d+)s, calls:\s*(\d+) \(\s*(\d+)\/sec\), seq\/s:\s*(\d+), branches:\s*(\d+), corpus:\s*(\d+), failures:\s*\d+\/\d+, gas\/s:\s*(\d+)/;
+  /fuzz: elapsed:\s*(?:(\d+)h)?(?:(\d+)m)?(\d+)s, calls:\s*(\d+) \(\s*(\d+)\/sec\), seq\/s:\s*(\d+), branches:\s*(\d+), corpus:\s*(\d+), failures:\s*\d+\/\d+, gas\/s:\s*(\d+)/;
 
 /** Splits `a, [b, c], "d, e"` at top-level commas. */
 export function splitArgs(text: string): string[] {
@@ -228,13 +229,13 @@ export function parseMedusaOutput(raw: string): MedusaTextResult {
     const p = PROGRESS_LINE.exec(line);
     if (p) {
       progress = {
-        elapsedSeconds: Number(p[1]),
-        calls: Number(p[2]),
-        callsPerSecond: Number(p[3]),
-        sequencesPerSecond: Number(p[4]),
-        branches: Number(p[5]),
-        corpus: Number(p[6]),
-        gasPerSecond: Number(p[7]),
+        elapsedSeconds: Number(p[1] ?? 0) * 3600 + Number(p[2] ?? 0) * 60 + Number(p[3]),
+        calls: Number(p[4]),
+        callsPerSecond: Number(p[5]),
+        sequencesPerSecond: Number(p[6]),
+        branches: Number(p[7]),
+        corpus: Number(p[8]),
+        gasPerSecond: Number(p[9]),
       };
       continue;
     }
