@@ -342,6 +342,23 @@ contract LoadBalancerInvariants {
         if (ok) registry[PROBE_ID] = Entry(impl, false);
     }
 
+    /**
+     * @notice The owner tries to register an invalid implementation (no code, the proxy itself, the admin
+     * module) at a free id or over the probe: it must be refused, so the model does not change and
+     * {echidna_only_owner_changes_registry} catches any registry write that got through.
+     */
+    function ownerTriesInvalidImplementation(uint8 which, bool upgrade) external {
+        address[3] memory invalid = [address(0xdead), proxy, _adminModule()];
+        address impl = invalid[which % 3];
+        _route(
+            _owner(),
+            ADMIN_ID,
+            upgrade
+                ? abi.encodeCall(ILoadBalancer.upgradeImplementation, (PROBE_ID, impl, ""))
+                : abi.encodeCall(ILoadBalancer.addImplementation, (4, impl, ""))
+        );
+    }
+
     /// @notice The owner starts a transfer to a user or to the first owner; never to the attacker.
     function ownerTransferOwnership(uint8 toSeed) external {
         uint256 pick = toSeed % (USERS + 1);
@@ -417,7 +434,15 @@ contract LoadBalancerInvariants {
      * unregistered -> UnknownImplementation. Stateless, so it records instead of asserting.
      */
     function probeRouting(uint8 id) external {
-        if (id == ADMIN_ID) return;
+        if (id == ADMIN_ID) {
+            // No calldata at all: not even an id byte to route by.
+            (bool empty, bytes memory err) = proxy.call("");
+            if (empty || keccak256(err) != keccak256(abi.encodeWithSelector(ILoadBalancer.EmptyCalldata.selector))) {
+                unroutableCallPassed = true;
+                emit Violation("empty calldata did not revert with EmptyCalldata", address(0), 0);
+            }
+            return;
+        }
         (bool ok, bytes memory ret) = _probe(id);
         _checkProbe(id, ok, ret);
     }
@@ -666,6 +691,10 @@ contract LoadBalancerInvariants {
     function _versionOf(address implementation) private view returns (uint256) {
         (bool ok, bytes memory ret) = implementation.staticcall(abi.encodeCall(StakingV2.version, ()));
         return ok && ret.length == 32 ? abi.decode(ret, (uint256)) : 1;
+    }
+
+    function _adminModule() internal view returns (address) {
+        return abi.decode(_view(ADMIN_ID, abi.encodeCall(ILoadBalancer.adminModule, ())), (address));
     }
 
     function _routerError(uint8 id) internal view returns (bytes memory) {
