@@ -44,7 +44,7 @@ interface Call {
  * stubs, `pip install` "installs" (unless told to fail), the version probe
  * prints the requested pins, `go build` creates the -o file.
  */
-function fakeRunner(behaviour: { pip?: CommandResult; go?: CommandResult; pipDelayMs?: number; versions?: Record<string, string> } = {}) {
+function fakeRunner(behaviour: { pip?: CommandResult; go?: CommandResult; pipDelayMs?: number; versions?: Record<string, string>; noEnsurepip?: boolean } = {}) {
   const calls: Call[] = [];
   const runner: CommandRunner = async (file, args, opts) => {
     calls.push({ file, args, opts });
@@ -55,14 +55,19 @@ function fakeRunner(behaviour: { pip?: CommandResult; go?: CommandResult; pipDel
     };
     if (args[0] === "-c" && String(args[1]).includes("sys.version_info")) return { exitCode: 0, stdout: "3.11.7\n", stderr: "" };
     if (args[0] === "-m" && args[1] === "venv") {
-      const bin = path.join(String(args[2]), "bin");
+      const withoutPip = args[2] === "--without-pip";
+      if (behaviour.noEnsurepip && !withoutPip) {
+        return { exitCode: 1, stdout: "The virtual environment was not created successfully because ensurepip is not\navailable.  On Debian/Ubuntu systems, you need to install the python3-venv\npackage", stderr: "" };
+      }
+      const bin = path.join(String(args[withoutPip ? 3 : 2]), "bin");
       exe(path.join(bin, "python"));
       return { exitCode: 0, stdout: "", stderr: "" };
     }
+    if (args[0] === "-m" && args[1] === "pip" && args[2] === "--version") return { exitCode: 0, stdout: "pip 24.0", stderr: "" };
     if (args[0] === "-m" && args[1] === "pip") {
       if (behaviour.pipDelayMs) await new Promise((r) => setTimeout(r, behaviour.pipDelayMs));
       if (behaviour.pip) return behaviour.pip;
-      const bin = path.dirname(file);
+      const bin = path.dirname(args[2] === "--python" ? String(args[3]) : file);
       for (const b of ["slither", "slither-check-upgradeability", "crytic-compile", "echidna-parade"]) exe(path.join(bin, b));
       return { exitCode: 0, stdout: "Successfully installed ...", stderr: "" };
     }
@@ -80,7 +85,7 @@ function fakeRunner(behaviour: { pip?: CommandResult; go?: CommandResult; pipDel
   return { runner, calls };
 }
 
-const pipInstalls = (calls: Call[]): Call[] => calls.filter((c) => c.args[0] === "-m" && c.args[1] === "pip");
+const pipInstalls = (calls: Call[]): Call[] => calls.filter((c) => c.args[0] === "-m" && c.args[1] === "pip" && c.args.includes("install"));
 
 describe("tool provisioning (.tools/)", function () {
   let root: string;
@@ -175,6 +180,16 @@ describe("tool provisioning (.tools/)", function () {
     expect(e.message.split("\n")).to.have.length(1);
     expect(readStamp(toolPaths({ root }), "python")).to.equal(undefined);
     expect(existsSync(toolPaths({ root }).venv), "the half-made venv is removed").to.equal(false);
+  });
+
+  it("without ensurepip (Debian without python3-venv): a bare venv filled by the system pip", async function () {
+    const { runner, calls } = fakeRunner({ noEnsurepip: true });
+    const { slither } = await ensureSlither(options(runner));
+    const install = pipInstalls(calls)[0];
+    expect(install.file).to.equal(path.join(root, "fakebin", "python3"));
+    expect(install.args.slice(0, 4)).to.deep.equal(["-m", "pip", "--python", path.join(root, ".tools", "venv", "bin", "python")]);
+    expect(slither.bin).to.equal(path.join(root, ".tools", "venv", "bin", "slither"));
+    expect(logs.some((l) => l.includes("has no ensurepip"))).to.equal(true);
   });
 
   it("turns any other pip failure into a ToolInstallError carrying the output's tail", async function () {

@@ -465,14 +465,28 @@ async function installPython(ctx: InstallContext): Promise<Stamp> {
   rmSync(paths.venv, { recursive: true, force: true });
   mkdirSync(paths.toolsDir, { recursive: true });
 
+  const venvPython = path.join(paths.venvBin, "python");
+  // pip runs inside the venv; on Debian-like systems without ensurepip (no python3-venv package) the
+  // venv is made without pip and the system's pip (>= 22.3) installs into it with --python.
+  let pipCommand: [string, string[]] = [venvPython, ["-m", "pip"]];
   const venv = await run(python, ["-m", "venv", paths.venv], { env: ctx.env, signal: opts.signal });
   if (venv.exitCode !== 0) {
-    throw new ToolUnavailableError("slither-analyzer", `cannot create a venv with ${python}: ${firstLine(venv.stderr) || venv.spawnError || "unknown error"}`);
+    const why = firstLine(venv.stderr.split(/\r?\n/).find((l) => /ensurepip|Error/i.test(l)) ?? venv.stderr) || venv.spawnError || "unknown error";
+    if (!/ensurepip/i.test(`${venv.stdout}\n${venv.stderr}`)) {
+      throw new ToolUnavailableError("slither-analyzer", `cannot create a venv with ${python}: ${why}`);
+    }
+    rmSync(paths.venv, { recursive: true, force: true });
+    const bare = await run(python, ["-m", "venv", "--without-pip", paths.venv], { env: ctx.env, signal: opts.signal });
+    const systemPip = bare.exitCode === 0 ? await run(python, ["-m", "pip", "--version"], { env: ctx.env, signal: opts.signal }) : undefined;
+    if (bare.exitCode !== 0 || systemPip?.exitCode !== 0) {
+      throw new ToolUnavailableError("slither-analyzer", `cannot create a venv with ${python} (${why}) and there is no system pip to fill one: install python3-venv`);
+    }
+    opts.log(`${python} has no ensurepip: using the system pip to install into ${rel}`);
+    pipCommand = [python, ["-m", "pip", "--python", venvPython]];
   }
-  const venvPython = path.join(paths.venvBin, "python");
   const pipEnv = { ...ctx.env, PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1", VIRTUAL_ENV: paths.venv };
   // Few retries and a short timeout: an unreachable registry fails in seconds, not minutes.
-  const pip = await run(venvPython, ["-m", "pip", "install", "--retries", "2", "--timeout", "20", ...spec], {
+  const pip = await run(pipCommand[0], [...pipCommand[1], "install", "--retries", "2", "--timeout", "20", ...spec], {
     env: pipEnv,
     signal: opts.signal,
   });
