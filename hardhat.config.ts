@@ -7,13 +7,14 @@ import {
 } from "hardhat/builtin-tasks/task-names";
 import { getAllFilesMatching } from "hardhat/internal/util/fs-utils";
 import type { HardhatUserConfig } from "hardhat/config";
+// `npx hardhat audit:repro`: failing invariant sequences -> regression tests (docs/INVARIANTS.md).
+import "./scripts/audit/invariants/repro-task";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@nomicfoundation/hardhat-ethers";
 import "@typechain/hardhat";
 import "hardhat-gas-reporter";
 import "solidity-coverage";
 import "./scripts/audit/hardhat-task";
-import "./scripts/audit/invariants/repro-task";
 
 /**
  * The one Solidity version of this project. It must equal the version of the
