@@ -7,6 +7,8 @@ import {
 } from "hardhat/builtin-tasks/task-names";
 import { getAllFilesMatching } from "hardhat/internal/util/fs-utils";
 import type { HardhatUserConfig } from "hardhat/config";
+// `npx hardhat audit:repro`: failing invariant sequences -> regression tests (docs/INVARIANTS.md).
+import "./scripts/audit/invariants/repro-task";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@nomicfoundation/hardhat-ethers";
 import "@typechain/hardhat";

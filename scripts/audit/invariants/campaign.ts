@@ -1,0 +1,626 @@
+/**
+ * The invariant campaign: picks the engine (Echidna when installed, else
+ * Medusa, or what AUDIT_INVARIANT_ENGINE / test/invariant/campaign.json say),
+ * provisions it, runs it on the harness for the profile's budget over the
+ * pipeline's existing Hardhat build (crytic-compile --hardhat-ignore-compile),
+ * and normalizes its results (properties, failing sequences, calls, coverage).
+ *
+ * Used by the audit stage (scripts/audit/stages/invariants.ts) and by the
+ * planted-bug test (test/pipeline/invariants-teeth.test.ts), which points it
+ * at another harness and build.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { Interface } from "ethers";
+import { parseEchidnaOutput, type EchidnaTextResult } from "../adapters/echidna";
+import { MEDUSA_EXIT, medusaFailures, parseMedusaOutput, readMedusaTestResults } from "../adapters/medusa";
+import {
+  detectEchidna,
+  ensureEchidnaParade,
+  ensureMedusa,
+  toolPaths,
+  ToolInstallError,
+  ToolUnavailableError,
+  type ProvisionedTool,
+} from "../tools/provision";
+import type { Profile, ToolInfo } from "../types";
+import { runGroup, tailOf, type GroupRun } from "./process";
+import type { EngineChoice, EngineCoverage, InvariantEngine, PropertyFailure, PropertyResult } from "./types";
+
+export const CAMPAIGN_CONFIG = "test/invariant/campaign.json";
+
+/** Upper bounds of the per-profile budgets (seconds of fuzzing): CI time is precious. */
+export const BUDGET_LIMITS: Readonly<Record<Exclude<Profile, "deep">, number>> = { quick: 60, ci: 300 };
+
+export interface CampaignConfig {
+  harness: string;
+  engine: EngineChoice;
+  budgets: Record<Profile, { seconds: number }>;
+  medusa: { config: string; corpusDir: string };
+  echidna: { config: string; corpusDir: string; paradeProfiles: Profile[] };
+}
+
+export class CampaignConfigError extends Error {}
+
+const ENGINES: readonly EngineChoice[] = ["auto", "medusa", "echidna"];
+
+export function loadCampaignConfig(root: string): CampaignConfig {
+  const file = path.join(root, CAMPAIGN_CONFIG);
+  let raw: Partial<CampaignConfig>;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8")) as Partial<CampaignConfig>;
+  } catch (e) {
+    throw new CampaignConfigError(`cannot read ${CAMPAIGN_CONFIG}: ${(e as Error).message}`);
+  }
+  const cfg = raw as CampaignConfig;
+  if (typeof cfg.harness !== "string" || !cfg.harness) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: harness must name a contract`);
+  if (!ENGINES.includes(cfg.engine)) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: engine must be one of ${ENGINES.join(", ")}`);
+  for (const p of ["quick", "ci", "deep"] as const) {
+    const s = cfg.budgets?.[p]?.seconds;
+    if (typeof s !== "number" || !Number.isInteger(s) || s <= 0) {
+      throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: budgets.${p}.seconds must be a positive integer`);
+    }
+    if (p !== "deep" && s > BUDGET_LIMITS[p]) {
+      throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: budgets.${p}.seconds is ${s}, at most ${BUDGET_LIMITS[p]}`);
+    }
+  }
+  if (!cfg.medusa?.config || !cfg.medusa.corpusDir) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: medusa.config and medusa.corpusDir are required`);
+  if (!cfg.echidna?.config || !cfg.echidna.corpusDir) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: echidna.config and echidna.corpusDir are required`);
+  cfg.echidna.paradeProfiles ??= [];
+  return cfg;
+}
+
+/** Engine choice: env AUDIT_INVARIANT_ENGINE, else campaign.json `engine`. */
+export function engineChoice(cfg: CampaignConfig, env: NodeJS.ProcessEnv): { choice: EngineChoice; from: string } {
+  const fromEnv = env.AUDIT_INVARIANT_ENGINE?.trim().toLowerCase();
+  if (fromEnv) {
+    if (!ENGINES.includes(fromEnv as EngineChoice)) {
+      throw new CampaignConfigError(`AUDIT_INVARIANT_ENGINE=${fromEnv}: expected ${ENGINES.join(", ")}`);
+    }
+    return { choice: fromEnv as EngineChoice, from: "AUDIT_INVARIANT_ENGINE" };
+  }
+  return { choice: cfg.engine, from: CAMPAIGN_CONFIG };
+}
+
+/** Fuzzing seconds for `profile`: campaign.json, and for deep env AUDIT_FUZZ_SECONDS when set. */
+export function budgetSeconds(cfg: CampaignConfig, profile: Profile, env: NodeJS.ProcessEnv): number {
+  if (profile === "deep" && env.AUDIT_FUZZ_SECONDS !== undefined && env.AUDIT_FUZZ_SECONDS !== "") {
+    const s = Number(env.AUDIT_FUZZ_SECONDS);
+    if (!Number.isInteger(s) || s <= 0) {
+      throw new CampaignConfigError(`AUDIT_FUZZ_SECONDS=${env.AUDIT_FUZZ_SECONDS}: expected a positive whole number of seconds`);
+    }
+    return s;
+  }
+  return cfg.budgets[profile].seconds;
+}
+
+/**
+ * Time beyond the fuzzing budget a run may take before it is stopped:
+ * crytic-compile (which starts a Hardhat console), chain setup, corpus replay
+ * and shrinking of a failure.
+ */
+export const OVERHEAD_SECONDS = 180;
+
+/* ------------------------------------------------------------------------ *
+ * Harness metadata (from the build)
+ * ------------------------------------------------------------------------ */
+
+export interface HarnessInfo {
+  name: string;
+  /** Repository-relative source path. */
+  sourceName: string;
+  abi: Interface;
+  /** echidna_ property -> NatSpec notice and line in the source. */
+  properties: Map<string, { notice: string; line: number }>;
+}
+
+/** The artifact JSON of `contract` under `artifactsDir` (build-info excluded), or undefined. */
+export function findArtifact(artifactsDir: string, contract: string): string | undefined {
+  const stack = [artifactsDir];
+  while (stack.length) {
+    const dir = stack.pop() as string;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const full = path.join(dir, n);
+      if (n === "build-info") continue;
+      if (n === `${contract}.json`) return full;
+      if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) stack.push(full);
+    }
+  }
+  return undefined;
+}
+
+/** Reads the harness's ABI and its properties' NatSpec from the build and source. */
+export function readHarness(root: string, artifactsDir: string, contract: string, prefix = "echidna_"): HarnessInfo {
+  const file = findArtifact(artifactsDir, contract);
+  if (!file) throw new CampaignConfigError(`no artifact for ${contract} under ${path.relative(root, artifactsDir) || artifactsDir} (compile first)`);
+  const artifact = JSON.parse(readFileSync(file, "utf8")) as { sourceName: string; abi: unknown[] };
+  const abi = new Interface(artifact.abi as never);
+  const properties = new Map<string, { notice: string; line: number }>();
+  let source = "";
+  try {
+    source = readFileSync(path.join(root, artifact.sourceName), "utf8");
+  } catch {
+    // Source outside the repository: no NatSpec, properties still come from the ABI.
+  }
+  const lines = source.split(/\r?\n/);
+  abi.forEachFunction((f) => {
+    if (!f.name.startsWith(prefix)) return;
+    const idx = lines.findIndex((l) => new RegExp(`\\bfunction\\s+${f.name}\\s*\\(`).test(l));
+    const notice: string[] = [];
+    for (let i = idx - 1; i >= 0; i--) {
+      const m = /^\s*\/\/\/\s?(.*)$/.exec(lines[i]);
+      if (!m) break;
+      notice.unshift(m[1].replace(/^@notice\s*/, ""));
+    }
+    properties.set(f.name, { notice: notice.join(" ").trim(), line: idx >= 0 ? idx + 1 : 0 });
+  });
+  return { name: contract, sourceName: artifact.sourceName, abi, properties };
+}
+
+/* ------------------------------------------------------------------------ *
+ * Results
+ * ------------------------------------------------------------------------ */
+
+export interface CampaignResult {
+  status: "passed" | "failed" | "skipped" | "error";
+  reason?: string;
+  engine?: InvariantEngine;
+  /** How the engine was chosen ("auto: echidna not installed" ...). */
+  engineReason?: string;
+  tools: ToolInfo[];
+  harness: string;
+  budgetSeconds: number;
+  workers: number;
+  durationMs: number;
+  calls?: number;
+  callsPerSecond?: number;
+  coverage: EngineCoverage;
+  properties: PropertyResult[];
+  failures: PropertyFailure[];
+  /** Absolute paths of logs and effective configs. */
+  artifacts: string[];
+  stderrTail?: string;
+  exitCode?: number;
+}
+
+export interface CampaignOptions {
+  root: string;
+  profile: Profile;
+  /** Where logs and effective configs go (created). */
+  rawDir: string;
+  signal: AbortSignal;
+  log(message: string): void;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides campaign.json. */
+  harness?: string;
+  engine?: EngineChoice;
+  seconds?: number;
+  /** Default <root>/artifacts (the pipeline's build). */
+  artifactsDir?: string;
+  /** Default from campaign.json, per engine. */
+  corpusDir?: string;
+  /** Default: the machine's cores (at most 4). */
+  workers?: number;
+  /** Never install tools (use what is there or skip). */
+  offline?: boolean;
+}
+
+/** Line coverage of contracts/ (mocks excluded) from an lcov file. */
+export function lcovSummary(lcovFile: string, root: string): EngineCoverage["lines"] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(lcovFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  let covered = 0;
+  let total = 0;
+  let inScope = false;
+  // Per file: LF/LH when the writer emits them, else counted from the DA:<line>,<hits> records (medusa).
+  let da = { found: 0, hit: 0 };
+  let summary: { found: number; hit: number } | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith("SF:")) {
+      const rel = path.relative(root, path.resolve(root, line.slice(3))).split(path.sep).join("/");
+      inScope = rel.startsWith("contracts/") && !rel.startsWith("contracts/mocks/");
+      da = { found: 0, hit: 0 };
+      summary = undefined;
+    } else if (!inScope) continue;
+    else if (line.startsWith("DA:")) {
+      da.found++;
+      if (Number(line.split(",")[1]) > 0) da.hit++;
+    } else if (line.startsWith("LF:")) summary = { found: Number(line.slice(3)), hit: summary?.hit ?? 0 };
+    else if (line.startsWith("LH:")) summary = { found: summary?.found ?? 0, hit: Number(line.slice(3)) };
+    else if (line === "end_of_record") {
+      total += summary?.found ?? da.found;
+      covered += summary?.hit ?? da.hit;
+      inScope = false;
+    }
+  }
+  if (total === 0) return undefined;
+  return { covered, total, pct: Math.round((covered / total) * 10_000) / 100 };
+}
+
+function relative(root: string, p: string): string {
+  const rel = path.relative(root, p);
+  return (rel.startsWith("..") || path.isAbsolute(rel) ? p : rel).split(path.sep).join("/");
+}
+
+
+/** Runs the campaign; never throws for tool problems (they become skipped / error results). */
+export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult> {
+  const started = Date.now();
+  const env = opts.env ?? process.env;
+  const cfg = loadCampaignConfig(opts.root);
+  const harness = opts.harness ?? cfg.harness;
+  const seconds = opts.seconds ?? budgetSeconds(cfg, opts.profile, env);
+  const workers = Math.max(1, opts.workers ?? Math.min(4, availableParallelism()));
+  const artifactsDir = path.resolve(opts.root, opts.artifactsDir ?? "artifacts");
+  const done = (r: Partial<CampaignResult> & Pick<CampaignResult, "status">): CampaignResult => ({
+    tools: [],
+    harness,
+    budgetSeconds: seconds,
+    workers,
+    coverage: {},
+    properties: [],
+    failures: [],
+    artifacts: [],
+    ...r,
+    durationMs: Date.now() - started,
+  });
+  if (!(seconds > 0)) return done({ status: "error", reason: "the fuzzing budget must be positive (an unbounded campaign never ends)" });
+  mkdirSync(opts.rawDir, { recursive: true });
+
+  const { choice, from } = opts.engine ? { choice: opts.engine, from: "caller" } : engineChoice(cfg, env);
+  const provisionOpts = { root: opts.root, log: opts.log, signal: opts.signal, env, offline: opts.offline };
+
+  let engine: InvariantEngine;
+  let engineReason: string;
+  let echidna: ProvisionedTool | undefined;
+  if (choice !== "medusa") {
+    echidna = await detectEchidna({ root: opts.root, env, signal: opts.signal });
+  }
+  if (choice === "echidna") {
+    if (!echidna) {
+      return done({
+        status: "skipped",
+        reason: `engine echidna (${from}) but no echidna binary is on PATH or in .tools/bin (install a release from github.com/crytic/echidna, or use AUDIT_INVARIANT_ENGINE=medusa)`,
+      });
+    }
+    engine = "echidna";
+    engineReason = `echidna (${from})`;
+  } else if (choice === "auto" && echidna) {
+    engine = "echidna";
+    engineReason = "auto: echidna is installed";
+  } else {
+    engine = "medusa";
+    engineReason = choice === "auto" ? "auto: echidna is not installed, using medusa" : `medusa (${from})`;
+  }
+
+  let info: HarnessInfo;
+  try {
+    info = readHarness(opts.root, artifactsDir, harness);
+  } catch (e) {
+    if (e instanceof CampaignConfigError) return done({ status: "error", engine, engineReason, reason: e.message });
+    throw e;
+  }
+
+  try {
+    if (engine === "medusa") {
+      const medusa = await ensureMedusa(provisionOpts);
+      const r = await runMedusa(opts, cfg, info, medusa, { seconds, workers, artifactsDir });
+      return done({ ...r, engine, engineReason });
+    }
+    const parade = cfg.echidna.paradeProfiles.includes(opts.profile) && workers > 1
+      ? await ensureEchidnaParade(provisionOpts).catch((e: unknown) => {
+          if (e instanceof ToolUnavailableError) {
+            opts.log(`echidna-parade unavailable (${e.reason}): running echidna alone`);
+            return undefined;
+          }
+          throw e;
+        })
+      : undefined;
+    const r = await runEchidna(opts, cfg, info, echidna as ProvisionedTool, parade, { seconds, workers, artifactsDir });
+    return done({ ...r, engine, engineReason });
+  } catch (e) {
+    if (e instanceof ToolUnavailableError) return done({ status: "skipped", engine, engineReason, reason: e.message });
+    if (e instanceof ToolInstallError) return done({ status: "error", engine, engineReason, reason: e.message, stderrTail: e.stderrTail });
+    throw e;
+  }
+}
+
+type EngineRun = Omit<CampaignResult, "durationMs" | "harness" | "budgetSeconds" | "workers" | "engine" | "engineReason">;
+
+interface RunParams {
+  seconds: number;
+  workers: number;
+  artifactsDir: string;
+}
+
+/** crytic-compile arguments: reuse the build; point at a non-default artifacts directory. */
+function cryticArgs(root: string, artifactsDir: string, configured: readonly string[]): string[] {
+  const args = configured.filter((a, i, all) => a !== "--hardhat-artifacts-directory" && all[i - 1] !== "--hardhat-artifacts-directory");
+  if (!args.includes("--hardhat-ignore-compile")) args.push("--hardhat-ignore-compile");
+  if (path.resolve(artifactsDir) !== path.resolve(root, "artifacts")) {
+    args.push("--hardhat-artifacts-directory", path.relative(root, artifactsDir));
+  }
+  return args;
+}
+
+function errorResult(run: GroupRun, root: string, what: string, tools: ToolInfo[], extra: string[] = []): EngineRun {
+  const reason = run.spawnError
+    ? `${what} could not start: ${run.spawnError}`
+    : run.cancelled
+      ? `${what} was interrupted`
+      : run.timedOut
+        ? `${what} did not finish within its budget plus ${OVERHEAD_SECONDS}s and was stopped`
+        : `${what} exited with ${run.exitCode ?? run.signal ?? "an unknown status"}`;
+  return {
+    status: "error",
+    reason,
+    tools,
+    coverage: {},
+    properties: [],
+    failures: [],
+    artifacts: [...run.logs, ...extra].map((p) => relative(root, p)),
+    stderrTail: tailOf(run.stderr.trim() ? run.stderr : run.stdout),
+    exitCode: run.exitCode,
+  };
+}
+
+async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: HarnessInfo, medusa: ProvisionedTool, p: RunParams): Promise<EngineRun> {
+  const { root } = opts;
+  const corpusDir = path.resolve(root, opts.corpusDir ?? cfg.medusa.corpusDir);
+  mkdirSync(corpusDir, { recursive: true });
+  const config = JSON.parse(readFileSync(path.join(root, cfg.medusa.config), "utf8")) as {
+    fuzzing: Record<string, unknown> & { testing: Record<string, unknown> };
+    compilation: { platformConfig: { target: string; exportDirectory: string; args: string[] } };
+    logging?: Record<string, unknown>;
+    slither?: Record<string, unknown>;
+  };
+  config.fuzzing.timeout = p.seconds;
+  config.fuzzing.testLimit = 0;
+  config.fuzzing.workers = p.workers;
+  config.fuzzing.corpusDirectory = corpusDir;
+  config.fuzzing.targetContracts = [info.name];
+  config.compilation.platformConfig.target = root;
+  config.compilation.platformConfig.exportDirectory = path.join(opts.rawDir, "crytic-export");
+  config.compilation.platformConfig.args = cryticArgs(root, p.artifactsDir, config.compilation.platformConfig.args ?? []);
+  config.logging = { ...(config.logging ?? {}), noColor: true };
+  const effective = path.join(opts.rawDir, "medusa.effective.json");
+  writeFileSync(effective, `${JSON.stringify(config, null, 2)}\n`);
+
+  const tools: ToolInfo[] = [{ name: "medusa", version: medusa.version }];
+  opts.log(`medusa ${medusa.version}: ${info.name}, ${p.seconds}s, ${p.workers} worker(s), corpus ${relative(root, corpusDir)}`);
+  let lastProgress = 0;
+  const run = await runGroup(medusa.bin, ["fuzz", "--config", effective], {
+    cwd: opts.rawDir,
+    env: { ...process.env, ...(opts.env ?? {}), ...(medusa.env ?? {}), NO_COLOR: "1" },
+    signal: opts.signal,
+    deadlineMs: (p.seconds + OVERHEAD_SECONDS) * 1000,
+    logDir: opts.rawDir,
+    logName: "medusa",
+    onLine: (line) => {
+      if (line.includes("fuzz: elapsed:") && Date.now() - lastProgress > 10_000) {
+        lastProgress = Date.now();
+        opts.log(line.replace(/^⇾\s*/, "").trim());
+      } else if (/Shrinking|\[FAILED\]/.test(line)) opts.log(line.replace(/^⇾\s*/, "").trim());
+    },
+  });
+  const artifacts = [...run.logs, effective];
+  // crytic-compile's export of the whole build (megabytes); the build itself is the record.
+  rmSync(path.join(opts.rawDir, "crytic-export"), { recursive: true, force: true });
+  const text = parseMedusaOutput(run.stdout);
+  const finished = text.summary !== undefined;
+  if (run.spawnError || run.cancelled || !finished || (run.exitCode !== MEDUSA_EXIT.success && run.exitCode !== MEDUSA_EXIT.testFailed)) {
+    return errorResult(run, root, "medusa", tools, [effective]);
+  }
+  const failures = medusaFailures(text, readMedusaTestResults(corpusDir), root);
+  const lcovFile = path.join(corpusDir, "coverage", "lcov.info");
+  const coverage: EngineCoverage = {
+    ...(text.progress ? { branches: text.progress.branches } : {}),
+    ...(existsSync(lcovFile) ? { lines: lcovSummary(lcovFile, root), lcov: relative(root, lcovFile) } : {}),
+  };
+  const calls = text.progress?.calls;
+  const fuzzSeconds = text.progress?.elapsedSeconds;
+  return {
+    status: failures.length > 0 || run.exitCode === MEDUSA_EXIT.testFailed ? "failed" : "passed",
+    ...(run.timedOut ? { reason: `medusa overran its budget and was stopped; results are from its final report` } : {}),
+    tools,
+    calls,
+    callsPerSecond: calls !== undefined && fuzzSeconds ? Math.round(calls / fuzzSeconds) : undefined,
+    coverage,
+    properties: text.tests,
+    failures,
+    artifacts: artifacts.map((a) => relative(root, a)),
+    exitCode: run.exitCode,
+  };
+}
+
+/** `.tools/bin/echidna-test` -> echidna: echidna-parade launches Echidna by its pre-2.1 name. */
+export function ensureEchidnaTestShim(root: string, echidnaBin: string): string {
+  const bin = toolPaths({ root }).bin;
+  mkdirSync(bin, { recursive: true });
+  const shim = path.join(bin, "echidna-test");
+  const body = `#!/bin/sh\n# echidna-parade calls Echidna by its pre-2.1 name; written by scripts/audit/invariants/campaign.ts\nexec "${echidnaBin}" "$@"\n`;
+  if (path.resolve(echidnaBin) !== shim && (!existsSync(shim) || readFileSync(shim, "utf8") !== body)) {
+    writeFileSync(shim, body, { mode: 0o755 });
+  }
+  return shim;
+}
+
+/** Echidna prints function names; recover signatures from the harness ABI (it has no overloads). */
+function withSignatures(result: EchidnaTextResult, info: HarnessInfo): PropertyFailure[] {
+  return result.failures.map((f) => ({
+    ...f,
+    callSequence: f.callSequence.map((step) => {
+      if (step.function === "*wait*" || step.function.includes("(")) return step;
+      const fn = info.abi.getFunction(step.function);
+      return fn ? { ...step, function: fn.format("sighash") } : step;
+    }),
+  }));
+}
+
+function mergeEchidna(results: EchidnaTextResult[]): EchidnaTextResult {
+  const tests = new Map<string, PropertyResult>();
+  const failures = new Map<string, PropertyFailure>();
+  const merged: EchidnaTextResult = { tests: [], failures: [] };
+  for (const r of results) {
+    for (const t of r.tests) {
+      const prev = tests.get(t.name);
+      if (!prev || t.status === "failed" || (prev.status !== "failed" && t.status === "passed")) tests.set(t.name, t);
+    }
+    for (const f of r.failures) {
+      const prev = failures.get(f.property);
+      if (!prev || f.callSequence.length < prev.callSequence.length) failures.set(f.property, f);
+    }
+    merged.totalCalls = (merged.totalCalls ?? 0) + (r.totalCalls ?? r.progress?.calls ?? 0);
+    merged.instructions = Math.max(merged.instructions ?? 0, r.instructions ?? 0) || merged.instructions;
+    merged.codehashes = Math.max(merged.codehashes ?? 0, r.codehashes ?? 0) || merged.codehashes;
+  }
+  merged.tests = [...tests.values()];
+  merged.failures = [...failures.values()];
+  return merged;
+}
+
+function newestLcov(dir: string): string | undefined {
+  try {
+    return readdirSync(dir)
+      .filter((n) => /^covered\..*\.lcov$/.test(n))
+      .map((n) => path.join(dir, n))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function findFiles(dir: string, name: string): string[] {
+  const out: string[] = [];
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop() as string;
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const full = path.join(d, n);
+      if (n === name) out.push(full);
+      else if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) stack.push(full);
+    }
+  }
+  return out.sort();
+}
+
+async function runEchidna(
+  opts: CampaignOptions,
+  cfg: CampaignConfig,
+  info: HarnessInfo,
+  echidna: ProvisionedTool,
+  parade: ProvisionedTool | undefined,
+  p: RunParams,
+): Promise<EngineRun> {
+  const { root } = opts;
+  const corpusDir = path.resolve(root, opts.corpusDir ?? cfg.echidna.corpusDir);
+  mkdirSync(corpusDir, { recursive: true });
+  const configFile = path.join(root, cfg.echidna.config);
+  const crytic = cryticArgs(root, p.artifactsDir, []).join(" ");
+  const tools: ToolInfo[] = [{ name: "echidna", version: echidna.version }];
+  const env = { ...process.env, ...(opts.env ?? {}), ...(parade?.env ?? {}) };
+  let run: GroupRun;
+  let outputs: string[];
+  if (parade) {
+    tools.push({ name: "echidna-parade", version: parade.version });
+    ensureEchidnaTestShim(root, echidna.bin);
+    const paradeDir = path.join(opts.rawDir, "parade");
+    rmSync(paradeDir, { recursive: true, force: true });
+    const gen = Math.max(30, Math.floor(p.seconds / 4));
+    const functions: string[] = [];
+    info.abi.forEachFunction((f) => {
+      if (!f.name.startsWith("echidna_") && f.stateMutability !== "view" && f.stateMutability !== "pure") {
+        functions.push(`${info.name}.${f.format("sighash")}`);
+      }
+    });
+    opts.log(`echidna-parade ${parade.version} (echidna ${echidna.version}): ${info.name}, ${p.seconds}s on ${p.workers} cores`);
+    // The positional target first: --functions takes the rest of the arguments.
+    const args = [
+      root,
+      "--name", paradeDir,
+      "--contract", info.name,
+      "--config", configFile,
+      "--ncores", String(p.workers),
+      "--timeout", String(p.seconds),
+      "--gen_time", String(gen),
+      "--initial_time", String(gen),
+      "--corpus_dir", corpusDir,
+      "--no-wait",
+      "--no-slither",
+      "--functions", ...functions,
+    ];
+    run = await runGroup(parade.bin, args, {
+      cwd: opts.rawDir,
+      env,
+      signal: opts.signal,
+      deadlineMs: (p.seconds + OVERHEAD_SECONDS) * 1000,
+      logDir: opts.rawDir,
+      logName: "echidna-parade",
+      onLine: (l) => /SWARM GENERATION|NEW FAILURE|FAILED/.test(l) && opts.log(l.trim()),
+    });
+    outputs = findFiles(paradeDir, "echidna.out");
+    if (run.spawnError || run.cancelled || outputs.length === 0) return errorResult(run, root, "echidna-parade", tools);
+  } else {
+    opts.log(`echidna ${echidna.version}: ${info.name}, ${p.seconds}s, ${p.workers} worker(s), corpus ${relative(root, corpusDir)}`);
+    const args = [
+      root,
+      "--contract", info.name,
+      "--config", configFile,
+      "--format", "text",
+      "--timeout", String(p.seconds),
+      "--test-limit", "1000000000",
+      "--corpus-dir", corpusDir,
+      "--workers", String(p.workers),
+      "--crytic-args", crytic,
+    ];
+    run = await runGroup(echidna.bin, args, {
+      cwd: root,
+      env,
+      signal: opts.signal,
+      deadlineMs: (p.seconds + OVERHEAD_SECONDS) * 1000,
+      logDir: opts.rawDir,
+      logName: "echidna",
+      onLine: (l) => /\[status\]|falsified/.test(l) && opts.log(l.trim()),
+    });
+    outputs = [];
+  }
+  const texts = parade ? outputs.map((f) => readFileSync(f, "utf8")) : [run.stdout];
+  const parsed = mergeEchidna(texts.map(parseEchidnaOutput));
+  if (run.spawnError || run.cancelled || parsed.tests.length === 0) {
+    return errorResult(run, root, parade ? "echidna-parade" : "echidna", tools);
+  }
+  const lcov = newestLcov(corpusDir);
+  const failures = withSignatures(parsed, info);
+  return {
+    status: failures.length > 0 ? "failed" : "passed",
+    tools,
+    calls: parsed.totalCalls,
+    callsPerSecond: parsed.totalCalls !== undefined ? Math.round(parsed.totalCalls / p.seconds) : undefined,
+    coverage: {
+      ...(parsed.instructions !== undefined ? { instructions: parsed.instructions } : {}),
+      ...(parsed.codehashes !== undefined ? { codehashes: parsed.codehashes } : {}),
+      ...(lcov ? { lines: lcovSummary(lcov, root), lcov: relative(root, lcov) } : {}),
+    },
+    properties: parsed.tests,
+    failures,
+    artifacts: [...run.logs, ...outputs].map((a) => relative(root, a)),
+    exitCode: run.exitCode,
+  };
+}
