@@ -59,6 +59,7 @@ describe("audit flags and inputs", function () {
         "gas",
         "bench",
         "coverage",
+        "invariants",
       ]);
       expect(planStages(STAGES, { profile: "deep", skip: [] }).selected).to.deep.equal(NAMES);
     });

@@ -160,6 +160,7 @@ describe("audit CLI", function () {
         ["gas", "passed"],
         ["bench", "skipped"], // ...and has no routing benchmark
         ["coverage", "failed"],
+        ["invariants", "skipped"], // ...and no invariant campaign (test/invariant/campaign.json)
       ]);
       expect(report.scope.map((s) => s.file)).to.deep.equal(["contracts/Legacy.sol", "contracts/Vault.sol"]); // mocks out of scope
       expect(report.scope[1].contracts).to.deep.equal(["Vault"]);

@@ -8,6 +8,7 @@ import { benchStage } from "./bench";
 import { compileStage } from "./compile";
 import { coverageStage } from "./coverage";
 import { gasStage } from "./gas";
+import { invariantsStage } from "./invariants";
 import { lintStage } from "./lint";
 import { selectorsStage } from "./selectors";
 import { slitherStage } from "./slither";
@@ -26,4 +27,5 @@ export const STAGES: readonly Stage[] = [
   gasStage,
   benchStage,
   coverageStage,
+  invariantsStage,
 ];
