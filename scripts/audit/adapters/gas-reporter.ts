@@ -4,6 +4,7 @@
  * (audit/baselines/gas.json). The gate judges the deltas against policy.
  */
 import type { GasBaseline } from "../policy";
+import type { GasMethodMetric } from "../types";
 
 interface GasReporterMethod {
   contract: string;
@@ -28,19 +29,11 @@ export interface GasReporterJson {
   data: { methods: Record<string, GasReporterMethod>; deployments: GasReporterDeployment[] };
 }
 
-export interface MethodGas {
-  contract: string;
-  /** Function name, or its signature when the contract overloads the name. */
-  method: string;
+/** A method's gas as the report shows it (GasMethodMetric), plus what the baseline comparison needs. */
+export interface MethodGas extends GasMethodMetric {
   fnSig: string;
   /** Baseline key: "Contract.method". */
   key: string;
-  min: number;
-  max: number;
-  avg: number;
-  calls: number;
-  baselineAvg?: number;
-  deltaPct?: number;
 }
 
 export interface DeploymentGas {
