@@ -57,6 +57,18 @@ describe("pipeline reports: report.sarif", function () {
     expect(validateSarif({ version: "2.1.0" }).valid).to.equal(false);
   });
 
+  it("links a rule to its documentation from a finding's data.helpUri, and only an absolute http(s) one", function () {
+    const withHelp = JSON.parse(JSON.stringify(report)) as AuditReport;
+    const [first, second] = withHelp.findings.filter((f) => f.rule !== withHelp.findings[0].rule || f === withHelp.findings[0]);
+    first.data = { ...first.data, helpUri: "https://github.com/crytic/slither/wiki/Detector-Documentation#reentrancy" };
+    second.data = { ...second.data, helpUri: "javascript:alert(1)" };
+    const sarif = buildSarif(withHelp, { root: ROOT });
+    const rule = (id: string) => sarif.runs.flatMap((r) => r.tool.driver.rules).find((x) => x.id === id)!;
+    expect(rule(first.rule).helpUri).to.equal("https://github.com/crytic/slither/wiki/Detector-Documentation#reentrancy");
+    expect(rule(second.rule).helpUri).to.equal(undefined);
+    expect(validateSarif(sarif)).to.deep.equal({ valid: true, errors: [] });
+  });
+
   it("has one run per tool that ran or reported findings, never for a tool that did not run", function () {
     const names = log.runs.map((r) => r.tool.driver.name);
     expect(new Set(names).size).to.equal(names.length);

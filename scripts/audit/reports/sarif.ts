@@ -49,6 +49,8 @@ interface SarifRule {
   shortDescription: SarifMessage;
   fullDescription: SarifMessage;
   help: SarifMessage;
+  /** The rule's documentation (e.g. Slither's detector wiki), from a finding's `data.helpUri`. */
+  helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
   properties: { "security-severity": string; tags: string[] };
 }
@@ -118,6 +120,15 @@ function nonEmpty(text: string | undefined, fallback: string): string {
   return text?.trim() ? text.trim() : fallback;
 }
 
+/** The first absolute http(s) `data.helpUri` among a rule's findings (SARIF requires an absolute URI). */
+function helpUriOf(findings: readonly Finding[]): { helpUri?: string } {
+  for (const f of findings) {
+    const uri = f.data?.helpUri;
+    if (typeof uri === "string" && /^https?:\/\/\S+$/.test(uri)) return { helpUri: uri };
+  }
+  return {};
+}
+
 function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf: Map<string, number> } {
   const byRule = new Map<string, Finding[]>();
   for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
@@ -133,6 +144,7 @@ function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf
       shortDescription: { text: nonEmpty(example.title, id) },
       fullDescription: { text: nonEmpty(example.description, example.title) },
       help: { text: nonEmpty(ruleFindings.find((f) => f.recommendation?.trim())?.recommendation, "No recommendation provided.") },
+      ...helpUriOf(ruleFindings),
       defaultConfiguration: { level: SARIF_LEVEL[severity] },
       properties: { "security-severity": SECURITY_SEVERITY[severity], tags: ["security"] },
     });
