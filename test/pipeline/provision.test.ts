@@ -320,12 +320,13 @@ const realInstalled = readStamp(toolPaths({ root: REPO_ROOT }), "python")?.pins?
 
 describe("tool provisioning against this repository's real .tools/", function () {
   // Conditional on purpose: provisioning from scratch downloads ~60 MB from PyPI. When the tools
-  // are installed (npm run tools:install, or any earlier audit run) this is a sub-second stamp check.
+  // are installed (npm run tools:install, which .ci/run does first) this is a stamp check.
   (realInstalled ? it : it.skip)("when .tools/ is already provisioned: ensureSlither reuses it and slither runs", async function () {
     this.timeout(60_000);
-    const started = Date.now();
-    const { slither } = await ensureSlither({ root: REPO_ROOT, log: () => undefined, offline: true });
-    expect(Date.now() - started).to.be.below(2_000);
+    const logs: string[] = [];
+    // offline: true makes any attempt to install fail, so success proves the stamp was reused.
+    const { slither } = await ensureSlither({ root: REPO_ROOT, log: (m) => logs.push(m), offline: true });
+    expect(logs.filter((m) => /install/i.test(m))).to.deep.equal([]);
     const { execa } = await import("execa");
     const r = await execa(slither.bin, ["--version"], { env: slither.env, reject: false });
     expect(r.stdout.trim()).to.equal(PYTHON_PINS["slither-analyzer"]);
