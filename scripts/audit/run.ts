@@ -87,6 +87,12 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   let build: BuildRef = pendingBuild(root);
   if (!plan.selected.includes("compile") && selected.some((s) => needsBuild(s, stages))) {
     build = loadBuild(root); // InputError when compile is skipped and there is no build
+    if (build.buildInfoFiles.length > 1) {
+      // Tools such as Slither read every build-info as a compilation unit: stale copies would count.
+      throw new InputError(
+        `the existing build spans ${build.buildInfoFiles.length} build-info files (an incremental compile): run the compile stage, or npx hardhat compile --force`,
+      );
+    }
   }
   mkdirSync(rawDir, { recursive: true });
 

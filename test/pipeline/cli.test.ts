@@ -66,6 +66,10 @@ describe("audit CLI", function () {
       "audit/suppressions.json": '{"suppressions": [{"rule": "test-failure", "file": "test/unit/A.test.ts", "justification": ""}]}',
     });
     const noSolhint = root({ "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n" });
+    const splitBuild = root({
+      "artifacts/build-info/a.json": '{"solcVersion": "0.8.28"}',
+      "artifacts/build-info/b.json": '{"solcVersion": "0.8.28"}',
+    });
     const cases = {
       unknownOnly: ["--only", "lint,slyther"],
       unknownSkip: ["--skip", "nope"],
@@ -74,6 +78,7 @@ describe("audit CLI", function () {
       badPolicy: ["--root", badPolicy, "--out", path.join(badPolicy, "out")],
       badSuppressions: ["--root", badSuppressions, "--out", path.join(badSuppressions, "out")],
       noBuild: ["--root", noBuild, "--skip", "compile", "--out", path.join(noBuild, "out")],
+      splitBuild: ["--root", splitBuild, "--skip", "compile", "--only", "storage", "--out", path.join(splitBuild, "out")],
       baselineWithoutGas: ["--profile", "quick", "--update-gas-baseline", "--root", root()],
       help: ["--help"],
       noSolhint: ["--root", noSolhint, "--only", "lint", "--profile", "quick", "--json", "--out", path.join(noSolhint, "out")],
@@ -109,6 +114,10 @@ describe("audit CLI", function () {
 
     it("missing build when compile is skipped", function () {
       expectBadInput(runs.noBuild, /no build found: artifacts\/build-info does not exist/);
+    });
+
+    it("an incremental build (several build-info files) when compile is skipped", function () {
+      expectBadInput(runs.splitBuild, /the existing build spans 2 build-info files \(an incremental compile\)/);
     });
 
     it("--update-gas-baseline without the gas stage", function () {

@@ -362,24 +362,42 @@ describe("slither stages without running slither (bad input, tools unavailable)"
   });
 });
 
-describe("slither stages on an unreadable build-info", function () {
-  it("end in error with a one-line reason (no crash)", async function () {
-    const dir = mkdtempSync(path.join(tmpdir(), "slither-stage-"));
-    try {
-      const buildInfoDir = path.join(dir, "artifacts", "build-info");
-      mkdirSync(buildInfoDir, { recursive: true });
-      const files = ["a.json", "b.json"].map((f) => path.join(buildInfoDir, f));
-      for (const f of files) writeFileSync(f, "{ truncated");
-      const ctx = stageContext(dir, { artifactsDir: path.dirname(buildInfoDir), buildInfoDir, buildInfoFiles: files, solcVersion: "0.8.28" }, path.join(dir, "audit"));
-      const fake = { name: "slither", version: "0.11.6", bin: "/nonexistent" };
-      const provision = (): Promise<never> => Promise.resolve({ slither: fake, checkUpgradeability: fake, cryticCompile: fake }) as Promise<never>;
+describe("slither stages on a build they cannot use", function () {
+  const fake = { name: "slither", version: "0.11.6", bin: "/nonexistent" };
+  const provision = (): Promise<never> => Promise.resolve({ slither: fake, checkUpgradeability: fake, cryticCompile: fake }) as Promise<never>;
+
+  function withBuildInfos(names: string[], run: (ctx: ReturnType<typeof stageContext>) => Promise<void>) {
+    return async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "slither-stage-"));
+      try {
+        const buildInfoDir = path.join(dir, "artifacts", "build-info");
+        mkdirSync(buildInfoDir, { recursive: true });
+        const files = names.map((f) => path.join(buildInfoDir, f));
+        for (const f of files) writeFileSync(f, "{ truncated");
+        await run(stageContext(dir, { artifactsDir: path.dirname(buildInfoDir), buildInfoDir, buildInfoFiles: files, solcVersion: "0.8.28" }, path.join(dir, "audit")));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+  }
+
+  it(
+    "end in error with a one-line reason when the build-info is unreadable (no crash)",
+    withBuildInfos(["a.json"], async (ctx) => {
+      const result = await runUpgradeabilityStage(ctx, { provision });
+      expect(result.status).to.equal("error");
+      expect(result.reason).to.match(/^unreadable build-info \(run the compile stage again\): /);
+      expect(result.reason!.split("\n")).to.have.length(1);
+    }),
+  );
+
+  it(
+    "end in error when the build spans several build-info files (stale copies would be analyzed)",
+    withBuildInfos(["a.json", "b.json"], async (ctx) => {
       for (const result of [await runSlitherStage(ctx, { provision }), await runUpgradeabilityStage(ctx, { provision })]) {
         expect(result.status).to.equal("error");
-        expect(result.reason).to.match(/^unreadable build-info \(run the compile stage again\): /);
-        expect(result.reason!.split("\n")).to.have.length(1);
+        expect(result.reason).to.match(/^the build spans 2 build-info files/);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }),
+  );
 });

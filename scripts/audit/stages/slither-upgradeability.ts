@@ -145,7 +145,9 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
   const noBuild = missingBuild(ctx);
   if (noBuild) return outcome("skipped", { reason: noBuild });
   let contracts: BuildContract[];
+  let build: { dir: string };
   try {
+    build = slitherArtifactsDir(ctx);
     contracts = readBuildContracts(ctx.build.buildInfoFiles.length ? ctx.build.buildInfoFiles : listBuildInfoFiles(ctx.build.buildInfoDir));
   } catch (e) {
     return buildError(e, []);
@@ -173,12 +175,6 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
   if (!("checkUpgradeability" in provisioned)) return provisioned;
   const tool = provisioned.checkUpgradeability;
   const tools = [{ name: UPGRADEABILITY_TOOL, version: tool.version }];
-  let build;
-  try {
-    build = await slitherArtifactsDir(ctx);
-  } catch (e) {
-    return buildError(e, tools);
-  }
   const raw = freshDir(ctx, UPGRADEABILITY_STAGE);
   const env = buildEnv(ctx, tool);
 

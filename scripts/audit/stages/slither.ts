@@ -25,7 +25,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { countBySeverity, parseSlitherJson, SLITHER_STAGE, slitherErrorLine, slitherFindings, SlitherOutputError } from "../adapters/slither";
-import { consolidateBuild, ConsolidationError, listBuildInfoFiles, overlappingSources } from "../tools/build-info";
+import { listBuildInfoFiles } from "../tools/build-info";
 import { ensureSlither, ToolInstallError, ToolUnavailableError, type ProvisionOptions, type SlitherTools } from "../tools/provision";
 import { escapeRegex, outputTail, runProvisioned } from "../tools/run-provisioned";
 import type { Stage, StageContext, StageResult } from "../types";
@@ -66,18 +66,21 @@ export function missingBuild(ctx: StageContext): string | undefined {
 }
 
 /**
- * The artifacts directory crytic-compile should read: the build's own when it
- * is one clean compile, else one consolidated build-info under
- * <rawDir>/slither-build/ (see consolidateBuild: after incremental compiles
- * Slither would otherwise analyze stale copies of recompiled files).
+ * The artifacts directory crytic-compile reads. It loads every build-info file as a compilation
+ * unit, so the build must be one: the compile stage consolidates an incremental build and
+ * `--skip compile` refuses one (scripts/audit/run.ts), so this only guards against a build changed
+ * under the run.
  */
-export async function slitherArtifactsDir(ctx: StageContext): Promise<{ dir: string; consolidated: boolean }> {
-  const inDir = listBuildInfoFiles(ctx.build.buildInfoDir);
-  const current = ctx.build.buildInfoFiles.length > 0 ? [...ctx.build.buildInfoFiles].sort() : inDir;
-  const sameSet = current.length === inDir.length && current.every((f, i) => path.resolve(f) === inDir[i]);
-  if (sameSet && overlappingSources(current).length === 0) return { dir: ctx.build.artifactsDir, consolidated: false };
-  const dir = await consolidateBuild(current, { root: ctx.root, outDir: path.join(ctx.rawDir, "slither-build"), signal: ctx.signal, log: ctx.log });
-  return { dir, consolidated: true };
+export function slitherArtifactsDir(ctx: StageContext): { dir: string } {
+  const count = listBuildInfoFiles(ctx.build.buildInfoDir).length;
+  if (count > 1) throw new BuildSpanError(count);
+  return { dir: ctx.build.artifactsDir };
+}
+
+class BuildSpanError extends Error {
+  constructor(count: number) {
+    super(`the build spans ${count} build-info files (an incremental compile): run the compile stage or npx hardhat compile --force`);
+  }
 }
 
 /** Provisions Slither; a StageOutcome (skipped / error) when that is impossible. */
@@ -99,9 +102,9 @@ export async function provisionSlither(ctx: StageContext, opts: SlitherStageOpti
   }
 }
 
-/** A stage error for a build that cannot be read or consolidated (rethrows anything else). */
+/** A stage error for a build that cannot be read (rethrows anything else). */
 export function buildError(e: unknown, tools: StageOutcome["tools"]): StageOutcome {
-  if (e instanceof ConsolidationError) return outcome("error", { reason: e.message, tools, ...(e.detail ? { stderrTail: e.detail.slice(-4_000) } : {}) });
+  if (e instanceof BuildSpanError) return outcome("error", { reason: e.message, tools });
   if (e instanceof SyntaxError) return outcome("error", { reason: `unreadable build-info (run the compile stage again): ${e.message.split("\n")[0]}`, tools });
   throw e;
 }
@@ -150,7 +153,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
 
   let build;
   try {
-    build = await slitherArtifactsDir(ctx);
+    build = slitherArtifactsDir(ctx);
   } catch (e) {
     return buildError(e, tools);
   }
@@ -214,7 +217,6 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
       byCheck,
       scope: "contracts/ without contracts/mocks/ (results in node_modules, test/, bench/ and mocks are not reported)",
       exitCode: run.exitCode ?? null,
-      consolidatedBuild: build.consolidated,
     },
     artifacts,
   });
