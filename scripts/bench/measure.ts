@@ -266,16 +266,13 @@ async function assertSameResult(hre: HardhatRuntimeEnvironment, d: Deployed, dat
 }
 
 async function measureBatch(
-  hre: HardhatRuntimeEnvironment,
   m: Measurer,
   lb: Deployed,
-  impl2: string,
   direct: { small: { cold: number; warm: number }; small2Cold: number },
 ): Promise<BatchRow[]> {
   const call = caseCalldata("small");
   const item = (id: number): string => routeCalldata(id, call);
   const batchData = (items: string[]): string => routeCalldata(0, ADMIN_ABI.encodeFunctionData("batch", [items]));
-  void impl2;
 
   // Same id: one call, then BATCH_SIZE calls; every extra call is warm (id slot and implementation).
   const one = [item(BENCH_ID)];
@@ -386,7 +383,7 @@ export async function runBench(hre: HardhatRuntimeEnvironment, opts: RunBenchOpt
       data: routeCalldata(0, ADMIN_ABI.encodeFunctionData("addImplementation", [BENCH_ID_2, impl2.address, "0x"])),
     });
     const small2 = await m.driver(impl2.address, caseCalldata("small"));
-    batch = await measureBatch(hre, m, lb, impl2.address, {
+    batch = await measureBatch(m, lb, {
       small: directCache.get(`${impl.address}/small`)!,
       small2Cold: small2.cold,
     });
