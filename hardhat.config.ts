@@ -15,32 +15,20 @@ import "@typechain/hardhat";
 import "hardhat-gas-reporter";
 import "solidity-coverage";
 import { loadBalancerResolver } from "./scripts/lib/gasReporterResolver";
+import { solcJsBuild } from "./scripts/audit/solcjs";
 import "./scripts/audit/hardhat-task";
 import "./scripts/audit/analyzers/tasks";
 
 /**
- * The one Solidity version of this project. It must equal the version of the
- * `solc` npm package pinned in package.json: that package (solcjs) is the
- * compiler, because no native solc can be downloaded on our machines.
+ * The one Solidity version of this project's contracts. scripts/audit/solcjs.ts maps it (and the other
+ * versions the analyzer fixtures use) to a pinned `solc` npm package: solcjs is the compiler, because no
+ * native solc can be downloaded on our machines.
  */
 export const SOLIDITY_VERSION = "0.8.28";
 
-// Compile with the pinned solcjs build instead of downloading a native solc.
+// Compile with the pinned solcjs builds (scripts/audit/solcjs.ts) instead of downloading a native solc.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
-  if (args.solcVersion !== SOLIDITY_VERSION) return runSuper();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solcPkg = require("solc/package.json") as { version: string };
-  if (solcPkg.version !== SOLIDITY_VERSION) {
-    throw new Error(`solc npm package is ${solcPkg.version}, expected ${SOLIDITY_VERSION}: run npm ci`);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as { version(): string };
-  return {
-    compilerPath: require.resolve("solc/soljson.js"),
-    isSolcJs: true,
-    version: SOLIDITY_VERSION,
-    longVersion: solc.version(),
-  };
+  return solcJsBuild(args.solcVersion) ?? runSuper();
 });
 
 /**
