@@ -68,7 +68,7 @@ export interface ContractOutput {
 export interface BuildInfoJson {
   solcVersion?: string;
   solcLongVersion?: string;
-  input: { sources: Record<string, { content?: string }> };
+  input: { language?: string; sources: Record<string, { content?: string }>; settings?: Record<string, unknown> };
   output: {
     sources?: Record<string, { id: number; ast?: SourceUnitNode }>;
     contracts?: Record<string, Record<string, ContractOutput>>;

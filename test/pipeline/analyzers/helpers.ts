@@ -5,59 +5,15 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { SolcBuild, type BuildInfoJson } from "../../../scripts/audit/analyzers/build-info";
+import { SolcBuild } from "../../../scripts/audit/analyzers/build-info";
+import { compileSources, REPO } from "../../../scripts/audit/dev/compile-sources";
 import { domainFromCli, resolveDomain, type CliDomainArgs, type ResolvedDomain } from "../../../scripts/audit/analyzers/domain";
 import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
 import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
 import type { Finding, Severity } from "../../../scripts/audit/types";
 
-export const REPO = path.resolve(__dirname, "..", "..", "..");
+export { REPO, OUTPUT_SELECTION, compileSources } from "../../../scripts/audit/dev/compile-sources";
 export const FIXTURE_DIR = "test/fixtures/analyzers";
-
-/** hardhat.config.ts's outputSelection (kept in step by a test in build-info.test.ts). */
-export const OUTPUT_SELECTION = {
-  "*": {
-    "*": ["abi", "evm.bytecode", "evm.deployedBytecode", "evm.methodIdentifiers", "metadata", "storageLayout"],
-    "": ["ast"],
-  },
-};
-
-interface Solc {
-  compile(input: string, callbacks?: { import(p: string): { contents: string } | { error: string } }): string;
-  version(): string;
-}
-
-function findImport(importPath: string): { contents: string } | { error: string } {
-  for (const candidate of [path.join(REPO, "node_modules", importPath), path.join(REPO, importPath)]) {
-    try {
-      return { contents: readFileSync(candidate, "utf8") };
-    } catch {
-      // try the next root
-    }
-  }
-  return { error: `not found: ${importPath}` };
-}
-
-/** Compiles Solidity sources (keyed by repository-relative path) to a build-info-shaped object. */
-export function compileSources(sources: Record<string, string>): BuildInfoJson {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as Solc;
-  const input = {
-    language: "Solidity",
-    sources: Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }])),
-    // No optimizer: layout, ABI and AST do not depend on it, and compiling is faster.
-    settings: { evmVersion: "cancun", outputSelection: OUTPUT_SELECTION },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as BuildInfoJson["output"];
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(`fixture compile failed:\n${errors.map((e) => e.formattedMessage ?? e.message).join("\n")}`);
-  // Imported files are part of the output; give them their text too (line numbers need it).
-  const allSources: Record<string, { content: string }> = { ...input.sources };
-  for (const name of Object.keys(output.sources ?? {})) {
-    if (!allSources[name]) allSources[name] = { content: (findImport(name) as { contents: string }).contents };
-  }
-  return { solcVersion: solc.version(), input: { sources: allSources }, output };
-}
 
 export function fixtureSources(): Record<string, string> {
   const dir = path.join(REPO, FIXTURE_DIR);

@@ -198,7 +198,7 @@ describe("storage analyzer rules (fixtures)", function () {
       expect(aboveInfo(gap("GapChildV2")), summary(gap("GapChildV2"))).to.have.length(0);
       const bad = ofRule(gap("GapChildV2Unshrunk"), "upgrade-incompatible-layout");
       expect(bad.map((f) => f.severity)).to.deep.equal(["high"]);
-      expect(bad[0].description).to.include("c was pushed from slot +50 to slot +51");
+      expect(bad[0].description).to.include("GapChildV1.c moved from slot 50 to slot 51 (pushed by GapBaseV2Unshrunk.b (uint256, inserted at slot 1); the storage gap GapBaseV1.__gap now ends at slot 50 instead of slot 49");
     });
 
     it("also checks the domain with V2 in place (a V2 that collides with a sibling)", function () {
@@ -244,6 +244,7 @@ describe("storage analyzer rules (fixtures)", function () {
       "proxy-plain-state",
       "upgrade-incompatible-layout",
       "upgrade-renamed-member",
+      "upgrade-abandoned-storage",
       "unresolved-slot",
     ]);
   });

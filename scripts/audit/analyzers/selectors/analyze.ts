@@ -6,7 +6,7 @@ import type { Finding } from "../../types";
 import type { SolcBuild } from "../build-info";
 import { memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
 import { SELECTOR_TOOL, toFindings, type RuleHit } from "../findings";
-import { hasFallback, selectorsOf } from "./collect";
+import { hasFallback, nameFallbackSelectors, proxySelectorsOf, selectorsOf } from "./collect";
 import type { SelectorDomainContext, SelectorMember, SelectorUpgradeContext } from "./context";
 import { SELECTOR_RULES } from "./rules";
 
@@ -20,7 +20,10 @@ export interface SelectorRow {
   id?: number;
   selector: string;
   signature: string;
-  kind: "function" | "getter";
+  /** `fallback`: answered by the proxy's own code before it delegates (assembly or `msg.sig` comparisons). */
+  kind: "function" | "getter" | "fallback";
+  /** Proxies: answered only for one account (a transparent proxy's admin); the guard's condition. */
+  adminOnly?: string;
   file?: string;
   line?: number;
 }
@@ -58,8 +61,13 @@ function member(ref: DomainMemberRef): SelectorMember {
   return { ...ref, name: memberName(ref), selectors: selectorsOf(ref.contract) };
 }
 
-function domainContext(domain: ResolvedDomain, upgrade?: SelectorDomainContext["upgrade"]): SelectorDomainContext {
-  return { domain, upgrade, proxy: member(domain.proxy), implementations: domain.implementations.map(member) };
+function domainContext(build: SolcBuild, domain: ResolvedDomain, upgrade?: SelectorDomainContext["upgrade"]): SelectorDomainContext {
+  const implementations = domain.implementations.map(member);
+  const proxySelectors = nameFallbackSelectors(
+    proxySelectorsOf(domain.proxy.contract, build),
+    implementations.map((m) => m.selectors),
+  );
+  return { domain, upgrade, proxy: { ...domain.proxy, name: memberName(domain.proxy), selectors: proxySelectors }, implementations };
 }
 
 function routingProof(ctx: SelectorDomainContext, captures: number): RoutingProof {
@@ -82,12 +90,12 @@ function routingProof(ctx: SelectorDomainContext, captures: number): RoutingProo
     : { ...base, holds: false, reason: `${proxy.contract.name} has ${proxy.selectors.length} selector(s); see id-route-capture / id-router-proxy-selectors` };
 }
 
-export function analyzeSelectors(_build: SolcBuild, domains: ResolvedDomain[], stage = SELECTORS_STAGE): SelectorAnalysis {
+export function analyzeSelectors(build: SolcBuild, domains: ResolvedDomain[], stage = SELECTORS_STAGE): SelectorAnalysis {
   const hits: (RuleHit & { rule: string })[] = [];
   const rows: SelectorRow[] = [];
   const proofs: RoutingProof[] = [];
   for (const domain of domains) {
-    const base = domainContext(domain);
+    const base = domainContext(build, domain);
     for (const m of [base.proxy, ...base.implementations]) {
       for (const s of m.selectors) {
         rows.push({
@@ -98,11 +106,12 @@ export function analyzeSelectors(_build: SolcBuild, domains: ResolvedDomain[], s
           selector: s.selector,
           signature: s.signature,
           kind: s.kind,
+          ...(s.adminOnly ? { adminOnly: s.adminOnly.condition } : {}),
           ...(s.position ? { file: s.position.file, line: s.position.line } : {}),
         });
       }
     }
-    const variants = [base, ...domain.upgrades.map((u) => domainContext(withUpgrade(domain, u), u))];
+    const variants = [base, ...domain.upgrades.map((u) => domainContext(build, withUpgrade(domain, u), u))];
     let captures = 0;
     for (const rule of SELECTOR_RULES) {
       if (rule.scope !== "domain") continue;

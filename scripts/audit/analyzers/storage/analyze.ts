@@ -8,7 +8,7 @@ import type { SolcBuild } from "../build-info";
 import { memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
 import { hexSlot } from "../evaluate";
 import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
-import { compareMembers, compareTypes } from "./compare";
+import { compareLayouts, compareTypes } from "./compare";
 import type { DomainContext, DomainMember, DomainRegion, LayoutComparison, UpgradeContext } from "./context";
 import { FootprintBuilder } from "./footprint";
 import { STORAGE_RULES } from "./rules";
@@ -86,22 +86,25 @@ function domainContext(builder: FootprintBuilder, domain: ResolvedDomain, upgrad
   return { domain, upgrade, members: ms, regions: domainRegions(ms) };
 }
 
+/** The V2 region that keeps a V1 struct region's data: the same ERC-7201 id, else the same root. */
+export function successorRegion(r1: Region, candidates: readonly Region[]): Region | undefined {
+  return (r1.namespaceId !== undefined ? candidates.find((r) => r.namespaceId === r1.namespaceId) : undefined) ?? candidates.find((r) => r.structKey && r.start === r1.start);
+}
+
 /** Namespace-by-namespace (and plain layout) comparison of V1 and V2 footprints. */
 export function compareFootprints(from: DomainMember, to: DomainMember): LayoutComparison[] {
   const comparisons: LayoutComparison[] = [];
   const structRegions = (m: DomainMember): Region[] => m.footprint.regions.filter((r) => r.space === "storage" && r.structKey);
   const v2 = structRegions(to);
   for (const r1 of structRegions(from)) {
-    const r2 =
-      (r1.namespaceId !== undefined ? v2.find((r) => r.namespaceId === r1.namespaceId) : undefined) ??
-      v2.find((r) => r.start === r1.start);
-    if (!r2 || r1.type.kind !== "struct" || r2.type.kind !== "struct") continue; // V2 no longer touches it
+    const r2 = successorRegion(r1, v2);
+    if (!r2 || r1.type.kind !== "struct" || r2.type.kind !== "struct") continue; // abandoned: upgrade-abandoned-storage
     const subject = r1.namespaceId !== undefined ? `erc7201:${r1.namespaceId}` : `${r1.label}`;
     const changes = compareTypes(r1.type, r2.type, "", true, r2.position);
-    if (changes.length > 0) comparisons.push({ subject, changes });
+    if (changes.length > 0) comparisons.push({ subject, base: { kind: "root", root: r1.start }, changes });
   }
-  const plain = compareMembers(from.footprint.plainLayout, to.footprint.plainLayout, "", true);
-  if (plain.length > 0) comparisons.push({ subject: "plain state variables", changes: plain });
+  const plain = compareLayouts(from.footprint.plainLayout, to.footprint.plainLayout, "", true);
+  if (plain.length > 0) comparisons.push({ subject: "plain state variables", base: { kind: "plain" }, changes: plain });
   return comparisons;
 }
 
@@ -141,7 +144,8 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
     for (const u of domain.upgrades) {
       const from = base.members.find((m) => m.contract.fqn === u.from.fqn)!;
       const to: DomainMember = { ...from, contract: u.to, name: memberName({ ...from, contract: u.to }), footprint: builder.footprint(u.to) };
-      const ctx: UpgradeContext = { domain, from, to, comparisons: compareFootprints(from, to) };
+      const others = base.members.filter((m) => m !== from);
+      const ctx: UpgradeContext = { domain, from, to, others, comparisons: compareFootprints(from, to) };
       for (const rule of STORAGE_RULES) {
         if (rule.scope === "upgrade") hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
       }

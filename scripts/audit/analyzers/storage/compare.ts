@@ -1,153 +1,375 @@
 /**
- * V1 -> V2 storage layout comparison (the rule OpenZeppelin's upgrades-core applies, per namespace):
- * every V1 member must keep its slot, offset and storage shape in V2; V2 may only append. Each
- * difference is classified so the report can say what happened: insertion, reorder, deletion,
- * type change - or a rename, which keeps the data and is only a warning.
+ * V1 -> V2 storage layout comparison, as typed operations (the wording is in ./wording.ts).
+ *
+ * A layout is a sequence of members: a contract's plain variables in solc's storage order (inherited
+ * ones first, along the linearized inheritance), or the members of a struct kept at a fixed root (an
+ * ERC-7201 namespace, diamond storage). V2's members are aligned to V1's by an edit-distance alignment
+ * (the approach of upgrade-safety tools such as OpenZeppelin upgrades-core's StorageLayoutComparator):
+ * a member is matched by name - the same declaring contract costs nothing, another declaring contract a
+ * little (a base renamed or split) - or, at the same place with a compatible type, as a rename; anything
+ * else is an insertion or a deletion. Matching by position in the sequence, not by name lookup, keeps
+ * several members of one name apart (every OpenZeppelin-v4 base has its own private `__gap`).
+ *
+ * Then every V1 member is judged where it sits:
+ * - kept: it must keep its slot, byte offset and a compatible type (a value type of the same size and
+ *   meaning, an enum whose V1 members keep their indexes, a struct or array compared member by member);
+ * - deleted: its value stays in storage for whatever V2 placed there;
+ * - moved: attributed to what moved it (an insertion before it, a deletion, a member that changed size,
+ *   a storage gap that no longer ends where it did) - or, with no such cause, a reorder.
+ * V2 may append after V1's last member, and may spend a storage gap (`__gap`): new members inside the
+ * gap's old space are fine as long as the gap shrinks so that it still ends at the same slot.
  */
 import type { SourcePosition } from "../build-info";
 import { shapeOf, storageSlots } from "./layout";
 import type { StorageMember, StorageType } from "./types";
 
-export type LayoutChangeKind = "insertion" | "reorder" | "deletion" | "type-change" | "rename";
-
-export interface LayoutChange {
-  kind: LayoutChangeKind;
-  /** Member path, e.g. `proposals.value.quorum`. */
-  member: string;
-  detail: string;
-  position?: SourcePosition;
+/** Slot (relative to the layout's base: 0 for plain variables, the root for a namespace) and byte offset. */
+export interface Place {
+  slot: bigint;
+  offset: number;
 }
 
-function at(m: StorageMember): string {
-  return m.offset === 0 ? `slot +${m.slot}` : `slot +${m.slot} byte ${m.offset}`;
+/** Why a kept member's type is not compatible. */
+export type TypeChangeReason =
+  /** A different kind of type: a mapping became a value, a static array a dynamic one... */
+  | { kind: "kind" }
+  /** Another value type: other size or other meaning of the same bits (uint256 -> int256). */
+  | { kind: "value" }
+  /** Enum members removed or moved to another index: stored values now name other members. */
+  | { kind: "enum-members"; removed: { name: string; index: number }[]; moved: { name: string; from: number; to: number }[] }
+  | { kind: "mapping-key" }
+  | { kind: "array-length"; from: bigint; to: bigint }
+  /** An array's element type grew: elements are stored back to back, so every element after the first moves. */
+  | { kind: "element-grew"; fromSlots: bigint; toSlots: bigint };
+
+/** What moved a kept member. */
+export type MoveCause =
+  | { kind: "insertion"; members: StorageMember[] }
+  | { kind: "deletion"; members: StorageMember[] }
+  /** A member before it changed size (bytes it takes in place). */
+  | { kind: "resize"; member: StorageMember; fromBytes: bigint; toBytes: bigint }
+  /** A storage gap that now ends elsewhere (`toEnd` undefined: the gap was removed). Ends in bytes from the base. */
+  | { kind: "gap"; member: StorageMember; fromEnd: bigint; toEnd?: bigint }
+  | { kind: "reorder" };
+
+export type LayoutChange =
+  | { kind: "moved"; member: string; from: Place; to: Place; causes: MoveCause[]; position?: SourcePosition }
+  | { kind: "deleted"; member: string; at: Place; type: StorageType; successor?: StorageMember; position?: SourcePosition }
+  | { kind: "type-changed"; member: string; at?: Place; from: StorageType; to: StorageType; reason: TypeChangeReason; position?: SourcePosition }
+  /**
+   * Same place, compatible type, new name (data kept). `trivial`: only leading/trailing underscores or
+   * case changed, or one storage gap renamed to another. `enumIndex`: an enum member renamed.
+   */
+  | { kind: "renamed"; member: string; from: string; to: string; at?: Place; trivial: boolean; enumIndex?: number; position?: SourcePosition };
+
+/** The category a report groups a change under (`reorder` only for a move with no other cause). */
+export type ChangeCategory = "insertion" | "deletion" | "reorder" | "type-change" | "gap-resize" | "rename";
+
+export function categoryOf(c: LayoutChange): ChangeCategory {
+  switch (c.kind) {
+    case "renamed":
+      return "rename";
+    case "deleted":
+      return "deletion";
+    case "type-changed":
+      return "type-change";
+    case "moved": {
+      const first = c.causes[0];
+      if (!first || first.kind === "reorder") return "reorder";
+      if (first.kind === "resize") return "type-change";
+      if (first.kind === "gap") return "gap-resize";
+      return first.kind;
+    }
+  }
 }
 
-function sameValueKind(a: StorageType & { kind: "value" }, b: StorageType & { kind: "value" }): boolean {
-  return a.bytes === b.bytes && a.category === b.category;
+/** Whether V2 reads V1's data wrongly because of this change (everything but a rename). */
+export function isBreaking(c: LayoutChange): boolean {
+  return c.kind !== "renamed";
 }
+
+/** A storage gap: a static array named `__gap`, `__gap_<x>`, `______gap` (OpenZeppelin v2..v4 style). */
+export function isGap(m: StorageMember): boolean {
+  return m.type.kind === "static-array" && /^_+gap(_\w*)?$/i.test(m.name);
+}
+
+/** Bytes a member takes in place. */
+export function extentOf(t: StorageType): bigint {
+  return t.kind === "value" ? BigInt(t.bytes) : storageSlots(t) * 32n;
+}
+
+function begin(m: StorageMember): bigint {
+  return m.slot * 32n + BigInt(m.offset);
+}
+
+function end(m: StorageMember): bigint {
+  return begin(m) + extentOf(m.type);
+}
+
+function overlaps(a: StorageMember, b: StorageMember): boolean {
+  return begin(a) < end(b) && begin(b) < end(a);
+}
+
+function samePlace(a: StorageMember, b: StorageMember): boolean {
+  return a.slot === b.slot && a.offset === b.offset;
+}
+
+const placeOf = (m: StorageMember): Place => ({ slot: m.slot, offset: m.offset });
 
 /**
- * Differences between two types stored at the same place. `mayGrow`: the type sits where growing it
- * overwrites nothing (a mapping value, the last member of an appendable layout).
+ * Differences between two types stored at the same place, with member paths (`balances[*]`,
+ * `positions[*].amount`). `mayGrow`: the type sits where growing overwrites nothing (a mapping value,
+ * the last member of an appendable layout); a member that grows inside a layout is judged by the
+ * layout (what follows it moves), so struct members are compared with `mayGrow` true.
  */
-export function compareTypes(a: StorageType, b: StorageType, path: string, mayGrow: boolean, position?: SourcePosition): LayoutChange[] {
-  if (shapeOf(a) === shapeOf(b) && a.kind !== "struct") return [];
-  const changed = (detail: string): LayoutChange[] => [{ kind: "type-change", member: path, detail, position }];
-  if (a.kind !== b.kind) return changed(`${a.label} became ${b.label}`);
+export function compareTypes(a: StorageType, b: StorageType, path: string, mayGrow: boolean, position?: SourcePosition, at?: Place): LayoutChange[] {
+  const changed = (reason: TypeChangeReason): LayoutChange[] => [{ kind: "type-changed", member: path, at, from: a, to: b, reason, position }];
+  if (a.kind !== b.kind) return changed({ kind: "kind" });
   switch (a.kind) {
-    case "value":
-      return sameValueKind(a, b as typeof a) ? [] : changed(`${a.label} became ${b.label}`);
+    case "value": {
+      const v = b as typeof a;
+      if (a.category === "enum" && v.category === "enum") return compareEnums(a, v, path, position, at);
+      if (a.bytes !== v.bytes) return changed({ kind: "value" });
+      // bool -> uint8 keeps every stored value (OpenZeppelin's Initializable went this way in v4.6).
+      if (a.category === v.category || (a.category === "bool" && v.category === "uint")) return [];
+      return changed({ kind: "value" });
+    }
     case "dynamic-bytes":
-      return [];
+      return []; // string <-> bytes: the same encoding
     case "mapping": {
       const m = b as typeof a;
-      if (shapeOf(a.key) !== shapeOf(m.key)) return changed(`key ${a.key.label} became ${m.key.label}`);
+      if (shapeOf(a.key) !== shapeOf(m.key)) return changed({ kind: "mapping-key" });
       return compareTypes(a.value, m.value, `${path}[*]`, true, position);
     }
     case "dynamic-array":
-      // Elements sit back to back: any size change moves every element after the first.
+      // Elements sit back to back: an element type that grows moves every element after the first.
       return compareTypes(a.base, (b as typeof a).base, `${path}[*]`, false, position);
     case "static-array": {
       const s = b as typeof a;
-      if (s.length < a.length || (s.length > a.length && !mayGrow)) return changed(`length ${a.length} became ${s.length}`);
+      if (s.length < a.length || (s.length > a.length && !mayGrow)) return changed({ kind: "array-length", from: a.length, to: s.length });
       return compareTypes(a.base, s.base, `${path}[*]`, false, position);
     }
     case "struct": {
       const s = b as typeof a;
       if (a.recursive || s.recursive) return [];
-      const changes = compareMembers(a.members, s.members, path, mayGrow);
-      if (!mayGrow && s.slots !== a.slots && !changes.some((c) => c.kind !== "rename")) {
-        changes.push({ kind: "type-change", member: path, detail: `${a.label} grew from ${a.slots} to ${s.slots} slots in place: what follows it moves`, position });
+      const changes = compareLayouts(a.members, s.members, path, mayGrow);
+      if (!mayGrow && s.slots !== a.slots && !changes.some(isBreaking)) {
+        return [...changes, ...changed({ kind: "element-grew", fromSlots: a.slots, toSlots: s.slots })];
       }
       return changes;
     }
   }
 }
 
-/**
- * Member-by-member comparison of two layouts (a namespace struct, or a contract's plain variables).
- * `mayGrow`: members may be appended after V1's last one. A member that moved is attributed to what
- * moved it - an insertion before it, a deletion, a size change - and only otherwise called a reorder.
- */
-export function compareMembers(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean): LayoutChange[] {
-  [v1, v2] = withoutSpentGaps(v1, v2);
-  const changes: LayoutChange[] = [];
-  const prefix = path ? `${path}.` : "";
-  const names1 = new Set(v1.map((m) => m.name));
-  const byName2 = new Map(v2.map((m) => [m.name, m]));
-  const samePlace = (a: StorageMember, b: StorageMember): boolean => a.slot === b.slot && a.offset === b.offset;
-  const before = (a: StorageMember, b: StorageMember): boolean => a.slot < b.slot || (a.slot === b.slot && a.offset < b.offset);
-
-  // A rename: V1's name is gone, V2 has a new name at the same place with a compatible type.
-  const renamedTo = new Map<string, StorageMember>();
-  for (const a of v1) {
-    if (byName2.has(a.name)) continue;
-    const b = v2.find((m) => samePlace(m, a) && !names1.has(m.name));
-    if (b && compareTypes(a.type, b.type, a.name, false).length === 0) renamedTo.set(a.name, b);
+/** Enum values are stored as the member's index: removing or moving a member changes what is stored. */
+function compareEnums(
+  a: StorageType & { kind: "value" },
+  b: StorageType & { kind: "value" },
+  path: string,
+  position: SourcePosition | undefined,
+  at: Place | undefined,
+): LayoutChange[] {
+  const v1 = a.enumMembers ?? [];
+  const v2 = b.enumMembers ?? [];
+  const removed: { name: string; index: number }[] = [];
+  const moved: { name: string; from: number; to: number }[] = [];
+  const renames: LayoutChange[] = [];
+  for (const [i, name] of v1.entries()) {
+    const j = v2.indexOf(name);
+    if (j === i) continue;
+    if (j >= 0) moved.push({ name, from: i, to: j });
+    else if (i < v2.length && !v1.includes(v2[i])) {
+      renames.push({ kind: "renamed", member: path, from: name, to: v2[i], at, trivial: sameIdentifier(name, v2[i]), enumIndex: i, position });
+    } else removed.push({ name, index: i });
   }
-  const renameTargets = new Set([...renamedTo.values()].map((m) => m.name));
-  const deleted = v1.filter((a) => !byName2.has(a.name) && !renamedTo.has(a.name));
-  const inserted = v2.filter((b) => !names1.has(b.name) && !renameTargets.has(b.name));
-  const v1End = v1.length > 0 ? v1[v1.length - 1] : undefined;
-  let sizeChanged = false;
-
-  for (const [i, a] of v1.entries()) {
-    const name = `${prefix}${a.name}`;
-    const renamed = renamedTo.get(a.name);
-    if (renamed) {
-      changes.push({ kind: "rename", member: name, detail: `${a.name} renamed to ${renamed.name} at ${at(a)} (same type: the data is kept)`, position: renamed.position });
-      continue;
-    }
-    const b = byName2.get(a.name);
-    if (!b) {
-      const successor = v2.find((m) => samePlace(m, a));
-      changes.push({
-        kind: "deletion",
-        member: name,
-        detail: `${a.name} (${a.type.label}) at ${at(a)} was deleted: its value stays in storage${successor ? ` and ${successor.name} now reads it` : " for a later member to read"}`,
-        position: successor?.position ?? a.position,
-      });
-      continue;
-    }
-    if (samePlace(a, b)) {
-      const typeChanges = compareTypes(a.type, b.type, name, mayGrow && i === v1.length - 1, b.position);
-      if (typeChanges.some((c) => c.kind === "type-change")) sizeChanged = true;
-      changes.push(...typeChanges);
-      continue;
-    }
-    const pushedBy = inserted.filter((m) => before(m, b) && (!v1End || !before(v1End, m) || samePlace(v1End, m)));
-    if (pushedBy.length > 0 && before(a, b)) {
-      changes.push({ kind: "insertion", member: name, detail: `${a.name} was pushed from ${at(a)} to ${at(b)} by ${pushedBy.map((m) => `${m.name} (inserted at ${at(m)})`).join(", ")}`, position: pushedBy[0].position });
-    } else if (deleted.length > 0 && before(b, a)) {
-      changes.push({ kind: "deletion", member: name, detail: `${a.name} moved up from ${at(a)} to ${at(b)} after ${deleted.map((d) => d.name).join(", ")} was deleted`, position: b.position });
-    } else if (sizeChanged) {
-      changes.push({ kind: "type-change", member: name, detail: `${a.name} moved from ${at(a)} to ${at(b)} because a member before it changed size`, position: b.position });
-    } else {
-      changes.push({ kind: "reorder", member: name, detail: `${a.name} moved from ${at(a)} to ${at(b)}`, position: b.position });
-    }
+  if (removed.length > 0 || moved.length > 0) {
+    return [{ kind: "type-changed", member: path, at, from: a, to: b, reason: { kind: "enum-members", removed, moved }, position }];
   }
-  return changes;
+  return renames;
 }
 
-const GAP = /^__gap/;
+/** `initialized` vs `_initialized`, `Owner` vs `owner`: the same identifier for a reader. */
+function sameIdentifier(a: string, b: string): boolean {
+  const norm = (s: string): string => s.replace(/^_+|_+$/g, "").toLowerCase();
+  return norm(a) === norm(b);
+}
+
+type Op =
+  | { op: "keep" | "rename"; a: StorageMember; b: StorageMember }
+  | { op: "delete"; a: StorageMember }
+  | { op: "insert"; b: StorageMember };
+
+const INSERT_COST = 2;
+const DELETE_COST = 2;
+
+const qualified = (m: StorageMember): string => `${m.declaredIn ?? ""}.${m.name}`;
 
 /**
- * OpenZeppelin-v4 storage gaps: a `__gap` array reserves slots, and V2 may spend some of them on new
- * members if it shrinks the gap by exactly that much (the gap keeps its last slot, so what follows it
- * stays put). Such a gap and the new members in its space are taken out of the comparison.
+ * The cost of pairing a with b, or undefined when they cannot be the same member. A rename needs the
+ * same place, a compatible type, and names that are new on both sides (two members that swapped names
+ * are a reorder, not two renames).
  */
-function withoutSpentGaps(v1: StorageMember[], v2: StorageMember[]): [StorageMember[], StorageMember[]] {
-  const names1 = new Set(v1.map((m) => m.name));
-  let a = v1;
-  let b = v2;
-  for (const gap1 of v1.filter((m) => GAP.test(m.name) && m.type.kind === "static-array")) {
-    const end = gap1.slot + storageSlots(gap1.type);
-    const gap2 = v2.find((m) => m.name === gap1.name && m.type.kind === "static-array" && m.slot > gap1.slot && m.slot + storageSlots(m.type) === end);
-    if (!gap2) continue;
-    const spent = v2.filter((m) => m.slot >= gap1.slot && m.slot < gap2.slot);
-    if (spent.some((m) => names1.has(m.name))) continue;
-    a = a.filter((m) => m !== gap1);
-    b = b.filter((m) => m !== gap2 && !spent.includes(m));
+function pairCost(a: StorageMember, b: StorageMember, names1: Set<string>, names2: Set<string>): { op: "keep" | "rename"; cost: number } | undefined {
+  if (a.name === b.name) return { op: "keep", cost: a.declaredIn === b.declaredIn ? 0 : 1 };
+  if (!samePlace(a, b)) return undefined;
+  if (isGap(a) && isGap(b)) return { op: "rename", cost: 2 };
+  if (names2.has(qualified(a)) || names1.has(qualified(b))) return undefined;
+  return compareTypes(a.type, b.type, a.name, false).every((c) => !isBreaking(c)) ? { op: "rename", cost: 2 } : undefined;
+}
+
+/** Minimal-cost alignment of two member sequences (keep, rename, delete, insert), in layout order. */
+function align(v1: StorageMember[], v2: StorageMember[]): Op[] {
+  const names1 = new Set(v1.map(qualified));
+  const names2 = new Set(v2.map(qualified));
+  const n = v1.length;
+  const m = v2.length;
+  const width = m + 1;
+  const cost = new Float64Array((n + 1) * width);
+  const pairs: (ReturnType<typeof pairCost> | null)[] = new Array(n * m).fill(null);
+  for (let i = n; i >= 0; i--) {
+    for (let j = m; j >= 0; j--) {
+      if (i === n && j === m) continue;
+      let best = Infinity;
+      if (i < n && j < m) {
+        const p = pairCost(v1[i], v2[j], names1, names2);
+        pairs[i * m + j] = p ?? null;
+        if (p) best = p.cost + cost[(i + 1) * width + j + 1];
+      }
+      if (i < n) best = Math.min(best, DELETE_COST + cost[(i + 1) * width + j]);
+      if (j < m) best = Math.min(best, INSERT_COST + cost[i * width + j + 1]);
+      cost[i * width + j] = best;
+    }
   }
-  return [a, b];
+  const ops: Op[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    const here = cost[i * width + j];
+    const p = i < n && j < m ? pairs[i * m + j] : null;
+    if (p && here === p.cost + cost[(i + 1) * width + j + 1]) {
+      ops.push({ op: p.op, a: v1[i], b: v2[j] });
+      i++;
+      j++;
+    } else if (i < n && here === DELETE_COST + cost[(i + 1) * width + j]) {
+      ops.push({ op: "delete", a: v1[i] });
+      i++;
+    } else {
+      ops.push({ op: "insert", b: v2[j] });
+      j++;
+    }
+  }
+  return ops;
+}
+
+/**
+ * Compares two layouts member by member. `path`: prefix of member paths (`""` for a contract or a
+ * namespace root, `positions[*]` inside a mapping value). `mayGrow`: V2 may append after V1's last
+ * member (a contract's plain layout, a namespace, a struct kept in a mapping).
+ */
+export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean): LayoutChange[] {
+  const memberPath = (m: StorageMember): string => `${path ? `${path}.` : ""}${m.declaredIn ? `${m.declaredIn}.` : ""}${m.name}`;
+  let ops = align(v1, v2);
+
+  // A member deleted in one place and inserted in another is the same member, reordered.
+  const inserted = new Map<string, StorageMember[]>();
+  for (const o of ops) if (o.op === "insert") inserted.set(o.b.name, [...(inserted.get(o.b.name) ?? []), o.b]);
+  const reordered = new Map<StorageMember, StorageMember>();
+  for (const o of ops) {
+    if (o.op !== "delete") continue;
+    const candidates = inserted.get(o.a.name);
+    const b = candidates?.find((x) => x.declaredIn === o.a.declaredIn) ?? candidates?.[0];
+    if (!b) continue;
+    candidates!.splice(candidates!.indexOf(b), 1);
+    reordered.set(o.a, b);
+  }
+  const reorderTargets = new Set(reordered.values());
+  ops = ops.filter((o) => !(o.op === "insert" && reorderTargets.has(o.b)));
+
+  const changes: LayoutChange[] = [];
+  let pending: MoveCause[] = [];
+  let inEffect: MoveCause[] = [];
+  const lastV1 = v1[v1.length - 1];
+
+  const judgeKept = (a: StorageMember, b: StorageMember, reorder: boolean): void => {
+    const name = memberPath(a);
+    if (isGap(a) && isGap(b)) {
+      // A gap may shrink (or grow, or move) freely as long as it ends where it did: what follows stays,
+      // and whatever was inserted before it was absorbed.
+      if (end(a) !== end(b)) pending.push({ kind: "gap", member: a, fromEnd: end(a), toEnd: end(b) });
+      else {
+        pending = [];
+        inEffect = [];
+      }
+      return;
+    }
+    changes.push(...compareTypes(a.type, b.type, name, true, b.position, placeOf(a)));
+    if (extentOf(a.type) !== extentOf(b.type) && !(mayGrow && a === lastV1)) {
+      pending.push({ kind: "resize", member: a, fromBytes: extentOf(a.type), toBytes: extentOf(b.type) });
+    }
+    if (samePlace(a, b) && !reorder) {
+      pending = [];
+      inEffect = [];
+      return;
+    }
+    const causes = reorder ? [{ kind: "reorder" as const }] : pending.length > 0 ? pending : inEffect.length > 0 ? inEffect : [{ kind: "reorder" as const }];
+    changes.push({ kind: "moved", member: name, from: placeOf(a), to: placeOf(b), causes, position: b.position });
+    if (!reorder) {
+      inEffect = causes;
+      pending = [];
+    }
+  };
+
+  for (const o of ops) {
+    switch (o.op) {
+      case "keep":
+        judgeKept(o.a, o.b, false);
+        break;
+      case "rename": {
+        if (isGap(o.a) && isGap(o.b)) {
+          judgeKept(o.a, o.b, false);
+          break;
+        }
+        changes.push({ kind: "renamed", member: memberPath(o.a), from: o.a.name, to: o.b.name, at: placeOf(o.a), trivial: sameIdentifier(o.a.name, o.b.name), position: o.b.position });
+        pending = [];
+        inEffect = [];
+        break;
+      }
+      case "delete": {
+        const b = reordered.get(o.a);
+        if (b) {
+          judgeKept(o.a, b, true);
+          break;
+        }
+        if (isGap(o.a)) {
+          pending.push({ kind: "gap", member: o.a, fromEnd: end(o.a) });
+          break;
+        }
+        const successor = v2.find((x) => !isGap(x) && overlaps(x, o.a));
+        changes.push({ kind: "deleted", member: memberPath(o.a), at: placeOf(o.a), type: o.a.type, successor, position: successor?.position ?? o.a.position });
+        pending.push({ kind: "deletion", members: [o.a] });
+        break;
+      }
+      case "insert": {
+        if (isGap(o.b)) break;
+        // An insertion that lands inside V1's layout (not after its end) is a cause for what moves next;
+        // inside a gap that shrinks by as much, the gap absorbs it (see judgeKept).
+        if (v1.some((a) => overlaps(a, o.b))) pending.push({ kind: "insertion", members: [o.b] });
+        break;
+      }
+    }
+  }
+  return changes.map(mergeCauses);
+}
+
+/** Adjacent causes of one kind merged: "pushed by a, b (inserted ...)". */
+function mergeCauses(c: LayoutChange): LayoutChange {
+  if (c.kind !== "moved") return c;
+  const causes: MoveCause[] = [];
+  for (const cause of c.causes) {
+    const last = causes[causes.length - 1];
+    if (last && (last.kind === "insertion" || last.kind === "deletion") && last.kind === cause.kind) {
+      causes[causes.length - 1] = { kind: last.kind, members: [...last.members, ...(cause as typeof last).members] };
+    } else causes.push(cause);
+  }
+  return { ...c, causes };
 }

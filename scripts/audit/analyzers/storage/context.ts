@@ -3,6 +3,7 @@ import type { ContractRecord } from "../build-info";
 import type { DomainMemberRef, ResolvedDomain } from "../domain";
 import type { RuleHit, RuleInfo } from "../findings";
 import type { LayoutChange } from "./compare";
+import type { LayoutBase } from "./wording";
 import type { Footprint, Region } from "./types";
 
 export interface DomainMember extends DomainMemberRef {
@@ -29,8 +30,10 @@ export interface DomainContext {
 }
 
 export interface LayoutComparison {
-  /** `erc7201:loadbalancer.storage.Staking`, `plain variables`... */
+  /** `erc7201:loadbalancer.storage.Staking`, `plain state variables`... */
   subject: string;
+  /** Where the compared layout's slots are counted from (slot 0, or the struct's root). */
+  base: LayoutBase;
   changes: LayoutChange[];
 }
 
@@ -38,6 +41,8 @@ export interface UpgradeContext {
   domain: ResolvedDomain;
   from: DomainMember;
   to: DomainMember;
+  /** The rest of the domain (the proxy and the other implementations), which keeps running beside V2. */
+  others: DomainMember[];
   comparisons: LayoutComparison[];
 }
 

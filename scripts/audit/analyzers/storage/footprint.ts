@@ -22,11 +22,12 @@ import type {
   YulNode,
 } from "../ast";
 import { walk, walkYul } from "../ast";
+import { codeClosure } from "../closure";
 import type { BuildUnit, ContractRecord, SolcBuild, SourcePosition, StorageLayoutEntry } from "../build-info";
 import { AnalyzerInputError } from "../errors";
 import { ConstEvaluator, eip1967Slot, erc7201Root, hexSlot, keccakSlot } from "../evaluate";
-import { placeSequentially, shapeOf, storageSlots, TypeLayouter } from "./layout";
-import type { Footprint, Region, SlotMismatch, StorageMember, StorageSpace, StorageType, UnresolvedSlot } from "./types";
+import { placeSequentially, shapeOf, storageSlots, TypeLayouter, typeText } from "./layout";
+import { lastSlot, type Footprint, type Region, type SlotMismatch, type StorageMember, type StorageSpace, type StorageType, type UnresolvedSlot } from "./types";
 
 /** Bytes a declaration occupies from its (slot, offset). */
 function extentBytes(type: StorageType): bigint {
@@ -194,38 +195,6 @@ export class FootprintBuilder {
   }
 }
 
-/** The code that runs as part of a contract: its bases, and the libraries / free functions they reach. */
-export function codeClosure(unit: BuildUnit, contract: ContractDefinitionNode): { scopes: AstNode[]; structs: Set<number> } {
-  const scopes: AstNode[] = [];
-  const structs = new Set<number>();
-  const seen = new Set<number>();
-  const queue: AstNode[] = contract.linearizedBaseContracts.map((id) => unit.node(id)).filter((n): n is AstNode => !!n);
-  for (const n of queue) seen.add(n.id);
-  while (queue.length > 0) {
-    const scope = queue.shift()!;
-    scopes.push(scope);
-    walk(scope, (node) => {
-      const ref = node.referencedDeclaration;
-      if (typeof ref !== "number" || ref < 0) return;
-      const target = unit.node(ref);
-      if (!target) return;
-      if (target.nodeType === "StructDefinition") structs.add(ref);
-      const owner =
-        target.nodeType === "ContractDefinition"
-          ? (target as ContractDefinitionNode)
-          : unit.enclosing<ContractDefinitionNode>(ref, ["ContractDefinition"]);
-      let next: AstNode | undefined;
-      if (owner && owner.contractKind === "library") next = owner;
-      else if (!owner && target.nodeType === "FunctionDefinition") next = target; // a free function
-      if (next && !seen.has(next.id)) {
-        seen.add(next.id);
-        queue.push(next);
-      }
-    });
-  }
-  return { scopes, structs };
-}
-
 /** The name of the contract or library a node sits in (or its file, for free functions). */
 function ownerName(unit: BuildUnit, id: number): string {
   const node = unit.node(id);
@@ -293,6 +262,12 @@ class ContractFootprint {
       if (!def || !namespaceId) continue;
       this.addStructRegion(def, erc7201Root(namespaceId), namespaceId, undefined, undefined);
     }
+    // A raw sload/sstore of a slot the contract's own plain variable occupies is that variable, read or
+    // written by hand (a Safe-style proxy's `sload(0)` of its `singleton`): not a second declaration.
+    const plain = [...this.regions.values()].filter((r) => r.kind === "plain");
+    for (const [identity, r] of this.regions) {
+      if (r.raw && r.space === "storage" && plain.some((p) => p.start <= r.start && r.start <= lastSlot(p))) this.regions.delete(identity);
+    }
     return {
       contract: this.contract,
       regions: [...this.regions.values()],
@@ -315,7 +290,14 @@ class ContractFootprint {
       const type = decl ? this.index.layouter.ofDeclaration(decl) : undefined;
       if (!decl || !type) continue;
       const bytes = BigInt(layout.types?.[entry.type]?.numberOfBytes ?? extentBytes(type));
-      const member: StorageMember = { name: entry.label, type, slot: BigInt(entry.slot), offset: entry.offset, position: this.pos(decl.src) };
+      const member: StorageMember = {
+        name: entry.label,
+        type,
+        slot: BigInt(entry.slot),
+        offset: entry.offset,
+        declaredIn: ownerName(this.unit, decl.id), // solc's entry.contract is the most derived contract
+        position: this.pos(decl.src),
+      };
       members.push(member);
       this.addPlain("storage", entry, decl, type, bytes);
     }
@@ -343,10 +325,19 @@ class ContractFootprint {
   private addPlain(space: StorageSpace, entry: StorageLayoutEntry, decl: VariableDeclarationNode, type: StorageType, bytes: bigint): void {
     const owner = ownerName(this.unit, decl.id);
     const sourceName = this.unit.sourceName(decl.src) ?? "?";
+    // One declaration shared on purpose, whoever declares it: the same struct type at the same slot
+    // (EIP-2535 AppStorage: every facet declares `AppStorage internal s` first), or a variable mirrored
+    // with the same name and type at the same slot (a Safe-style proxy's `singleton`, mirrored by the
+    // implementation). Transient variables stay per declaring contract.
+    const persistentId =
+      type.kind === "struct" ? `struct:${type.key}` : `${decl.name}:${typeText(type)}:${shapeOf(type)}`;
     const region: Region = {
       kind: space === "storage" ? "plain" : "transient",
       space,
-      identity: `${space}:var:${sourceName}:${owner}.${decl.name}@${entry.slot}.${entry.offset}`,
+      identity:
+        space === "storage"
+          ? `storage:var:${persistentId}@${entry.slot}.${entry.offset}`
+          : `${space}:var:${sourceName}:${owner}.${decl.name}@${entry.slot}.${entry.offset}`,
       label: `${owner}.${decl.name}${space === "transient" ? " (transient)" : ""}`,
       start: BigInt(entry.slot),
       offset: entry.offset,
@@ -501,6 +492,7 @@ class ContractFootprint {
       constantName,
       position: this.pos(event.constant?.src ?? event.site),
       boundAt: this.pos(event.site),
+      ...(event.pointer ? {} : { raw: true }),
     };
     if (!this.regions.has(region.identity)) this.regions.set(region.identity, region);
   }

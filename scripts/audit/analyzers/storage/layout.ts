@@ -156,16 +156,16 @@ export class TypeLayouter {
       case "ContractDefinition":
         return { kind: "value", label: `contract ${(target as ContractDefinitionNode).name}`, bytes: 20, category: "address" };
       case "EnumDefinition": {
-        const count = (target.members as unknown[]).length;
-        // solc limits enums to 256 members: always one byte.
-        void count;
-        return { kind: "value", label, bytes: 1, category: "enum" };
+        // solc limits enums to 256 members: always one byte; a stored value is the member's index.
+        const members = (target.members as { name: string }[]).map((m) => m.name);
+        return { kind: "value", label, bytes: 1, category: "enum", enumMembers: members };
       }
       case "StructDefinition":
         return this.ofStruct(target as StructDefinitionNode);
       case "UserDefinedValueTypeDefinition": {
         const underlying = this.ofTypeName(target.underlyingType as TypeNameNode);
-        return { ...underlying, label } as StorageType;
+        if (underlying.kind !== "value") throw new Error(`user-defined value type ${label} over ${underlying.label}`);
+        return { ...underlying, label, udvt: { name: label, underlying: underlying.label } };
       }
       default:
         throw new Error(`unsupported user-defined type ${label}`);
@@ -199,5 +199,25 @@ export function shapeOf(t: StorageType): string {
       return `${shapeOf(t.base)}[${t.length}]`;
     case "struct":
       return t.recursive ? `struct<${t.key}>` : `struct{${t.members.map((m) => `${m.slot}.${m.offset}:${shapeOf(m.type)}`).join(",")}}`;
+  }
+}
+
+/**
+ * How a type is named in messages: solc's label, with a user-defined value type's underlying type
+ * (`Amount(uint256)`) and mapping / array parts spelled the same way, so a retyped UDVT does not read
+ * "Amount became Amount".
+ */
+export function typeText(t: StorageType): string {
+  switch (t.kind) {
+    case "value":
+      return t.udvt ? `${t.udvt.name}(${t.udvt.underlying})` : t.label;
+    case "mapping":
+      return `mapping(${typeText(t.key)} => ${typeText(t.value)})`;
+    case "dynamic-array":
+      return `${typeText(t.base)}[]`;
+    case "static-array":
+      return `${typeText(t.base)}[${t.length}]`;
+    default:
+      return t.label;
   }
 }

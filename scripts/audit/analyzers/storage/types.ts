@@ -3,7 +3,16 @@ import type { ContractRecord, SourcePosition } from "../build-info";
 
 /** How a type sits in storage (solc's layout rules, computed from the AST). */
 export type StorageType =
-  | { kind: "value"; label: string; bytes: number; category: ValueCategory }
+  | {
+      kind: "value";
+      label: string;
+      bytes: number;
+      category: ValueCategory;
+      /** Enums: the members in declaration order (a stored value is the member's index). */
+      enumMembers?: string[];
+      /** User-defined value types: the type's name and its underlying type (`Amount`, `uint256`). */
+      udvt?: { name: string; underlying: string };
+    }
   | { kind: "dynamic-bytes"; label: string }
   | { kind: "mapping"; label: string; key: StorageType; value: StorageType }
   | { kind: "dynamic-array"; label: string; base: StorageType }
@@ -19,6 +28,8 @@ export interface StorageMember {
   slot: bigint;
   /** Byte offset inside that slot. */
   offset: number;
+  /** Plain state variables: the contract that declares it (`OwnableUpgradeable`); absent for struct members. */
+  declaredIn?: string;
   position?: SourcePosition;
 }
 
@@ -57,6 +68,8 @@ export interface Region {
   position: SourcePosition;
   /** Where the code binds the slot (`$.slot := SLOT`, `StorageSlot.getAddressSlot(SLOT)`), when known. */
   boundAt?: SourcePosition;
+  /** A raw `sload`/`sstore`/`tload`/`tstore` of a constant slot (no declared type: one slot). */
+  raw?: boolean;
 }
 
 /** A struct pointer bound to a slot that differs from the formula its annotation or comment states. */

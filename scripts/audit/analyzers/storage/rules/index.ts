@@ -10,6 +10,7 @@ import { slotConstantMismatch } from "./slot-constant-mismatch";
 import { storageNamespaceReuse } from "./namespace-reuse";
 import { storageOverlap } from "./overlap";
 import { unresolvedSlot } from "./unresolved-slot";
+import { upgradeAbandonedStorage } from "./upgrade-abandoned-storage";
 import { upgradeIncompatibleLayout } from "./upgrade-incompatible-layout";
 import { upgradeRenamedMember } from "./upgrade-renamed-member";
 
@@ -21,5 +22,6 @@ export const STORAGE_RULES: readonly StorageRule[] = [
   proxyPlainState,
   upgradeIncompatibleLayout,
   upgradeRenamedMember,
+  upgradeAbandonedStorage,
   unresolvedSlot,
 ];

@@ -1,0 +1,92 @@
+/**
+ * The words for V1 -> V2 layout changes (kept apart from the comparison in ./compare.ts, which only
+ * produces typed operations). Every sentence names the member path, both types where a type changed,
+ * and the exact slots: plain variables by absolute slot (`slot 51`), namespace members relative to the
+ * namespace root (`slot root+2`), which the finding's subject gives.
+ */
+import { where } from "../findings";
+import { hexSlot } from "../evaluate";
+import type { LayoutChange, MoveCause, Place, TypeChangeReason } from "./compare";
+import { typeText } from "./layout";
+import type { StorageMember } from "./types";
+
+/** Where a layout's slots are counted from: 0 for a contract's plain variables, the root for a struct kept at a slot. */
+export type LayoutBase = { kind: "plain" } | { kind: "root"; root: bigint };
+
+export function slotText(p: Place, base: LayoutBase): string {
+  const slot = base.kind === "plain" ? `slot ${p.slot}` : `slot root+${p.slot}`;
+  return p.offset === 0 ? slot : `${slot} byte ${p.offset}`;
+}
+
+function memberText(m: StorageMember): string {
+  return `${m.declaredIn ? `${m.declaredIn}.` : ""}${m.name}`;
+}
+
+function causeText(c: MoveCause, base: LayoutBase): string {
+  switch (c.kind) {
+    case "insertion":
+      return `pushed by ${c.members.map((m) => `${memberText(m)} (${typeText(m.type)}, inserted at ${slotText(m, base)})`).join(", ")}`;
+    case "deletion":
+      return `moved up after ${c.members.map((m) => `${memberText(m)} (${slotText(m, base)})`).join(", ")} was deleted`;
+    case "resize":
+      return `${memberText(c.member)} before it changed size (${c.fromBytes} -> ${c.toBytes} bytes)`;
+    case "gap": {
+      const lastSlotOf = (endBytes: bigint): Place => ({ slot: (endBytes - 1n) / 32n, offset: 0 });
+      return c.toEnd === undefined
+        ? `the storage gap ${memberText(c.member)} (ending at ${slotText(lastSlotOf(c.fromEnd), base)}) was removed`
+        : `the storage gap ${memberText(c.member)} now ends at ${slotText(lastSlotOf(c.toEnd), base)} instead of ${slotText(lastSlotOf(c.fromEnd), base)}: shrink it by exactly the slots added before it`;
+    }
+    case "reorder":
+      return "reordered";
+  }
+}
+
+function reasonText(r: TypeChangeReason, from: string, to: string): string {
+  switch (r.kind) {
+    case "kind":
+    case "value":
+      return `${from} -> ${to}`;
+    case "mapping-key":
+      return `${from} -> ${to}: the key type changed, so every entry is looked up at another slot`;
+    case "array-length":
+      return `${from} -> ${to}: length ${r.from} -> ${r.to}`;
+    case "element-grew":
+      return `${from} -> ${to}: each element grew from ${r.fromSlots} to ${r.toSlots} slot(s); elements are stored back to back, so every element after the first moves`;
+    case "enum-members": {
+      const parts = [
+        ...r.moved.map((m) => `${m.name} ${m.from} -> ${m.to}`),
+        ...r.removed.map((m) => `${m.name} (${m.index}) removed`),
+      ];
+      return `${from} members changed (${parts.join(", ")}): a stored value is the member's index, so stored values now name other members`;
+    }
+  }
+}
+
+/** One change as a sentence, e.g. `total (slot root+0): Amount(uint256) -> Amount(int256)`. */
+export function describeChange(c: LayoutChange, base: LayoutBase): string {
+  switch (c.kind) {
+    case "moved":
+      return `${c.member} moved from ${slotText(c.from, base)} to ${slotText(c.to, base)} (${c.causes.map((x) => causeText(x, base)).join("; ")})`;
+    case "deleted":
+      return (
+        `${c.member} (${typeText(c.type)}, ${slotText(c.at, base)}) was deleted: its value stays in storage` +
+        (c.successor ? ` and ${memberText(c.successor)} (${typeText(c.successor.type)}) now reads it` : " for a later member to read")
+      );
+    case "type-changed":
+      return `${c.member}${c.at ? ` (${slotText(c.at, base)})` : ""}: ${reasonText(c.reason, typeText(c.from), typeText(c.to))}`;
+    case "renamed":
+      return c.enumIndex !== undefined
+        ? `${c.member}: enum member ${c.from} (${c.enumIndex}) renamed to ${c.to} (stored values keep their index)`
+        : `${c.member} renamed to ${c.to}${c.at ? ` at ${slotText(c.at, base)}` : ""} (same type: the data is kept)`;
+  }
+}
+
+/** `describeChange` plus where V2 declares it. */
+export function describeChangeAt(c: LayoutChange, base: LayoutBase): string {
+  return `${describeChange(c, base)}${c.position ? ` (${where(c.position)})` : ""}`;
+}
+
+/** A comparison's subject with its root: `erc7201:x (root 0x...)`, or `plain state variables`. */
+export function subjectText(subject: string, base: LayoutBase): string {
+  return base.kind === "root" ? `${subject} (root ${hexSlot(base.root)})` : subject;
+}
