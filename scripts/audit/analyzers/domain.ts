@@ -37,7 +37,8 @@ export const DomainSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
     $comment: z.string().optional(),
-    proxy: contractRef,
+    /** The contract whose storage everything runs in. Only an upgrade check (`upgrades` given) may omit it. */
+    proxy: contractRef.optional(),
     dispatch: z.enum(DISPATCH_MODELS),
     /** id-routed: bytes of calldata the id takes in front of the implementation's calldata. */
     idBytes: z.number().int().min(1).max(4).optional(),
@@ -49,6 +50,9 @@ export const DomainSchema = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    if (d.proxy === undefined && (d.upgrades.length === 0 || isMultiImplementation(d.dispatch))) {
+      ctx.addIssue({ code: "custom", path: ["proxy"], message: "required (only a transparent/uups upgrade check may omit it)" });
+    }
     const idRouted = d.dispatch === "id-routed";
     const idBytes = d.idBytes ?? 1;
     if (!idRouted && (d.idBytes !== undefined || d.proxySelectors !== undefined)) {
@@ -156,7 +160,7 @@ function list(value: string | undefined): string[] {
  * explicit `@id`, id-routed implementations get ids 1, 2, ... in the order given.
  */
 export function domainFromCli(args: CliDomainArgs): DomainConfig {
-  if (!args.proxy) throw new AnalyzerInputError("--proxy is required when --impl or --upgrade is given");
+  if (!args.proxy) throw new AnalyzerInputError("--proxy is required with --impl (--upgrade V1:V2 alone compares V1 and V2)");
   const impls = list(args.impl);
   if (impls.length === 0) throw new AnalyzerInputError("--impl needs at least one implementation (comma-separated: --impl Staking,Voting)");
   const dispatch = args.dispatch ?? "id-routed";
@@ -197,7 +201,8 @@ export interface ResolvedDomain {
   dispatch: DispatchModel;
   idBytes: number;
   proxySelectors: "forbidden" | "allowed";
-  proxy: DomainMemberRef;
+  /** Absent for an upgrade check without a proxy (`--upgrade V1:V2` alone): only V1 -> V2 is compared. */
+  proxy?: DomainMemberRef;
   implementations: DomainMemberRef[];
   upgrades: { from: ContractRecord; to: ContractRecord }[];
 }
@@ -232,10 +237,42 @@ export function resolveDomain(build: SolcBuild, config: DomainConfig): ResolvedD
     dispatch: config.dispatch,
     idBytes: config.idBytes ?? 1,
     proxySelectors: config.proxySelectors ?? "forbidden",
-    proxy: { contract: resolve(config.proxy, "proxy"), role: "proxy" },
+    ...(config.proxy !== undefined ? { proxy: { contract: resolve(config.proxy, "proxy"), role: "proxy" as const } } : {}),
     implementations,
     upgrades,
   };
+}
+
+/**
+ * Domains for `--upgrade V1:V2[,...]` given alone: each pair is checked inside the domain of the
+ * domains file that has V1 as an implementation (so V2 is also checked against V1's siblings and the
+ * proxy); a pair whose V1 is in no domain becomes an upgrade check of its own (no proxy: V1 -> V2 only).
+ * Contracts match by fully qualified name or by bare name.
+ */
+export function upgradeDomains(upgrade: string, declared: readonly DomainConfig[] | undefined, dispatch?: string): DomainConfig[] {
+  const pairs = list(upgrade).map(parseUpgradePair);
+  const bare = (ref: string): string => ref.slice(ref.lastIndexOf(":") + 1);
+  const same = (a: string, b: string): boolean => a === b || (!(a.includes(":") && b.includes(":")) && bare(a) === bare(b));
+  const out = new Map<string, DomainConfig>();
+  for (const pair of pairs) {
+    const home = declared?.find((d) => d.implementations.some((i) => same(i.contract, pair.from)));
+    if (home) {
+      const d = out.get(home.name) ?? { ...home, upgrades: [] };
+      const from = home.implementations.find((i) => same(i.contract, pair.from))!.contract;
+      d.upgrades.push({ from, to: pair.to });
+      out.set(home.name, d);
+      continue;
+    }
+    const model = dispatch ?? "uups";
+    if (model !== "transparent" && model !== "uups") {
+      throw new AnalyzerInputError(`--upgrade ${pair.from}:${pair.to}: ${pair.from} is in no domain; without --proxy only a transparent/uups check is possible`);
+    }
+    const name = `upgrade-${bare(pair.from)}`;
+    const parsed = DomainSchema.safeParse({ name, dispatch: model, implementations: [{ contract: pair.from }], upgrades: [pair] });
+    if (!parsed.success) throw new AnalyzerInputError(`invalid --upgrade: ${describeZodError(parsed.error)}`);
+    out.set(name, parsed.data);
+  }
+  return [...out.values()];
 }
 
 /** The domain with `from` replaced by `to` (same id): what the proxy runs after that upgrade. */

@@ -136,7 +136,9 @@ function pick(matches: ContractRecord[], declared: string[]): ContractRecord | u
  */
 export async function liveDomain(build: SolcBuild, config: DomainConfig, provider: Provider, proxyAddress: string): Promise<LiveResult> {
   const declared = resolveDomain(build, config);
-  const declaredFqns = [declared.proxy, ...declared.implementations].map((m) => m.contract.fqn);
+  const declaredProxy = declared.proxy;
+  if (!declaredProxy) throw new AnalyzerInputError(`--live reads a deployed proxy: domain ${config.name} declares none`);
+  const declaredFqns = [declaredProxy, ...declared.implementations].map((m) => m.contract.fqn);
   const registry = await readRegistry(provider, config.dispatch, proxyAddress);
   const identify = async (address: string): Promise<ContractRecord | undefined> => pick(matchBytecode(build, await provider.getCode(address)), declaredFqns);
 
@@ -151,7 +153,7 @@ export async function liveDomain(build: SolcBuild, config: DomainConfig, provide
         `In the deployed domain ${config.name}, ${what} (${m.address}) runs code that equals no artifact of this build, even with immutables, library links and the metadata hash ignored. ` +
         "The storage and selector analysis cannot vouch for it: it may use any slot and any selector.",
       recommendation: "Register only implementations built from this repository (rebuild and compare), or add the contract's source to the build so it can be analyzed.",
-      location: { file: declared.proxy.contract.file, symbol: declared.proxy.contract.name },
+      location: { file: declaredProxy.contract.file, symbol: declaredProxy.contract.name },
       anchor: `${config.name}|${m.role}|${m.id ?? ""}`,
       data: { address: m.address, role: m.role, ...(m.id !== undefined ? { id: m.id } : {}) },
     });
@@ -187,7 +189,7 @@ export async function liveDomain(build: SolcBuild, config: DomainConfig, provide
   }
   const domain: ResolvedDomain = {
     ...declared,
-    proxy: { contract: proxyContract ?? declared.proxy.contract, role: "proxy" },
+    proxy: { contract: proxyContract ?? declaredProxy.contract, role: "proxy" },
     implementations,
     // Upgrades apply only to implementations that are actually registered.
     upgrades: declared.upgrades.filter((u) => implementations.some((m) => m.contract.fqn === u.from.fqn)),

@@ -2,9 +2,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { describeHardhatError } from "../hardhat-errors";
 import type { Finding, StageResult } from "../types";
 import { loadSolcBuild, type SolcBuild } from "./build-info";
-import { DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveDomain, type DomainConfig, type ResolvedDomain } from "./domain";
+import { DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveDomain, upgradeDomains, type DomainConfig, type ResolvedDomain } from "./domain";
 import { ANALYZER_EXIT, AnalyzerInputError } from "./errors";
 import { atLeast, bySeverity, SELECTOR_TOOL, STORAGE_TOOL, toFindings } from "./findings";
 import { liveDomain, type LiveResult } from "./live";
@@ -21,7 +22,10 @@ export type AnalyzerTaskResult = StageResult & { live?: Omit<LiveResult, "domain
 function domainConfigs(args: AnalyzerTaskArgs, root: string): DomainConfig[] {
   const fromCli = args.proxy !== undefined || args.impl !== undefined || args.upgrade !== undefined || args.dispatch !== undefined;
   let configs: DomainConfig[];
-  if (fromCli) {
+  if (args.upgrade !== undefined && args.proxy === undefined && args.impl === undefined) {
+    // --upgrade alone: inside V1's declared domain when there is one, else V1 -> V2 on its own.
+    configs = upgradeDomains(args.upgrade, loadDomainsFile(root, args.domains ?? DOMAINS_FILE), args.dispatch);
+  } else if (fromCli) {
     if (args.domains !== undefined) throw new AnalyzerInputError("--domains and --proxy/--impl are alternatives: use one");
     configs = [domainFromCli(args)];
   } else {
@@ -117,7 +121,8 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
     // Bad input (and compile errors, which are the user's input too): one line, exit 2.
     const hardhatError = e instanceof Error && (e.name === "HardhatError" || e.name === "HardhatPluginError");
     if (e instanceof AnalyzerInputError || hardhatError) {
-      console.error(`audit:${kind}: ${(e as Error).message.split("\n")[0]}`);
+      const compilers = [...hre.config.solidity.compilers, ...Object.values(hre.config.solidity.overrides)].map((c) => c.version);
+      console.error(`audit:${kind}: ${describeHardhatError((e as Error).message, compilers)}`);
       process.exitCode = ANALYZER_EXIT.badInput;
       return undefined;
     }

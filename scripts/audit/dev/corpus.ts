@@ -54,6 +54,8 @@ export const CaseSchema = z
     source: z.object({ title: z.string().min(1), url: z.string().url() }).strict(),
     /** One of the cases handed to us in shared/field-cases (same name). */
     field: z.boolean().default(false),
+    /** Field cases: the command a new user ran on it (in a Hardhat project holding the case's files). */
+    command: z.string().startsWith("npx hardhat audit:").optional(),
     /** Solidity version to compile with (an offline solcjs build, scripts/audit/solcjs.ts). */
     solc: z.string().default(DEFAULT_SOLC),
     analyzer: z.enum(["storage", "selectors"]),

@@ -26,3 +26,24 @@ export function createFixtureProject(): string {
   symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
   return root;
 }
+
+/**
+ * A throwaway Hardhat project configured like this repository (its hardhat.config.ts, node_modules)
+ * holding only `files` (project-relative path -> content), e.g. `contracts/Case.sol`. For running the
+ * analyzer tasks exactly as a user runs them on code of their own.
+ */
+export function createProjectWith(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "audit-project-"));
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  cpSync(path.join(REPO, "tsconfig.json"), path.join(root, "tsconfig.json"));
+  writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "audit-scratch", version: "0.0.0", private: true }) + "\n");
+  writeFileSync(
+    path.join(root, "hardhat.config.ts"),
+    `// This repository's Hardhat config (solc override, plugins), rooted here.\nexport { default } from ${JSON.stringify(path.join(REPO, "hardhat.config"))};\n`,
+  );
+  symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
+  return root;
+}

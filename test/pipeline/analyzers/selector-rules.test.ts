@@ -115,6 +115,43 @@ describe("selector analyzer rules (fixtures)", function () {
     });
   });
 
+  describe("proxy-selector-clash: selectors answered in the proxy's own code, and who is cut off", function () {
+    it("finds masterCopy() answered in a Safe-style proxy's fallback assembly and reports the shadowed function (medium)", function () {
+      const findings = ofRule(selectorFindings({ proxy: "SafeLikeProxy", impl: "SafeLikeWalletWithMasterCopy", dispatch: "transparent" }, build), "proxy-selector-clash");
+      expect(findings.map((f) => f.severity), summary(findings)).to.deep.equal(["medium"]);
+      expect(findings[0].data).to.deep.include({ selector: "0xa619486e", proxy: "masterCopy()", cutOff: "users", answeredIn: "fallback" });
+      expect(findings[0].description).to.include("SafeLikeProxy answers 0xa619486e (masterCopy()) in its own code before delegating (test/fixtures/analyzers/FallbackDispatch.sol:");
+    });
+
+    it("is quiet when the implementation does not have the selector the proxy answers", function () {
+      expect(selectorFindings({ proxy: "SafeLikeProxy", impl: "SafeLikeWallet", dispatch: "transparent" }, build)).to.deep.equal([]);
+    });
+
+    it("lists the fallback-answered selector as a proxy selector, named by the implementation", function () {
+      const d = domain(build, { proxy: "SafeLikeProxy", impl: "SafeLikeWalletWithMasterCopy", dispatch: "transparent" });
+      const rows = analyzeSelectors(build, [d]).metrics.selectors.filter((r) => r.role === "proxy");
+      expect(rows.map((r) => `${r.selector}:${r.signature}:${r.kind}`)).to.deep.equal(["0xa619486e:masterCopy():fallback"]);
+    });
+
+    it("finds a selector answered in a `switch shr(224, calldataload(0))`", function () {
+      const findings = ofRule(selectorFindings({ proxy: "SwitchProxy", impl: "PausableImpl", dispatch: "transparent" }, build), "proxy-selector-clash");
+      expect(findings.map((f) => `${f.severity}:${(f.data as { selector: string }).selector}`)).to.deep.equal(["medium:0x5c975abb"]);
+    });
+
+    it("rates an OpenZeppelin 5 TransparentUpgradeableProxy answering upgradeToAndCall for its admin only as low: users reach the implementation", function () {
+      const findings = ofRule(selectorFindings({ proxy: "TransparentUpgradeableProxy", impl: "UupsCounter", dispatch: "transparent" }, build), "proxy-selector-clash");
+      expect(findings.map((f) => f.severity), summary(findings)).to.deep.equal(["low"]);
+      expect(findings[0].data).to.deep.include({ selector: "0x4f1ef286", cutOff: "admin" });
+      expect(findings[0].description).to.include("msg.sender == _proxyAdmin()").and.include("Only the admin is cut off");
+    });
+
+    it("keeps a modifier that reverts for everyone but the admin a users' problem (medium, not admin-only)", function () {
+      const findings = ofRule(selectorFindings({ proxy: "OnlyAdminProxy", impl: "AdminImpl", dispatch: "transparent" }, build), "proxy-selector-clash");
+      expect(findings.map((f) => f.severity)).to.deep.equal(["medium"]);
+      expect(findings[0].data).to.deep.include({ cutOff: "users" });
+    });
+  });
+
   describe("upgrade-selector-removed", function () {
     it("flags a V2 that drops a V1 function (low)", function () {
       const findings = ofRule(selectorFindings({ proxy: "FixtureRouter", impl: "VaultV1", upgrade: "VaultV1:VaultV2Delete" }, build), "upgrade-selector-removed");

@@ -209,6 +209,50 @@ describe("storage analyzer rules (fixtures)", function () {
     });
   });
 
+  describe("upgrade-abandoned-storage", function () {
+    const upgrade = (v1: string, v2: string) => storageFindings({ proxy: "FixtureProxy", impl: v1, dispatch: "transparent", upgrade: `${v1}:${v2}` }, build);
+
+    it("flags a renamed ERC-7201 id, naming the old and the new id and what is orphaned (high)", function () {
+      const hits = ofRule(upgrade("AbNsV1", "AbNsV2Renamed"), "upgrade-abandoned-storage");
+      expect(hits.map((f) => f.severity)).to.deep.equal(["high"]);
+      expect(hits[0].title).to.equal("AbNsV1 -> AbNsV2Renamed: erc7201:fixture.abandon.Ns is abandoned for erc7201:fixture.abandon.NsV2");
+      expect(hits[0].description).to.include('the ERC-7201 id changed from "fixture.abandon.Ns" to "fixture.abandon.NsV2"').and.include("(total, shares)");
+    });
+
+    it("flags a changed diamond-storage position and a changed hard-coded slot (high)", function () {
+      expect(ofRule(upgrade("AbPosV1", "AbPosV2"), "upgrade-abandoned-storage").map((f) => f.severity)).to.deep.equal(["high"]);
+      const raw = ofRule(upgrade("AbRawV1", "AbRawV2"), "upgrade-abandoned-storage");
+      expect(raw.map((f) => f.severity)).to.deep.equal(["high"]);
+      expect(raw[0].title).to.include("AbRawV1.OWNER_SLOT").and.include("AbRawV2.OWNER_SLOT");
+    });
+
+    it("is quiet when V2 keeps the namespace (adding another) or still reads it in a migration", function () {
+      for (const v2 of ["AbNsV2Added", "AbNsV2Migrating"]) {
+        const findings = upgrade("AbNsV1", v2);
+        expect(aboveInfo(findings), `${v2}:\n${summary(findings)}`).to.have.length(0);
+      }
+    });
+
+    it("does not call storage abandoned that the rest of the domain still uses (EIP-1967 slots of the proxy)", function () {
+      const findings = storageFindings({ proxy: "ERC1967Proxy", impl: "UupsCounter", dispatch: "uups", upgrade: "UupsCounter:NamespacedCounter" }, build);
+      expect(ofRule(findings, "upgrade-abandoned-storage").map((f) => f.title), summary(findings)).to.deep.equal([]);
+    });
+  });
+
+  describe("shared declarations", function () {
+    it("a Safe-style proxy's singleton mirrored by the implementation, read by the proxy's own sload(0): nothing above info", function () {
+      const findings = storageFindings({ proxy: "SafeLikeProxy", impl: "SafeLikeWallet", dispatch: "transparent" }, build);
+      expect(aboveInfo(findings), summary(findings)).to.have.length(0);
+      expect(ofRule(findings, "proxy-plain-state")[0].data).to.deep.include({ mirrored: true });
+    });
+
+    it("still flags a proxy variable an implementation does not mirror (the Audius case stays critical)", function () {
+      const findings = storageFindings({ proxy: "SafeLikeProxy", impl: "CounterModule", dispatch: "transparent" }, build);
+      expect(ofRule(findings, "storage-overlap").map((f) => f.severity), summary(findings)).to.deep.equal(["critical"]);
+      expect(ofRule(findings, "proxy-plain-state").map((f) => f.severity)).to.deep.equal(["medium"]);
+    });
+  });
+
   describe("unresolved-slot", function () {
     it("reports a struct bound to a run-time slot as info", function () {
       const findings = storageFindings({ proxy: "FixtureRouter", impl: "UnresolvedModule" }, build);

@@ -71,7 +71,7 @@ describe("analyzer Hardhat tasks", function () {
   it("exit 2 with one line on bad input", async function () {
     for (const [task, args, message] of [
       ["audit:storage", { proxy: "Nope", impl: "Staking" }, "audit:storage: domain cli: unknown contract Nope (not in the build)"],
-      ["audit:selectors", { impl: "Staking" }, "audit:selectors: --proxy is required when --impl or --upgrade is given"],
+      ["audit:selectors", { impl: "Staking" }, "audit:selectors: --proxy is required with --impl (--upgrade V1:V2 alone compares V1 and V2)"],
       ["audit:storage", { domain: "missing" }, "audit:storage: no domain named missing"],
       ["audit:storage", { domains: "audit/none.json" }, "audit:storage: no domains: audit/none.json does not exist; pass --proxy and --impl"],
     ] as const) {
@@ -80,6 +80,23 @@ describe("analyzer Hardhat tasks", function () {
       expect(process.exitCode, message).to.equal(2);
       expect(errors).to.deep.equal([message]);
     }
+  });
+
+  it("--upgrade V1:V2 alone checks the upgrade inside V1's declared domain (docs/ANALYZERS.md's example)", async function () {
+    const result = await run("audit:storage", { upgrade: "Staking:StakingV2" });
+    expect(process.exitCode, errors.join("\n")).to.equal(0);
+    const domains = (result?.metrics as { domains: { name: string; proxy: string; upgrades: string[] }[] }).domains;
+    expect(domains.map((d) => d.name)).to.deep.equal(["load-balancer"]);
+    expect(domains[0].upgrades).to.deep.equal(["contracts/implementations/Staking.sol:Staking -> contracts/mocks/StakingV2.sol:StakingV2"]);
+  });
+
+  it("--upgrade V1:V2 alone, V1 in no domain: compares V1 and V2 without a proxy", async function () {
+    const result = await run("audit:storage", { upgrade: "MockERC20:FeeOnTransferERC20" });
+    expect(errors).to.deep.equal([]);
+    const domains = (result?.metrics as { domains: { name: string; proxy: string; upgrades: string[] }[] }).domains;
+    expect(domains).to.have.length(1);
+    expect(domains[0]).to.deep.include({ name: "upgrade-MockERC20", proxy: "(none: upgrade check)" });
+    expect(result?.findings.every((f) => f.rule.startsWith("upgrade-") || f.severity === "info"), JSON.stringify(result?.findings.map((f) => f.title))).to.equal(true);
   });
 
   it("--live deploys scripts/deploy.ts in-process and analyzes the registered set", async function () {

@@ -63,6 +63,7 @@ function member(ref: DomainMemberRef): SelectorMember {
 
 function domainContext(build: SolcBuild, domain: ResolvedDomain, upgrade?: SelectorDomainContext["upgrade"]): SelectorDomainContext {
   const implementations = domain.implementations.map(member);
+  if (!domain.proxy) return { domain, upgrade, implementations };
   const proxySelectors = nameFallbackSelectors(
     proxySelectorsOf(domain.proxy.contract, build),
     implementations.map((m) => m.selectors),
@@ -70,7 +71,7 @@ function domainContext(build: SolcBuild, domain: ResolvedDomain, upgrade?: Selec
   return { domain, upgrade, proxy: { ...domain.proxy, name: memberName(domain.proxy), selectors: proxySelectors }, implementations };
 }
 
-function routingProof(ctx: SelectorDomainContext, captures: number): RoutingProof {
+function routingProof(ctx: SelectorDomainContext & { proxy: SelectorMember }, captures: number): RoutingProof {
   const { domain, proxy } = ctx;
   const ids = ctx.implementations.map((m) => m.id!).sort((a, b) => a - b);
   const base = {
@@ -96,7 +97,7 @@ export function analyzeSelectors(build: SolcBuild, domains: ResolvedDomain[], st
   const proofs: RoutingProof[] = [];
   for (const domain of domains) {
     const base = domainContext(build, domain);
-    for (const m of [base.proxy, ...base.implementations]) {
+    for (const m of [...(base.proxy ? [base.proxy] : []), ...base.implementations]) {
       for (const s of m.selectors) {
         rows.push({
           domain: domain.name,
@@ -121,7 +122,7 @@ export function analyzeSelectors(build: SolcBuild, domains: ResolvedDomain[], st
         hits.push(...found.map((h) => ({ ...h, rule: rule.id })));
       }
     }
-    if (domain.dispatch === "id-routed") proofs.push(routingProof(base, captures));
+    if (domain.dispatch === "id-routed" && base.proxy) proofs.push(routingProof({ ...base, proxy: base.proxy }, captures));
     for (const u of domain.upgrades) {
       const from = base.implementations.find((m) => m.contract.fqn === u.from.fqn)!;
       const ctx: SelectorUpgradeContext = { domain, from, to: member({ ...from, contract: u.to }) };

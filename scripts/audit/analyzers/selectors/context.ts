@@ -12,7 +12,8 @@ export interface SelectorMember extends DomainMemberRef {
 export interface SelectorDomainContext {
   domain: ResolvedDomain;
   upgrade?: { from: ContractRecord; to: ContractRecord };
-  proxy: SelectorMember;
+  /** Absent for an upgrade check without a proxy (only transparent/uups domains). */
+  proxy?: SelectorMember;
   implementations: SelectorMember[];
 }
 

@@ -61,7 +61,7 @@ export interface StorageAnalysis {
 }
 
 function members(builder: FootprintBuilder, domain: ResolvedDomain): DomainMember[] {
-  const refs: DomainMemberRef[] = [domain.proxy, ...domain.implementations];
+  const refs: DomainMemberRef[] = [...(domain.proxy ? [domain.proxy] : []), ...domain.implementations];
   return refs.map((ref) => ({ ...ref, name: memberName(ref), footprint: builder.footprint(ref.contract) }));
 }
 
@@ -160,7 +160,7 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
       domains: domains.map((d) => ({
         name: d.name,
         dispatch: d.dispatch,
-        proxy: d.proxy.contract.fqn,
+        proxy: d.proxy?.contract.fqn ?? "(none: upgrade check)",
         implementations: d.implementations.map((m) => ({ contract: m.contract.fqn, ...(m.id !== undefined ? { id: m.id } : {}) })),
         upgrades: d.upgrades.map((u) => `${u.from.fqn} -> ${u.to.fqn}`),
       })),

@@ -15,6 +15,8 @@ export const facetSelectorClash: SelectorRule = {
   scope: "domain",
   check(ctx: SelectorDomainContext): RuleHit[] {
     if (ctx.domain.dispatch !== "diamond") return [];
+    const proxy = ctx.proxy;
+    if (!proxy) return [];
     const hits: RuleHit[] = [];
     const facets = ctx.implementations;
     for (let i = 0; i < facets.length; i++) {
@@ -32,7 +34,7 @@ export const facetSelectorClash: SelectorRule = {
                 ? `Selector collision ${s.selector}: ${a.contract.name}.${t.signature} vs ${b.contract.name}.${s.signature}`
                 : `${s.signature} is in two facets: ${a.contract.name} and ${b.contract.name}`,
             description:
-              `Facets ${a.contract.name} (${t.signature}, ${where(t.position)}) and ${b.contract.name} (${s.signature}, ${where(s.position)}) of diamond ${ctx.proxy.contract.name} share selector ${s.selector}${upgradeNote(ctx)}. ` +
+              `Facets ${a.contract.name} (${t.signature}, ${where(t.position)}) and ${b.contract.name} (${s.signature}, ${where(s.position)}) of diamond ${proxy.contract.name} share selector ${s.selector}${upgradeNote(ctx)}. ` +
               "The diamond routes a selector to exactly one facet: the other function can never be called" +
               (kind === "collision" ? ", and callers of it run a different function with reinterpreted arguments." : "."),
             recommendation:

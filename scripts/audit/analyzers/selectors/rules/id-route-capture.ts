@@ -17,9 +17,11 @@ export const idRouteCapture: SelectorRule = {
   scope: "domain",
   check(ctx: SelectorDomainContext): RuleHit[] {
     if (ctx.domain.dispatch !== "id-routed") return [];
+    const proxy = ctx.proxy;
+    if (!proxy) return [];
     const k = ctx.domain.idBytes;
     const hits: RuleHit[] = [];
-    for (const p of ctx.proxy.selectors) {
+    for (const p of proxy.selectors) {
       const bytes = p.selector.slice(2);
       const id = parseInt(bytes.slice(0, 2 * Math.min(k, 4)), 16);
       const rest = k < 4 ? bytes.slice(2 * k) : "";
@@ -35,15 +37,15 @@ export const idRouteCapture: SelectorRule = {
             : `Proxy ${p.signature} (${p.selector}) overlaps routed calls to ${target}`,
         description:
           `Under ${k}-byte id routing, calldata for id ${id} starts with 0x${bytes.slice(0, 2 * Math.min(k, 4))}, so any routed call to ${target} whose selector starts with 0x${rest || "(anything)"} ` +
-          `is dispatched by ${ctx.proxy.contract.name}.${p.signature} (${where(p.position)}) instead of being routed${upgradeNote(ctx)}.` +
+          `is dispatched by ${proxy.contract.name}.${p.signature} (${where(p.position)}) instead of being routed${upgradeNote(ctx)}.` +
           (captured.length > 0
             ? ` ${impl!.contract.name} has ${captured.map((c) => `${c.signature} (${c.selector}, ${where(c.position)})`).join(", ")}: calling it through the proxy runs the proxy's function.`
             : impl
               ? " No function of the registered implementation matches today; any future one with that prefix will be captured."
               : " Registering an implementation under this id would expose it to the capture."),
         recommendation: "Remove the function from the proxy (route administration through a module id instead), or change the routing ABI so ids cannot alias proxy selectors.",
-        location: p.position ? { file: p.position.file, line: p.position.line, symbol: `${ctx.proxy.contract.name}.${p.signature}` } : undefined,
-        anchor: `${ctx.domain.name}|${ctx.proxy.contract.fqn}|${p.selector}|id ${id}|${captured.map((c) => c.selector).join(",")}`,
+        location: p.position ? { file: p.position.file, line: p.position.line, symbol: `${proxy.contract.name}.${p.signature}` } : undefined,
+        anchor: `${ctx.domain.name}|${proxy.contract.fqn}|${p.selector}|id ${id}|${captured.map((c) => c.selector).join(",")}`,
         data: { selector: p.selector, signature: p.signature, id, implementation: impl?.contract.name, captured: captured.map((c) => c.signature) },
       });
     }

@@ -27,9 +27,10 @@ export const proxySelectorClash: SelectorRule = {
     "Selector-dispatching proxies (transparent, UUPS, diamond): the proxy answers an implementation's selector itself (a function, or a comparison in its fallback). High for different signatures and medium for the same one when users are cut off; medium / low when only a transparent proxy's admin is (ifAdmin).",
   scope: "domain",
   check(ctx: SelectorDomainContext): RuleHit[] {
-    if (ctx.domain.dispatch === "id-routed") return []; // id routing has its own rules
-    const proxySelectors = new Map(ctx.proxy.selectors.map((s) => [s.selector, s]));
-    const proxy = ctx.proxy.contract.name;
+    const proxyMember = ctx.proxy;
+    if (ctx.domain.dispatch === "id-routed" || !proxyMember) return []; // id routing has its own rules
+    const proxySelectors = new Map(proxyMember.selectors.map((s) => [s.selector, s]));
+    const proxy = proxyMember.contract.name;
     const hits: RuleHit[] = [];
     for (const impl of ctx.implementations) {
       for (const s of impl.selectors) {
@@ -72,7 +73,7 @@ export const proxySelectorClash: SelectorRule = {
           description,
           recommendation,
           location: s.position ? { file: s.position.file, line: s.position.line, symbol: target } : undefined,
-          anchor: `${ctx.domain.name}|${ctx.proxy.contract.fqn}|${impl.contract.fqn}|${s.selector}`,
+          anchor: `${ctx.domain.name}|${proxyMember.contract.fqn}|${impl.contract.fqn}|${s.selector}`,
           data: {
             kind,
             selector: s.selector,
