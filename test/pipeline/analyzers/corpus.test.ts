@@ -4,7 +4,11 @@
  * (shared/field-cases) are cases of this corpus, marked `field`.
  */
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { compileCase, judge, loadCorpus, runOurs, type CorpusCase } from "../../../scripts/audit/dev/corpus";
+import { DOC_FILE, readAnchors, renderTable, withTable } from "../../../scripts/audit/dev/corpus-table";
+import { REPO } from "./helpers";
 import { summary } from "./helpers";
 
 const FIELD_CASES = [
@@ -33,4 +37,16 @@ describe("analyzer corpus (real-world cases, right answers)", function () {
       expect(verdict.problems, `${c.title}\n${verdict.problems.join("\n")}\n--- findings:\n${summary(result.findings)}`).to.deep.equal([]);
     });
   }
+
+  it("records both anchors' verdicts for every case (npm run analyzers:corpus)", function () {
+    const anchors = readAnchors();
+    expect(Object.keys(anchors.cases).sort()).to.deep.equal(cases.map((c) => c.id).sort());
+  });
+
+  it("docs/ANALYZERS.md's side-by-side table is what the corpus gives today, with no case where an anchor is right and we are wrong", function () {
+    const doc = readFileSync(path.join(REPO, DOC_FILE), "utf8");
+    const table = renderTable(readAnchors());
+    expect(table).to.match(/Cases where an anchor is right and we are wrong: 0\./);
+    expect(withTable(doc, table), "the table is stale: run npm run analyzers:corpus").to.equal(doc);
+  });
 });

@@ -88,9 +88,12 @@ export function isBreaking(c: LayoutChange): boolean {
   return c.kind !== "renamed";
 }
 
-/** A storage gap: a static array named `__gap`, `__gap_<x>`, `______gap` (OpenZeppelin v2..v4 style). */
+/**
+ * A storage gap: a static array whose name starts with underscores and `gap` - `__gap`, `__gap_<x>`,
+ * `______gap` (OpenZeppelin v2..v4), `__gapUint256` and the like.
+ */
 export function isGap(m: StorageMember): boolean {
-  return m.type.kind === "static-array" && /^_+gap(_\w*)?$/i.test(m.name);
+  return m.type.kind === "static-array" && /^_+gap\w*$/i.test(m.name);
 }
 
 /** Bytes a member takes in place. */
