@@ -45,13 +45,21 @@ export const DomainSchema = z
     /** id-routed: whether the proxy may declare external functions at all (the routing ABI decides). */
     proxySelectors: z.enum(["forbidden", "allowed"]).optional(),
     implementations: z.array(ImplementationSchema).min(1, "a domain needs at least one implementation"),
-    /** V1 -> V2 pairs: `to` replaces `from` (keeping its id); both are checked for layout compatibility. */
+    /**
+     * Contracts that run in the proxy's storage without being routed to (a diamond's DiamondInit,
+     * delegatecalled once by diamondCut): part of the storage analysis, not of the selector analysis.
+     */
+    initializers: z.array(contractRef).optional(),
+    /**
+     * V1 -> V2 pairs: `to` replaces `from` (keeping its id); both are checked for layout compatibility.
+     * `from` is an implementation or the `to` of an earlier pair (a chain V1 -> V2 -> V3).
+     */
     upgrades: z.array(UpgradeSchema).default([]),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.proxy === undefined && (d.upgrades.length === 0 || isMultiImplementation(d.dispatch))) {
-      ctx.addIssue({ code: "custom", path: ["proxy"], message: "required (only a transparent/uups upgrade check may omit it)" });
+    if (d.proxy === undefined && isMultiImplementation(d.dispatch)) {
+      ctx.addIssue({ code: "custom", path: ["proxy"], message: `required for ${d.dispatch} domains (a transparent/uups domain without one is modeled with a standard ERC-1967 proxy)` });
     }
     const idRouted = d.dispatch === "id-routed";
     const idBytes = d.idBytes ?? 1;
@@ -156,14 +164,16 @@ function list(value: string | undefined): string[] {
 }
 
 /**
- * A domain from command-line flags. Dispatch defaults to id-routed (this repository's model); without
- * explicit `@id`, id-routed implementations get ids 1, 2, ... in the order given.
+ * A domain from command-line flags. `dispatch` is required (the tasks resolve it first: the domains
+ * file's, or what the proxy's code shows - never an id-routed default); without explicit `@id`,
+ * id-routed implementations get ids 1, 2, ... in the order given.
  */
 export function domainFromCli(args: CliDomainArgs): DomainConfig {
   if (!args.proxy) throw new AnalyzerInputError("--proxy is required with --impl (--upgrade V1:V2 alone compares V1 and V2)");
   const impls = list(args.impl);
   if (impls.length === 0) throw new AnalyzerInputError("--impl needs at least one implementation (comma-separated: --impl Staking,Voting)");
-  const dispatch = args.dispatch ?? "id-routed";
+  if (!args.dispatch) throw new AnalyzerInputError(`--dispatch is required for --proxy ${args.proxy} (${DISPATCH_MODELS.join(" | ")})`);
+  const dispatch = args.dispatch;
   const idRouted = dispatch === "id-routed";
   let next = 1;
   const implementations = impls.map((entry) => {
@@ -190,10 +200,13 @@ export function domainFromCli(args: CliDomainArgs): DomainConfig {
 
 export interface DomainMemberRef {
   contract: ContractRecord;
-  role: "proxy" | "implementation";
-  /** id-routed only. */
+  /** `initializer`: runs in the proxy's storage without being routed to (a diamond's DiamondInit). */
+  role: "proxy" | "implementation" | "initializer";
+  /** id-routed only (absent for a discovered member: no id is registered for it in the domains file). */
   id?: number;
   reserved?: boolean;
+  /** Not declared, found by the analyzer: why it belongs (`inherits LoadBalancerModule`). */
+  discovered?: string;
 }
 
 export interface ResolvedDomain {
@@ -204,7 +217,12 @@ export interface ResolvedDomain {
   /** Absent for an upgrade check without a proxy (`--upgrade V1:V2` alone): only V1 -> V2 is compared. */
   proxy?: DomainMemberRef;
   implementations: DomainMemberRef[];
+  /** Contracts running in the storage without being routed to (see the schema's `initializers`). */
+  initializers: DomainMemberRef[];
+  /** V1 -> V2 pairs in declared order; a chain V1 -> V2 -> V3 is two pairs, the second from V2. */
   upgrades: { from: ContractRecord; to: ContractRecord }[];
+  /** How the domain came to be: declared in a file or on the command line, or inferred from the build (with the evidence). */
+  origin: { kind: "declared" | "inferred"; evidence?: string[] };
 }
 
 function requireDeployable(c: ContractRecord, what: string): ContractRecord {
@@ -227,11 +245,13 @@ export function resolveDomain(build: SolcBuild, config: DomainConfig): ResolvedD
     ...(i.reserved ? { reserved: true } : {}),
   }));
   const upgrades = config.upgrades.map((u) => ({ from: resolve(u.from, "upgrade source"), to: resolve(u.to, "upgrade target") }));
-  for (const u of upgrades) {
-    if (!implementations.some((m) => m.contract.fqn === u.from.fqn)) {
-      throw new AnalyzerInputError(`domain ${config.name}: upgrade source ${u.from.name} is not one of its implementations`);
+  for (const [i, u] of upgrades.entries()) {
+    const chained = upgrades.slice(0, i).some((earlier) => earlier.to.fqn === u.from.fqn);
+    if (!chained && !implementations.some((m) => m.contract.fqn === u.from.fqn)) {
+      throw new AnalyzerInputError(`domain ${config.name}: upgrade source ${u.from.name} is neither one of its implementations nor the target of an earlier upgrade`);
     }
   }
+  const initializers = (config.initializers ?? []).map((ref) => ({ contract: resolve(ref, "initializer"), role: "initializer" as const }));
   return {
     name: config.name,
     dispatch: config.dispatch,
@@ -239,8 +259,21 @@ export function resolveDomain(build: SolcBuild, config: DomainConfig): ResolvedD
     proxySelectors: config.proxySelectors ?? "forbidden",
     ...(config.proxy !== undefined ? { proxy: { contract: resolve(config.proxy, "proxy"), role: "proxy" as const } } : {}),
     implementations,
+    initializers,
     upgrades,
+    origin: { kind: "declared" },
   };
+}
+
+/** The implementation an upgrade ultimately replaces: `from` itself, or the head of its chain. */
+export function chainHead(domain: ResolvedDomain, from: ContractRecord): ContractRecord {
+  let current = from;
+  for (let guard = 0; guard < domain.upgrades.length; guard++) {
+    const earlier = domain.upgrades.find((u) => u.to.fqn === current.fqn);
+    if (!earlier) break;
+    current = earlier.from;
+  }
+  return current;
 }
 
 /**
@@ -277,13 +310,17 @@ export function upgradeDomains(upgrade: string, declared: readonly DomainConfig[
 
 /** The domain with `from` replaced by `to` (same id): what the proxy runs after that upgrade. */
 export function withUpgrade(domain: ResolvedDomain, upgrade: { from: ContractRecord; to: ContractRecord }): ResolvedDomain {
+  const head = chainHead(domain, upgrade.from);
   return {
     ...domain,
-    implementations: domain.implementations.map((m) => (m.contract.fqn === upgrade.from.fqn ? { ...m, contract: upgrade.to } : m)),
+    implementations: domain.implementations.map((m) => (m.contract.fqn === head.fqn ? { ...m, contract: upgrade.to } : m)),
   };
 }
 
 /** A member's display name: `Staking (id 1)`. */
 export function memberName(m: DomainMemberRef): string {
-  return m.id !== undefined ? `${m.contract.name} (id ${m.id})` : m.role === "proxy" ? `${m.contract.name} (proxy)` : m.contract.name;
+  if (m.id !== undefined) return `${m.contract.name} (id ${m.id})`;
+  if (m.role === "proxy") return `${m.contract.name} (proxy)`;
+  if (m.role === "initializer") return `${m.contract.name} (initializer)`;
+  return m.discovered ? `${m.contract.name} (undeclared)` : m.contract.name;
 }

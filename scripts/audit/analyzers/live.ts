@@ -13,8 +13,7 @@
  */
 import { getAddress, getBytes, hexlify, Interface, type Provider } from "ethers";
 import type { ContractRecord, SolcBuild } from "./build-info";
-import type { DomainConfig, DomainMemberRef, ResolvedDomain } from "./domain";
-import { resolveDomain } from "./domain";
+import type { DomainMemberRef, ResolvedDomain } from "./domain";
 import { AnalyzerInputError } from "./errors";
 import { eip1967Slot, hexSlot } from "./evaluate";
 import type { RuleHit, RuleInfo } from "./findings";
@@ -97,7 +96,7 @@ const DIAMOND_LOUPE = new Interface(["function facetAddresses() view returns (ad
 /** The implementation addresses a deployed proxy uses, per its dispatch model. */
 export async function readRegistry(
   provider: Provider,
-  dispatch: DomainConfig["dispatch"],
+  dispatch: ResolvedDomain["dispatch"],
   proxy: string,
 ): Promise<{ id?: number; address: string; paused?: boolean }[]> {
   if ((await provider.getCode(proxy)) === "0x") throw new AnalyzerInputError(`no contract at ${proxy}`);
@@ -134,8 +133,8 @@ function pick(matches: ContractRecord[], declared: string[]): ContractRecord | u
  * returns the domain actually deployed (with `config`'s name, dispatch and upgrades) plus a
  * live-unknown-bytecode hit per address that matches nothing.
  */
-export async function liveDomain(build: SolcBuild, config: DomainConfig, provider: Provider, proxyAddress: string): Promise<LiveResult> {
-  const declared = resolveDomain(build, config);
+export async function liveDomain(build: SolcBuild, declared: ResolvedDomain, provider: Provider, proxyAddress: string): Promise<LiveResult> {
+  const config = { name: declared.name, dispatch: declared.dispatch };
   const declaredProxy = declared.proxy;
   if (!declaredProxy) throw new AnalyzerInputError(`--live reads a deployed proxy: domain ${config.name} declares none`);
   const declaredFqns = [declaredProxy, ...declared.implementations].map((m) => m.contract.fqn);

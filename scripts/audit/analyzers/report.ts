@@ -5,7 +5,7 @@
 import type { Finding, ReportSection } from "../types";
 import { where } from "./findings";
 import type { RoutingProof, SelectorRow } from "./selectors/analyze";
-import type { StorageMapRow } from "./storage/analyze";
+import type { StorageDomainSummary, StorageMapRow } from "./storage/analyze";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -31,6 +31,44 @@ function slotRange(r: StorageMapRow): string {
   if (r.slotStart === r.slotEnd) return r.kind === "plain" || r.bytes < 32 ? `${start} [${r.offset}..${r.offset + r.bytes - 1}]` : start;
   const count = BigInt(r.slotEnd) - BigInt(r.slotStart) + 1n;
   return `${start} … +${count - 1n} (${count} slots)`;
+}
+
+/**
+ * The domains analyzed and where each came from: declared (with any member the file forgot, found by
+ * inheritance) or inferred from the build (with the evidence), so a reviewer can check the analysis
+ * covered what runs in each proxy's storage.
+ */
+export function domainsSection(domains: StorageDomainSummary[]): ReportSection {
+  const name = (fqn: string): string => fqn.slice(fqn.lastIndexOf(":") + 1);
+  return {
+    id: "domains",
+    title: "Storage domains analyzed",
+    description:
+      "Each proxy and everything that runs in its storage. Declared: from audit/domains.json (or the command line); undeclared members were found because they inherit the base every declared implementation shares. Inferred: no domains file, read from the build.",
+    table: {
+      columns: [
+        { key: "domain", label: "domain" },
+        { key: "origin", label: "origin" },
+        { key: "dispatch", label: "dispatch" },
+        { key: "proxy", label: "proxy" },
+        { key: "members", label: "members" },
+        { key: "upgrades", label: "upgrades" },
+        { key: "evidence", label: "why" },
+      ],
+      rows: domains.map((d) => ({
+        domain: d.name,
+        origin: d.origin,
+        dispatch: d.dispatch,
+        proxy: d.proxy.startsWith("(") ? d.proxy : name(d.proxy),
+        members: [
+          ...d.implementations.map((m) => `${name(m.contract)}${m.id !== undefined ? ` (id ${m.id})` : ""}${m.discovered ? ` (undeclared: ${m.discovered})` : ""}`),
+          ...d.initializers.map((i) => `${name(i)} (initializer)`),
+        ].join(", "),
+        upgrades: d.upgrades.map((u) => u.split(" -> ").map(name).join(" -> ")).join(", "),
+        evidence: (d.evidence ?? []).join("; "),
+      })),
+    },
+  };
 }
 
 /** The storage map as a report section: which module owns which slot range. */

@@ -4,8 +4,11 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { describeHardhatError } from "../hardhat-errors";
 import type { Finding, StageResult } from "../types";
-import { loadSolcBuild, type SolcBuild } from "./build-info";
-import { DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveDomain, upgradeDomains, type DomainConfig, type ResolvedDomain } from "./domain";
+import { loadSolcBuild, type ContractRecord, type SolcBuild } from "./build-info";
+import { existsSync } from "node:fs";
+import { DISPATCH_MODELS, DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveDomain, upgradeDomains, type DomainConfig, type ResolvedDomain } from "./domain";
+import { projectDomains, resolveWithDiscovery, type DomainSet } from "./domains";
+import { detectDispatch } from "./infer";
 import { ANALYZER_EXIT, AnalyzerInputError } from "./errors";
 import { atLeast, bySeverity, SELECTOR_TOOL, STORAGE_TOOL, toFindings } from "./findings";
 import { liveDomain, type LiveResult } from "./live";
@@ -19,29 +22,59 @@ export type AnalyzerKind = "storage" | "selectors";
 /** What the task returns (and writes with --json): a StageResult plus the live registry when --live. */
 export type AnalyzerTaskResult = StageResult & { live?: Omit<LiveResult, "domain" | "hits">[] };
 
-function domainConfigs(args: AnalyzerTaskArgs, root: string): DomainConfig[] {
-  const fromCli = args.proxy !== undefined || args.impl !== undefined || args.upgrade !== undefined || args.dispatch !== undefined;
-  let configs: DomainConfig[];
-  if (args.upgrade !== undefined && args.proxy === undefined && args.impl === undefined) {
-    // --upgrade alone: inside V1's declared domain when there is one, else V1 -> V2 on its own.
-    configs = upgradeDomains(args.upgrade, loadDomainsFile(root, args.domains ?? DOMAINS_FILE), args.dispatch);
-  } else if (fromCli) {
-    if (args.domains !== undefined) throw new AnalyzerInputError("--domains and --proxy/--impl are alternatives: use one");
-    configs = [domainFromCli(args)];
-  } else {
-    const file = args.domains ?? DOMAINS_FILE;
-    const loaded = loadDomainsFile(root, file);
-    if (!loaded) throw new AnalyzerInputError(`no domains: ${file} does not exist; pass --proxy and --impl`);
-    configs = loaded;
+/** Flag combinations that cannot work, refused before anything compiles. */
+function checkArgs(args: AnalyzerTaskArgs): void {
+  const fromCli = args.proxy !== undefined || args.impl !== undefined;
+  if (fromCli && args.domains !== undefined) throw new AnalyzerInputError("--domains and --proxy/--impl are alternatives: use one");
+  if (args.impl !== undefined && args.proxy === undefined) throw new AnalyzerInputError("--proxy is required with --impl (--upgrade V1:V2 alone compares V1 and V2)");
+  if (args.dispatch !== undefined && !(DISPATCH_MODELS as readonly string[]).includes(args.dispatch)) {
+    throw new AnalyzerInputError(`--dispatch must be one of ${DISPATCH_MODELS.join(", ")} (got ${args.dispatch})`);
   }
-  if (args.domain !== undefined) {
-    configs = configs.filter((c) => c.name === args.domain);
-    if (configs.length === 0) throw new AnalyzerInputError(`no domain named ${args.domain}`);
-  }
-  return configs;
 }
 
-async function liveDomains(hre: HardhatRuntimeEnvironment, build: SolcBuild, configs: DomainConfig[], address: string | undefined): Promise<LiveResult[]> {
+/**
+ * The dispatch of a --proxy given without --dispatch: the domains file's, when it declares that proxy;
+ * else what the proxy's code shows (never id routing, which is this repository's own design).
+ */
+function cliDispatch(args: AnalyzerTaskArgs, root: string, build: SolcBuild): string {
+  if (args.dispatch !== undefined) return args.dispatch;
+  let proxy: ContractRecord;
+  try {
+    proxy = build.resolve(args.proxy!);
+  } catch (e) {
+    throw new AnalyzerInputError(`domain cli: ${(e as Error).message}`);
+  }
+  const declared = loadDomainsFile(root, args.domains ?? DOMAINS_FILE)?.find((d) => d.proxy !== undefined && build.resolve(d.proxy).fqn === proxy.fqn);
+  if (declared) return declared.dispatch;
+  const guess = detectDispatch(proxy, build);
+  if (!guess) throw new AnalyzerInputError(`cannot tell how ${proxy.name} dispatches: pass --dispatch (${DISPATCH_MODELS.join(" | ")})`);
+  return guess.dispatch;
+}
+
+/** The domains to analyze (after the build is loaded: inference and --dispatch detection read it). */
+function taskDomains(args: AnalyzerTaskArgs, root: string, build: SolcBuild): DomainConfig[] | ResolvedDomain[] {
+  let set: DomainSet | undefined;
+  if (args.upgrade !== undefined && args.proxy === undefined) {
+    // --upgrade alone: inside V1's declared domain when there is one, else V1 -> V2 on its own.
+    const configs = upgradeDomains(args.upgrade, loadDomainsFile(root, args.domains ?? DOMAINS_FILE), args.dispatch);
+    set = { domains: configs.map((c) => resolveWithDiscovery(build, c)), source: "command line" };
+  } else if (args.proxy !== undefined) {
+    set = { domains: [resolveDomain(build, domainFromCli({ ...args, dispatch: cliDispatch(args, root, build) }))], source: "command line" };
+  } else {
+    const file = args.domains ?? DOMAINS_FILE;
+    if (args.domains !== undefined && !existsSync(path.resolve(root, file))) throw new AnalyzerInputError(`no domains: ${file} does not exist; pass --proxy and --impl (and --dispatch)`);
+    set = projectDomains(build, root, { file });
+    if (!set) throw new AnalyzerInputError(`no domains: ${file} does not exist and the build shows no proxy to infer one from; pass --proxy and --impl (and --dispatch)`);
+  }
+  let domains = set.domains;
+  if (args.domain !== undefined) {
+    domains = domains.filter((d) => d.name === args.domain);
+    if (domains.length === 0) throw new AnalyzerInputError(`no domain named ${args.domain}`);
+  }
+  return domains;
+}
+
+async function liveDomains(hre: HardhatRuntimeEnvironment, build: SolcBuild, configs: ResolvedDomain[], address: string | undefined): Promise<LiveResult[]> {
   if (configs.length !== 1) throw new AnalyzerInputError(`--live analyzes one deployed proxy: select one domain with --domain (have ${configs.map((c) => c.name).join(", ")})`);
   let proxy = address;
   if (proxy === undefined) {
@@ -66,16 +99,14 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
     if (args.live && hre.network.name !== "hardhat" && args.address === undefined) {
       out(`live: deploying scripts/deploy.ts on ${hre.network.name}`);
     }
-    const configs = domainConfigs(args, root);
+    checkArgs(args);
     if (!args.noCompile) await hre.run("compile", { quiet: true });
     const build = loadSolcBuild(hre.config.paths.artifacts, { root });
-    let domains: ResolvedDomain[];
+    let domains = taskDomains(args, root, build) as ResolvedDomain[];
     let live: LiveResult[] | undefined;
     if (args.live) {
-      live = await liveDomains(hre, build, configs, args.address);
+      live = await liveDomains(hre, build, domains, args.address);
       domains = live.map((l) => l.domain);
-    } else {
-      domains = configs.map((c) => resolveDomain(build, c));
     }
     const analysis = kind === "storage" ? analyzeStorage(build, domains, stage) : analyzeSelectors(build, domains, stage);
     const findings: Finding[] = [...analysis.findings, ...toFindings(stage, tool, live?.flatMap((l) => l.hits) ?? [])].sort(bySeverity);

@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Finding, ReportSection, StageContext, StageResult, ToolInfo } from "../types";
 import { loadSolcBuild, type SolcBuild } from "./build-info";
-import { DOMAINS_FILE, loadDomainsFile, resolveDomain, type ResolvedDomain } from "./domain";
+import { DOMAINS_FILE, type ResolvedDomain } from "./domain";
+import { projectDomains } from "./domains";
 import { AnalyzerInputError } from "./errors";
 import { atLeast } from "./findings";
 
@@ -23,12 +24,17 @@ export async function runAnalyzerStage<M extends object>(
 ): Promise<StageOutcome> {
   const base = { tools: [tool], findings: [] as Finding[], metrics: {}, artifacts: [] as string[] };
   try {
-    const configs = loadDomainsFile(ctx.root);
-    if (!configs) return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE}: declare the storage domains to analyze` };
     if (ctx.build.buildInfoFiles.length === 0) return { ...base, status: "skipped", reason: "no build (the compile stage did not produce build-info files)" };
     const build = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root });
-    const domains = configs.map((c) => resolveDomain(build, c));
-    ctx.log(`${domains.length} domain(s): ${domains.map((d) => `${d.name} (${d.dispatch}, ${d.implementations.length} implementation(s))`).join(", ")}`);
+    const set = projectDomains(build, ctx.root);
+    if (!set) {
+      return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE} and no proxy in the build to infer a storage domain from: declare the domains to analyze (npm run audit -- init)` };
+    }
+    const domains = set.domains;
+    ctx.log(
+      `${domains.length} domain(s) ${set.source === "inferred" ? "inferred from the build" : `from ${set.file}`}: ` +
+        domains.map((d) => `${d.name} (${d.dispatch}, ${d.implementations.length} implementation(s))`).join(", "),
+    );
     const { findings, metrics } = analyze(build, domains);
     const rawDir = path.join(ctx.rawDir, stage);
     mkdirSync(rawDir, { recursive: true });

@@ -3,7 +3,7 @@
  * audit/domains.json. metrics: StorageMetrics (storageMap rows: which module owns which slot range).
  */
 import { analyzeStorage, STORAGE_STAGE, type StorageMetrics } from "../analyzers/storage/analyze";
-import { storageMapSection } from "../analyzers/report";
+import { domainsSection, storageMapSection } from "../analyzers/report";
 import { runAnalyzerStage } from "../analyzers/stage-common";
 import { STORAGE_TOOL } from "../analyzers/findings";
 import type { Stage } from "../types";
@@ -16,5 +16,5 @@ export const storageStage: Stage = {
     const m = r.metrics as Partial<StorageMetrics>;
     return m.storageMap ? `${m.storageMap.length} region(s), ${r.findings.length} finding(s)` : undefined;
   },
-  run: (ctx) => runAnalyzerStage(ctx, STORAGE_STAGE, STORAGE_TOOL, analyzeStorage, (m) => [storageMapSection(m.storageMap)]),
+  run: (ctx) => runAnalyzerStage(ctx, STORAGE_STAGE, STORAGE_TOOL, analyzeStorage, (m) => [domainsSection(m.domains), storageMapSection(m.storageMap)]),
 };

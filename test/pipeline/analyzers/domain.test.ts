@@ -64,9 +64,9 @@ describe("analyzer domain config", function () {
 
   describe("command line", function () {
     it("defaults to id routing with ids 1, 2, ... and accepts Name@id", function () {
-      const d = domainFromCli({ proxy: "LoadBalancer", impl: "Staking,Voting" });
+      const d = domainFromCli({ proxy: "LoadBalancer", impl: "Staking,Voting", dispatch: "id-routed" });
       expect(d).to.deep.include({ dispatch: "id-routed", implementations: [{ contract: "Staking", id: 1 }, { contract: "Voting", id: 2 }] });
-      expect(domainFromCli({ proxy: "P", impl: "Admin@0,A,B@5,C" }).implementations.map((i) => i.id)).to.deep.equal([0, 1, 5, 6]);
+      expect(domainFromCli({ proxy: "P", impl: "Admin@0,A,B@5,C", dispatch: "id-routed" }).implementations.map((i) => i.id)).to.deep.equal([0, 1, 5, 6]);
     });
 
     it("parses V1:V2 pairs, fully qualified names included", function () {
@@ -77,8 +77,9 @@ describe("analyzer domain config", function () {
 
     it("rejects incomplete or contradictory flags", function () {
       expect(() => domainFromCli({ impl: "A" })).to.throw(AnalyzerInputError, /--proxy is required/);
-      expect(() => domainFromCli({ proxy: "P" })).to.throw(AnalyzerInputError, /--impl needs/);
-      expect(() => domainFromCli({ proxy: "P", impl: "A@x" })).to.throw(AnalyzerInputError, /must be a number/);
+      expect(() => domainFromCli({ proxy: "P", dispatch: "uups" })).to.throw(AnalyzerInputError, /--impl needs/);
+      expect(() => domainFromCli({ proxy: "P", impl: "A@x", dispatch: "id-routed" })).to.throw(AnalyzerInputError, /must be a number/);
+      expect(() => domainFromCli({ proxy: "P", impl: "A" })).to.throw(AnalyzerInputError, /--dispatch is required for --proxy P/);
       expect(() => domainFromCli({ proxy: "P", impl: "A@1", dispatch: "diamond" })).to.throw(AnalyzerInputError, /ids apply to --dispatch id-routed/);
       expect(() => domainFromCli({ proxy: "P", impl: "A", dispatch: "beacon" })).to.throw(AnalyzerInputError, /dispatch/);
     });
@@ -87,16 +88,16 @@ describe("analyzer domain config", function () {
   describe("resolution against a build", function () {
     it("resolves contracts and substitutes upgrades under the same id", function () {
       const build = fixtures();
-      const d = resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "VaultV1@7", upgrade: "VaultV1:VaultV2Append" }));
+      const d = resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "VaultV1@7", upgrade: "VaultV1:VaultV2Append", dispatch: "id-routed" }));
       const after = withUpgrade(d, d.upgrades[0]);
       expect(after.implementations.map((m) => [m.contract.name, m.id])).to.deep.equal([["VaultV2Append", 7]]);
     });
 
     it("rejects unknown contracts, libraries as members and upgrades of non-members", function () {
       const build = fixtures();
-      expect(() => resolveDomain(build, domainFromCli({ proxy: "Nope", impl: "VaultV1" }))).to.throw(AnalyzerInputError, /domain cli: unknown contract Nope/);
-      expect(() => resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "LibVaultV1" }))).to.throw(AnalyzerInputError, /is a library, not a contract/);
-      expect(() => resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "VaultV1", upgrade: "PlainV1:PlainV2Append" }))).to.throw(AnalyzerInputError, /not one of its implementations/);
+      expect(() => resolveDomain(build, domainFromCli({ proxy: "Nope", impl: "VaultV1", dispatch: "id-routed" }))).to.throw(AnalyzerInputError, /domain cli: unknown contract Nope/);
+      expect(() => resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "LibVaultV1", dispatch: "id-routed" }))).to.throw(AnalyzerInputError, /is a library, not a contract/);
+      expect(() => resolveDomain(build, domainFromCli({ proxy: "FixtureRouter", impl: "VaultV1", upgrade: "PlainV1:PlainV2Append", dispatch: "id-routed" }))).to.throw(AnalyzerInputError, /neither one of its implementations nor the target of an earlier upgrade/);
     });
   });
 });

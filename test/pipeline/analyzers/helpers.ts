@@ -33,8 +33,9 @@ export function fixtures(): SolcBuild {
   return fixtureBuild;
 }
 
+/** A domain from command-line-style arguments; this repository's fixtures default to id routing. */
 export function domain(build: SolcBuild, args: CliDomainArgs): ResolvedDomain {
-  return resolveDomain(build, domainFromCli(args));
+  return resolveDomain(build, domainFromCli({ dispatch: "id-routed", ...args }));
 }
 
 export function storageFindings(args: CliDomainArgs, build = fixtures()): Finding[] {

@@ -9,7 +9,7 @@ import { getBytes, hexlify } from "ethers";
 import { deploySystem, type Deployment } from "../../../scripts/deploy";
 import { adminOf, ModuleId } from "../../../scripts/lib/routing";
 import { loadSolcBuild, SolcBuild } from "../../../scripts/audit/analyzers/build-info";
-import { loadDomainsFile, type DomainConfig } from "../../../scripts/audit/analyzers/domain";
+import { loadDomainsFile, resolveDomain, type DomainConfig } from "../../../scripts/audit/analyzers/domain";
 import { liveDomain, matchBytecode, stripMetadata } from "../../../scripts/audit/analyzers/live";
 import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
 import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
@@ -34,7 +34,7 @@ describe("analyzers in live mode", function () {
   });
 
   it("reads the registry and identifies every module's code", async function () {
-    const live = await liveDomain(build, config, hre.ethers.provider, deployment.proxy);
+    const live = await liveDomain(build, resolveDomain(build, config), hre.ethers.provider, deployment.proxy);
     expect(live.hits).to.have.length(0);
     expect(live.modules.map((m) => [m.role, m.id, m.contract])).to.deep.equal([
       ["proxy", undefined, "contracts/core/LoadBalancer.sol:LoadBalancer"],
@@ -67,7 +67,7 @@ describe("analyzers in live mode", function () {
     const fresh = await deploySystem({ owner });
     const v2 = await new StakingV2__factory(owner).deploy();
     await (await adminOf(fresh.proxy, owner).upgradeImplementation(ModuleId.Staking, await v2.getAddress(), "0x")).wait();
-    const live = await liveDomain(build, config, hre.ethers.provider, fresh.proxy);
+    const live = await liveDomain(build, resolveDomain(build, config), hre.ethers.provider, fresh.proxy);
     expect(live.domain.implementations.map((m) => [m.id, m.contract.name])).to.deep.equal([[0, "LoadBalancerAdmin"], [1, "StakingV2"], [2, "Voting"]]);
     expect(aboveInfo(analyzeStorage(build, [live.domain]).findings)).to.have.length(0);
   });
@@ -78,7 +78,7 @@ describe("analyzers in live mode", function () {
     const tx = await owner.sendTransaction({ data: UNKNOWN_CREATION_CODE });
     const unknown = (await tx.wait())!.contractAddress!;
     await (await adminOf(fresh.proxy, owner).addImplementation(3, unknown, "0x")).wait();
-    const live = await liveDomain(build, config, hre.ethers.provider, fresh.proxy);
+    const live = await liveDomain(build, resolveDomain(build, config), hre.ethers.provider, fresh.proxy);
     expect(live.hits.map((h) => [h.rule, h.severity, h.data])).to.deep.equal([
       ["live-unknown-bytecode", "high", { address: unknown, role: "implementation", id: 3 }],
     ]);

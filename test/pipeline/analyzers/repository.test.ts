@@ -4,7 +4,7 @@
  * namespace, and the id router's routing proof must hold.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -15,7 +15,13 @@ import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze
 import { selectorsStage } from "../../../scripts/audit/stages/selectors";
 import { storageStage } from "../../../scripts/audit/stages/storage";
 import type { StageContext } from "../../../scripts/audit/types";
-import { aboveInfo, domain, REPO, summary } from "./helpers";
+import { projectDomains } from "../../../scripts/audit/analyzers/domains";
+import { erc7201Root, hexSlot } from "../../../scripts/audit/analyzers/evaluate";
+import { aboveInfo, compileSources, domain, REPO, summary } from "./helpers";
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".sol") ? [path.join(dir, e.name)] : []));
+}
 
 function stageContext(root: string, buildInfoFiles: string[]): StageContext {
   const outDir = mkdtempSync(path.join(os.tmpdir(), "analyzer-stage-"));
@@ -48,6 +54,40 @@ describe("analyzers on this repository", function () {
   it("storage: the declared domain is clean (nothing above info)", function () {
     const { findings } = analyzeStorage(build, domains);
     expect(aboveInfo(findings), summary(findings)).to.have.length(0);
+  });
+
+  it("storage: a new module that reuses Staking's ERC-7201 id is analyzed without touching audit/domains.json, and fails (high)", function () {
+    this.timeout(120_000);
+    // A third module, added by mistake with Staking's namespace id and another struct; not in audit/domains.json.
+    const module = [
+      "// SPDX-License-Identifier: MIT",
+      "pragma solidity 0.8.28;",
+      'import {InitializableModule} from "../core/InitializableModule.sol";',
+      "library LibRewards {",
+      "    /// @custom:storage-location erc7201:loadbalancer.storage.Staking",
+      "    struct Layout { address distributor; uint64 version; uint256 epoch; }",
+      `    bytes32 internal constant STORAGE_SLOT = ${hexSlot(erc7201Root("loadbalancer.storage.Staking"))};`,
+      "    function layout() internal pure returns (Layout storage $) { assembly { $.slot := STORAGE_SLOT } }",
+      "}",
+      "contract Rewards is InitializableModule {",
+      "    function distributor() external view returns (address) { return LibRewards.layout().distributor; }",
+      "    function _initializedVersion() internal view override returns (uint64) { return LibRewards.layout().version; }",
+      "    function _setInitializedVersion(uint64 v) internal override { LibRewards.layout().version = v; }",
+      "}",
+    ].join("\n");
+    const sources: Record<string, string> = { "contracts/implementations/Rewards.sol": module };
+    for (const file of walk(path.join(REPO, "contracts"))) sources[path.relative(REPO, file).split(path.sep).join("/")] = readFileSync(file, "utf8");
+    const withModule = new SolcBuild([compileSources(sources)], { root: REPO });
+    const set = projectDomains(withModule, REPO)!;
+    expect(set.source).to.equal("file");
+    const rewards = set.domains[0].implementations.find((m) => m.contract.name === "Rewards");
+    expect(rewards, "Rewards joins the declared domain").to.deep.include({ discovered: "inherits LoadBalancerModule" });
+    const { findings, metrics } = analyzeStorage(withModule, set.domains);
+    const reuse = findings.filter((f) => f.rule === "storage-namespace-reuse");
+    expect(reuse.map((f) => f.severity), summary(findings)).to.deep.equal(["high"]);
+    expect(reuse[0].description).to.include("LibRewards.Layout").and.include("LibStaking.Layout").and.include("Rewards (undeclared)");
+    expect(findings.filter((f) => f.rule === "undeclared-domain-member").map((f) => f.title)).to.deep.equal(["Rewards runs in domain load-balancer's storage but is not declared"]);
+    expect(metrics.domains[0].implementations.find((m) => m.contract.endsWith(":Rewards"))).to.deep.include({ discovered: "inherits LoadBalancerModule" });
   });
 
   it("storage: the map gives every module its namespace, the registry to the proxy, transient slots apart", function () {

@@ -73,7 +73,7 @@ describe("analyzer Hardhat tasks", function () {
       ["audit:storage", { proxy: "Nope", impl: "Staking" }, "audit:storage: domain cli: unknown contract Nope (not in the build)"],
       ["audit:selectors", { impl: "Staking" }, "audit:selectors: --proxy is required with --impl (--upgrade V1:V2 alone compares V1 and V2)"],
       ["audit:storage", { domain: "missing" }, "audit:storage: no domain named missing"],
-      ["audit:storage", { domains: "audit/none.json" }, "audit:storage: no domains: audit/none.json does not exist; pass --proxy and --impl"],
+      ["audit:storage", { domains: "audit/none.json" }, "audit:storage: no domains: audit/none.json does not exist; pass --proxy and --impl (and --dispatch)"],
     ] as const) {
       errors = [];
       expect(await run(task, args)).to.equal(undefined);

@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../../types";
 import type { SolcBuild } from "../build-info";
-import { memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
+import { chainHead, memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
 import { SELECTOR_TOOL, toFindings, type RuleHit } from "../findings";
 import { hasFallback, nameFallbackSelectors, proxySelectorsOf, selectorsOf } from "./collect";
 import type { SelectorDomainContext, SelectorMember, SelectorUpgradeContext } from "./context";
@@ -16,7 +16,7 @@ export const SELECTORS_STAGE = "selectors";
 export interface SelectorRow {
   domain: string;
   contract: string;
-  role: "proxy" | "implementation";
+  role: DomainMemberRef["role"];
   id?: number;
   selector: string;
   signature: string;
@@ -124,8 +124,9 @@ export function analyzeSelectors(build: SolcBuild, domains: ResolvedDomain[], st
     }
     if (domain.dispatch === "id-routed" && base.proxy) proofs.push(routingProof({ ...base, proxy: base.proxy }, captures));
     for (const u of domain.upgrades) {
-      const from = base.implementations.find((m) => m.contract.fqn === u.from.fqn)!;
-      const ctx: SelectorUpgradeContext = { domain, from, to: member({ ...from, contract: u.to }) };
+      const head = base.implementations.find((m) => m.contract.fqn === chainHead(domain, u.from).fqn)!;
+      const from = u.from.fqn === head.contract.fqn ? head : member({ ...head, contract: u.from });
+      const ctx: SelectorUpgradeContext = { domain, from, to: member({ ...head, contract: u.to }) };
       for (const rule of SELECTOR_RULES) {
         if (rule.scope === "upgrade") hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
       }

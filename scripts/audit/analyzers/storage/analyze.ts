@@ -4,8 +4,8 @@
  * comparisons.
  */
 import type { Finding } from "../../types";
-import type { SolcBuild } from "../build-info";
-import { memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
+import type { ContractRecord, SolcBuild } from "../build-info";
+import { chainHead, memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
 import { hexSlot } from "../evaluate";
 import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
 import { compareLayouts, compareTypes } from "./compare";
@@ -41,9 +41,15 @@ export interface StorageMapRow {
 export interface StorageDomainSummary {
   name: string;
   dispatch: string;
+  /** The proxy's fully qualified name, or `(none: ...)` for a domain without one. */
   proxy: string;
-  implementations: { contract: string; id?: number }[];
+  /** `discovered`: not in the domains file, found by the analyzer (why it belongs). */
+  implementations: { contract: string; id?: number; discovered?: string }[];
+  initializers: string[];
   upgrades: string[];
+  /** `declared` (a domains file or the command line) or `inferred` from the build, with the evidence. */
+  origin: "declared" | "inferred";
+  evidence?: string[];
 }
 
 /** `metrics` of the storage stage (and of `audit:storage --json`). */
@@ -61,7 +67,7 @@ export interface StorageAnalysis {
 }
 
 function members(builder: FootprintBuilder, domain: ResolvedDomain): DomainMember[] {
-  const refs: DomainMemberRef[] = [...(domain.proxy ? [domain.proxy] : []), ...domain.implementations];
+  const refs: DomainMemberRef[] = [...(domain.proxy ? [domain.proxy] : []), ...domain.implementations, ...domain.initializers];
   return refs.map((ref) => ({ ...ref, name: memberName(ref), footprint: builder.footprint(ref.contract) }));
 }
 
@@ -129,6 +135,19 @@ function storageMap(ctx: DomainContext): StorageMapRow[] {
     }));
 }
 
+export function domainSummary(d: ResolvedDomain): StorageDomainSummary {
+  return {
+    name: d.name,
+    dispatch: d.dispatch,
+    proxy: d.proxy?.contract.fqn ?? "(none: a standard ERC-1967 proxy outside the build)",
+    implementations: d.implementations.map((m) => ({ contract: m.contract.fqn, ...(m.id !== undefined ? { id: m.id } : {}), ...(m.discovered ? { discovered: m.discovered } : {}) })),
+    initializers: d.initializers.map((m) => m.contract.fqn),
+    upgrades: d.upgrades.map((u) => `${u.from.fqn} -> ${u.to.fqn}`),
+    origin: d.origin.kind,
+    ...(d.origin.evidence ? { evidence: d.origin.evidence } : {}),
+  };
+}
+
 export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stage = STORAGE_STAGE): StorageAnalysis {
   const builder = new FootprintBuilder(build);
   const hits: (RuleHit & { rule: string })[] = [];
@@ -142,9 +161,12 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
       for (const ctx of variants) hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
     }
     for (const u of domain.upgrades) {
-      const from = base.members.find((m) => m.contract.fqn === u.from.fqn)!;
-      const to: DomainMember = { ...from, contract: u.to, name: memberName({ ...from, contract: u.to }), footprint: builder.footprint(u.to) };
-      const others = base.members.filter((m) => m !== from);
+      // In a chain V1 -> V2 -> V3, V2 -> V3 replaces V2 in V1's place (same id, same role).
+      const head = base.members.find((m) => m.contract.fqn === chainHead(domain, u.from).fqn)!;
+      const as = (contract: ContractRecord): DomainMember => ({ ...head, contract, name: memberName({ ...head, contract }), footprint: builder.footprint(contract) });
+      const from = u.from.fqn === head.contract.fqn ? head : as(u.from);
+      const to = as(u.to);
+      const others = base.members.filter((m) => m !== head);
       const ctx: UpgradeContext = { domain, from, to, others, comparisons: compareFootprints(from, to) };
       for (const rule of STORAGE_RULES) {
         if (rule.scope === "upgrade") hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
@@ -157,13 +179,7 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
   return {
     findings,
     metrics: {
-      domains: domains.map((d) => ({
-        name: d.name,
-        dispatch: d.dispatch,
-        proxy: d.proxy?.contract.fqn ?? "(none: upgrade check)",
-        implementations: d.implementations.map((m) => ({ contract: m.contract.fqn, ...(m.id !== undefined ? { id: m.id } : {}) })),
-        upgrades: d.upgrades.map((u) => `${u.from.fqn} -> ${u.to.fqn}`),
-      })),
+      domains: domains.map(domainSummary),
       storageMap: map,
       rules: STORAGE_RULES.map((r) => r.id),
       findingsBySeverity,

@@ -9,6 +9,7 @@ import { proxyPlainState } from "./proxy-plain-state";
 import { slotConstantMismatch } from "./slot-constant-mismatch";
 import { storageNamespaceReuse } from "./namespace-reuse";
 import { storageOverlap } from "./overlap";
+import { undeclaredDomainMember } from "./undeclared-domain-member";
 import { unresolvedSlot } from "./unresolved-slot";
 import { upgradeAbandonedStorage } from "./upgrade-abandoned-storage";
 import { upgradeIncompatibleLayout } from "./upgrade-incompatible-layout";
@@ -24,4 +25,5 @@ export const STORAGE_RULES: readonly StorageRule[] = [
   upgradeRenamedMember,
   upgradeAbandonedStorage,
   unresolvedSlot,
+  undeclaredDomainMember,
 ];
