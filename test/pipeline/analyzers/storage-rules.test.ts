@@ -290,6 +290,7 @@ describe("storage analyzer rules (fixtures)", function () {
       "upgrade-renamed-member",
       "upgrade-abandoned-storage",
       "unresolved-slot",
+      "undeclared-domain-member",
     ]);
   });
 

@@ -95,7 +95,7 @@ describe("analyzer Hardhat tasks", function () {
     expect(errors).to.deep.equal([]);
     const domains = (result?.metrics as { domains: { name: string; proxy: string; upgrades: string[] }[] }).domains;
     expect(domains).to.have.length(1);
-    expect(domains[0]).to.deep.include({ name: "upgrade-MockERC20", proxy: "(none: upgrade check)" });
+    expect(domains[0]).to.deep.include({ name: "upgrade-MockERC20", proxy: "(none: a standard ERC-1967 proxy outside the build)" });
     expect(result?.findings.every((f) => f.rule.startsWith("upgrade-") || f.severity === "info"), JSON.stringify(result?.findings.map((f) => f.title))).to.equal(true);
   });
 
