@@ -2,9 +2,10 @@
  * Failing invariant sequences -> regression tests: the generator
  * (scripts/audit/invariants/repro.ts), its CLI arguments, and the Hardhat
  * replay (scripts/audit/invariants/replay.ts) of an Echidna-style sequence
- * (names and arguments only, a *wait* step, time and block delays).
- * The replay of real Medusa failures on the planted bug is in
- * invariants-teeth.test.ts; committed regression tests live in test/unit/repro/.
+ * (names and arguments only, a *wait* step, time and block delays, a call
+ * without a printed sender). The replay of real Medusa failures on the planted
+ * bug is in invariants-teeth.test.ts, senders and msg.value of both engines in
+ * invariants-replay.test.ts; committed regression tests live in test/unit/repro/.
  */
 import { expect } from "chai";
 import hre from "hardhat";
@@ -13,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { medusaFailures, parseMedusaOutput, readMedusaTestResults } from "../../scripts/audit/adapters/medusa";
 import { parseReproArgs } from "../../scripts/audit/invariants/repro-cli";
-import { generateReproTests, reproHash, reproSource } from "../../scripts/audit/invariants/repro";
+import { generateReproTests, reproHash, reproSource, senderCandidates } from "../../scripts/audit/invariants/repro";
 import { encodeStep, replayInvariantSequence } from "../../scripts/audit/invariants/replay";
 import type { CallStep, PropertyFailure } from "../../scripts/audit/invariants/types";
 import type { FailuresFile } from "../../scripts/audit/stages/invariants";
@@ -93,6 +94,40 @@ describe("invariant reproducers", function () {
     expect(src).to.include("expect(receipts.map((r) => r.status)).to.not.include(0);");
   });
 
+  it("replays a sequence whose sender is unknown from each candidate, and says why", function () {
+    const failure: PropertyFailure = {
+      property: "echidna_x",
+      kind: "property",
+      source: "echidna-text",
+      callSequence: [{ function: "deposit()", args: [], value: "5", timeDelay: 0, blockDelay: 0 }],
+      unknownSender: { candidates: ["0x0000000000000000000000000000000000010000", "0x0000000000000000000000000000000000020000"], note: "one of sender in echidna.yaml" },
+    };
+    const src = reproSource({
+      failure, engine: "echidna", engineVersion: "2.3.3", foundOn: "H", harness: "H", artifactsDir: undefined, importBase: "../../..", generatedAt: "2026-01-01",
+    });
+    expect(src).to.include(`const SENDERS: string[] = ["0x0000000000000000000000000000000000010000","0x0000000000000000000000000000000000020000"];`);
+    expect(src).to.include("// echidna did not print who sent these calls: one of sender in echidna.yaml.");
+    expect(src).to.include("for (const sender of SENDERS) {");
+    expect(src).to.include("sequence: SEQUENCE, sender });");
+    expect(src).to.include(`{ function: "deposit()", args: [], timeDelay: 0, blockDelay: 0, value: "5" },`);
+    // An older failures file without candidates: Echidna's default senders, said so.
+    const old: PropertyFailure = { ...failure, unknownSender: undefined };
+    expect(senderCandidates(old)?.note).to.match(/assumed Echidna's default senders/);
+    expect(senderCandidates({ ...old, callSequence: [{ ...old.callSequence[0], sender: "0x0000000000000000000000000000000000010000" }] })).to.equal(undefined);
+  });
+
+  it("skips a live failure Echidna printed without its sequence", function () {
+    const input = path.join(tmp, "failures.json");
+    const data: FailuresFile = {
+      generatedAt: "2026-11-26T08:57:00.000Z", engine: "echidna", engineVersion: "2.2.3", harness: "H", artifactsDir: "artifacts",
+      failures: [{ property: "echidna_x", kind: "property", source: "echidna-live", callSequence: [] }],
+    };
+    writeFileSync(input, JSON.stringify(data));
+    const r = generateReproTests({ root: ROOT, input, out: path.join(tmp, "out") });
+    expect(r).to.deep.equal([{ property: "echidna_x", file: "", written: false, skipped: r[0].skipped }]);
+    expect(r[0].skipped).to.match(/printed no call sequence/);
+  });
+
   it("explains a missing failures file", function () {
     expect(() => generateReproTests({ root: ROOT, input: path.join(tmp, "none.json") })).to.throw(/run the invariant stage first/);
   });
@@ -119,9 +154,21 @@ describe("invariant reproducers", function () {
       { function: "ownerSetPaused(uint8,bool)", args: ["1", "false"], timeDelay: 0, blockDelay: 0 },
     ];
 
+    it("refuses a call without a sender unless told which of the campaign's senders to use", async function () {
+      let refused: Error | undefined;
+      try {
+        await replayInvariantSequence(hre, { harness: "LoadBalancerInvariants", sequence });
+      } catch (e) {
+        refused = e as Error;
+      }
+      expect(refused?.message).to.match(/call 5 \(ownerSetPaused\(uint8,bool\)\) has no sender: .*pass `sender`/);
+    });
+
     it("deploys the harness as the engines do, keeps order and timing, and the real system holds", async function () {
-      const { harness, receipts, lastTimestamp } = await replayInvariantSequence(hre, { harness: "LoadBalancerInvariants", sequence });
+      // The last call printed no sender (one-sender Echidna sequences do not): sent from the chosen one.
+      const { harness, receipts, lastTimestamp } = await replayInvariantSequence(hre, { harness: "LoadBalancerInvariants", sequence, sender: sender(2) });
       expect(receipts).to.have.length(5);
+      expect(receipts.map((r) => r.from.toLowerCase())).to.deep.equal([sender(2), sender(1), sender(3), sender(1), sender(2)]);
       expect(receipts.every((r) => r.status === 1), "handlers never revert").to.equal(true);
       const blocks = await Promise.all(receipts.map((r) => hre.ethers.provider.getBlock(r.blockNumber)));
       const t = blocks.map((b) => Number(b?.timestamp));

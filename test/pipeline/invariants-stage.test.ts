@@ -231,6 +231,31 @@ describe("invariant stage", function () {
       expect(saved.failures[0].callSequence).to.deep.equal(seq);
     });
 
+    it("an echidna killed before its final report: failed from its live event, the other properties not-run", async function () {
+      const bin = path.join(tmp, "bin");
+      const sample = path.join(__dirname, "fixtures/echidna/failed.constructed.txt");
+      require("node:fs").mkdirSync(bin);
+      // Stand-in: the sample up to its last status line (the live event included), then killed (SIGKILL: 137).
+      writeFileSync(
+        path.join(bin, "echidna"),
+        `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Echidna 2.2.7"; exit 0; fi\nhead -n 20 "${sample}"\nexit 137\n`,
+      );
+      chmodSync(path.join(bin, "echidna"), 0o755);
+      const r = await runInvariantsStage(context(path.join(tmp, "raw")), {
+        env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, AUDIT_INVARIANT_ENGINE: "echidna" },
+      });
+      expect(r.status, r.reason).to.equal("failed");
+      expect(r.reason).to.match(/echidna ended without its final report; results are its live falsification events/);
+      expect(r.metrics.properties).to.deep.include({ total: 11, failed: 1, passed: 0 });
+      const data = r.findings[0].data as { source: string; callSequence: { function: string; sender?: string }[] };
+      expect(data.source).to.equal("echidna-live");
+      // The unshrunk sequence of the live event, with its senders and the *wait* step.
+      expect(data.callSequence.map((s) => s.function)).to.deep.equal([
+        "stake(uint8,uint256)", "claimReward(uint8)", "propose(uint8,uint64)", "castVote(uint8,uint256,uint8)", "*wait*", "exit(uint8)",
+      ]);
+      expect(data.callSequence[0].sender).to.equal("0x0000000000000000000000000000000000020000");
+    });
+
     it("reports an engine that produced no report as an error with its output tail", async function () {
       const bin = path.join(tmp, "bin");
       require("node:fs").mkdirSync(bin);

@@ -10,7 +10,8 @@
  *   progress lines (`fuzz: elapsed: 39s, calls: 9620 (225/sec), … branches: 1615, corpus: 73, …`)
  *   and `Test summary: N test(s) passed, M test(s) failed`.
  * - <corpus>/test_results/*.json: the failing sequences, machine-readable
- *   (exact calldata, full sender addresses, block number / timestamp delays),
+ *   (exact calldata, full sender addresses, msg.value and gas price as hex, gas limit,
+ *   block number / timestamp delays),
  *   but without the name of the test they broke. They are matched to the
  *   stdout failures by their calls (signature and arguments, in order).
  *
@@ -181,7 +182,9 @@ function propertyName(test: string, kind: PropertyKind): { contract: string; pro
 export function parseMedusaOutput(raw: string): MedusaTextResult {
   const lines = stripAnsi(raw).split(/\r?\n/);
   const tests = new Map<string, PropertyResult>();
-  const failures: MedusaTextFailure[] = [];
+  // A run that goes on after a failure (stopOnFailedTest false) prints it when found and again in the
+  // final summary: one entry per test, the last printing wins.
+  const failures = new Map<string, MedusaTextFailure>();
   const errors: string[] = [];
   let progress: MedusaProgress | undefined;
   let summary: MedusaTextResult["summary"];
@@ -222,7 +225,7 @@ export function parseMedusaOutput(raw: string): MedusaTextResult {
         blockDelay: k === 0 ? 0 : Math.max(0, block - calls[k - 1].block),
         timeDelay: k === 0 ? 0 : Math.max(0, time - calls[k - 1].time),
       }));
-      failures.push({ test: header[1], contract, property, kind, callSequence });
+      failures.set(`${kind}:${header[1]}`, { test: header[1], contract, property, kind, callSequence });
       i = j - 1;
       continue;
     }
@@ -250,7 +253,7 @@ export function parseMedusaOutput(raw: string): MedusaTextResult {
     if (l) lcov = l[1].trim();
     if (/^(?:⇾\s*)?(?:Error|error)\b/.test(line) || /\bfailed to\b/i.test(line)) errors.push(line.replace(/^⇾\s*/, ""));
   }
-  return { tests: [...tests.values()], failures, progress, summary, compileSeconds, lcov, errors };
+  return { tests: [...tests.values()], failures: [...failures.values()], progress, summary, compileSeconds, lcov, errors };
 }
 
 /* ------------------------------------------------------------------------ *
@@ -262,6 +265,8 @@ interface MedusaJsonElement {
     from: string;
     to: string;
     value?: string;
+    gasLimit?: number;
+    gasPrice?: string;
     data: string;
     dataAbiValues?: { methodSignature?: string; inputValues?: unknown[] };
   };
@@ -293,6 +298,7 @@ export function parseMedusaSequenceJson(text: string): CallStep[] {
   return data.map((el) => {
     const abi = el.call.dataAbiValues;
     const value = hexToDecimal(el.call.value);
+    const gasPrice = hexToDecimal(el.call.gasPrice);
     return {
       function: abi?.methodSignature ?? "<unknown>",
       args: (abi?.inputValues ?? []).map((v) => (typeof v === "string" ? v : JSON.stringify(v))),
@@ -302,6 +308,8 @@ export function parseMedusaSequenceJson(text: string): CallStep[] {
       blockDelay: Number(el.blockNumberDelay ?? 0),
       timeDelay: Number(el.blockTimestampDelay ?? 0),
       ...(value ? { value } : {}),
+      ...(typeof el.call.gasLimit === "number" ? { gas: el.call.gasLimit } : {}),
+      ...(gasPrice ? { gasPrice } : {}),
     };
   });
 }

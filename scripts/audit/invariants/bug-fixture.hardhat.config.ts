@@ -1,7 +1,8 @@
 /**
- * A separate, small build for the invariant campaign's planted-bug fixture (LockBypassStaking): the
- * project's config plus this folder, with its own artifacts and cache under cache/invariant-bug/ so
- * the buggy variant never enters the default build (artifacts/, typechain-types/, other audit stages).
+ * A separate, small build for the invariant campaign's planted-bug fixtures (LockBypassStaking; the
+ * payable EtherVault harnesses): the project's config plus test/fixtures/invariant-bug, with its own
+ * artifacts and cache under cache/invariant-bug/ so the buggy variants never enter the default build
+ * (artifacts/, typechain-types/, other audit stages).
  *
  *   npx hardhat --config scripts/audit/invariants/bug-fixture.hardhat.config.ts compile
  *

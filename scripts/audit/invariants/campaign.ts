@@ -13,8 +13,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Interface } from "ethers";
-import { parseEchidnaOutput, type EchidnaTextResult } from "../adapters/echidna";
-import { MEDUSA_EXIT, medusaFailures, parseMedusaOutput, readMedusaTestResults } from "../adapters/medusa";
+import { load as loadYaml } from "js-yaml";
+import {
+  echidnaFailures,
+  parseEchidnaOutput,
+  readEchidnaReproducers,
+  type EchidnaSenders,
+  type EchidnaTextResult,
+} from "../adapters/echidna";
+import { MEDUSA_EXIT, medusaFailures, normalizeAddress, parseMedusaOutput, readMedusaTestResults } from "../adapters/medusa";
 import {
   detectEchidna,
   ensureEchidnaParade,
@@ -210,6 +217,8 @@ export interface CampaignOptions {
   workers?: number;
   /** Never install tools (use what is there or skip). */
   offline?: boolean;
+  /** Medusa: stop at the first broken property (default: `stopOnFailedTest` of the engine config). */
+  stopOnFirstFailure?: boolean;
 }
 
 /** Line coverage of contracts/ (mocks excluded) from an lcov file. */
@@ -390,6 +399,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   config.fuzzing.workers = p.workers;
   config.fuzzing.corpusDirectory = corpusDir;
   config.fuzzing.targetContracts = [info.name];
+  if (opts.stopOnFirstFailure !== undefined) config.fuzzing.testing.stopOnFailedTest = opts.stopOnFirstFailure;
   config.compilation.platformConfig.target = root;
   config.compilation.platformConfig.exportDirectory = path.join(opts.rawDir, "crytic-export");
   config.compilation.platformConfig.args = cryticArgs(root, p.artifactsDir, config.compilation.platformConfig.args ?? []);
@@ -457,30 +467,95 @@ export function ensureEchidnaTestShim(root: string, echidnaBin: string): string 
 }
 
 /** Echidna prints function names; recover signatures from the harness ABI (it has no overloads). */
-function withSignatures(result: EchidnaTextResult, info: HarnessInfo): PropertyFailure[] {
-  return result.failures.map((f) => ({
+function withSignatures(failures: PropertyFailure[], info: HarnessInfo): PropertyFailure[] {
+  return failures.map((f) => ({
     ...f,
     callSequence: f.callSequence.map((step) => {
-      if (step.function === "*wait*" || step.function.includes("(")) return step;
+      if (step.function.startsWith("*") || step.function.includes("(")) return step;
       const fn = info.abi.getFunction(step.function);
       return fn ? { ...step, function: fn.format("sighash") } : step;
     }),
   }));
 }
 
-function mergeEchidna(results: EchidnaTextResult[]): EchidnaTextResult {
+/** Echidna's defaults (lib/Echidna/Config.hs): senders 0x10000, 0x20000 and the deployer 0x30000. */
+export const ECHIDNA_DEFAULT_SENDERS = ["0x10000", "0x20000", "0x30000"].map(normalizeAddress);
+
+/**
+ * The senders an Echidna campaign uses: `sender` of its config (Echidna's default list when absent),
+ * ascending as Echidna keeps them (a Set; its shrinker moves each call towards the first).
+ */
+export function echidnaSenders(configFile: string, root: string): EchidnaSenders {
+  const rel = relative(root, configFile);
+  let config: unknown;
+  try {
+    config = loadYaml(readFileSync(configFile, "utf8"));
+  } catch (e) {
+    throw new CampaignConfigError(`cannot read ${rel}: ${(e as Error).message}`);
+  }
+  const listed = (config as { sender?: unknown } | null)?.sender;
+  if (listed === undefined || listed === null) return { candidates: ECHIDNA_DEFAULT_SENDERS, source: `Echidna's default senders; ${rel} sets none` };
+  if (!Array.isArray(listed) || listed.length === 0) throw new CampaignConfigError(`${rel}: sender must be a list of addresses`);
+  const addresses = listed.map((a) => {
+    // Echidna reads an address string as hex, with or without 0x.
+    const text = typeof a === "number" ? `0x${a.toString(16)}` : String(a).trim();
+    const hex = text.replace(/^0x/i, "");
+    if (!/^[0-9a-fA-F]{1,40}$/.test(hex)) throw new CampaignConfigError(`${rel}: sender ${JSON.stringify(a)} is not an address`);
+    return normalizeAddress(hex);
+  });
+  const candidates = [...new Set(addresses)].sort();
+  return { candidates, source: `sender in ${rel}` };
+}
+
+/** One Echidna process's output, with the failures resolved against its corpus's reproducers. */
+export interface EchidnaOutput {
+  text: EchidnaTextResult;
+  failures: PropertyFailure[];
+}
+
+/** Best first: exact and shrunk, printed and shrunk, exact but unshrunk, printed live. */
+const SOURCE_RANK: Record<PropertyFailure["source"], number> = {
+  "echidna-reproducer": 0,
+  "echidna-text": 1,
+  "echidna-reproducer-unshrunk": 2,
+  "echidna-live": 3,
+  "medusa-test-results": 0,
+  "medusa-text": 1,
+};
+
+/**
+ * Merges the outputs of several Echidna processes (echidna-parade): a test failed if any run broke
+ * it; each broken property keeps its best sequence (SOURCE_RANK, then the shortest).
+ */
+export function mergeEchidna(results: readonly EchidnaOutput[]): EchidnaTextResult {
   const tests = new Map<string, PropertyResult>();
   const failures = new Map<string, PropertyFailure>();
-  const merged: EchidnaTextResult = { tests: [], failures: [] };
-  for (const r of results) {
+  const merged: EchidnaTextResult = { tests: [], failures: [], finalReport: false, savedReproducers: [] };
+  // Tests known only from live events (a run without its final report) give way to a final report's word.
+  const fromLive = new Set<string>();
+  for (const { text: r, failures: fs } of results) {
     for (const t of r.tests) {
       const prev = tests.get(t.name);
-      if (!prev || t.status === "failed" || (prev.status !== "failed" && t.status === "passed")) tests.set(t.name, t);
+      const better =
+        !prev ||
+        (prev.status !== "failed" && (t.status === "failed" || t.status === "passed")) ||
+        (prev.status === "failed" && t.status === "failed" && fromLive.has(t.name) && r.finalReport);
+      if (better) {
+        tests.set(t.name, t);
+        if (r.finalReport) fromLive.delete(t.name);
+        else fromLive.add(t.name);
+      }
     }
-    for (const f of r.failures) {
+    for (const f of fs) {
       const prev = failures.get(f.property);
-      if (!prev || f.callSequence.length < prev.callSequence.length) failures.set(f.property, f);
+      const better =
+        !prev ||
+        SOURCE_RANK[f.source] < SOURCE_RANK[prev.source] ||
+        (SOURCE_RANK[f.source] === SOURCE_RANK[prev.source] && f.callSequence.length < prev.callSequence.length);
+      if (better) failures.set(f.property, f);
     }
+    merged.finalReport ||= r.finalReport;
+    merged.savedReproducers.push(...r.savedReproducers);
     merged.totalCalls = (merged.totalCalls ?? 0) + (r.totalCalls ?? r.progress?.calls ?? 0);
     merged.instructions = Math.max(merged.instructions ?? 0, r.instructions ?? 0) || merged.instructions;
     merged.codehashes = Math.max(merged.codehashes ?? 0, r.codehashes ?? 0) || merged.codehashes;
@@ -488,6 +563,27 @@ function mergeEchidna(results: EchidnaTextResult[]): EchidnaTextResult {
   merged.tests = [...tests.values()];
   merged.failures = [...failures.values()];
   return merged;
+}
+
+/**
+ * Where each echidna-parade process kept its reproducers: a generation runs in <gen>/ with corpusDir
+ * `corpus`; the initial and coverage passes use the campaign's corpus (`--corpus_dir`).
+ */
+export function paradeRuns(outputs: readonly string[], corpusDir: string): { text: string; corpusDir: string }[] {
+  return outputs.map((f) => {
+    const own = path.join(path.dirname(f), "corpus");
+    return { text: readFileSync(f, "utf8"), corpusDir: existsSync(own) ? own : corpusDir };
+  });
+}
+
+/** Parses each Echidna process's output, resolves its failures against its corpus's reproducers, merges. */
+export function collectEchidna(runs: readonly { text: string; corpusDir: string }[], root: string, senders: EchidnaSenders): EchidnaTextResult {
+  return mergeEchidna(
+    runs.map(({ text, corpusDir }) => {
+      const t = parseEchidnaOutput(text);
+      return { text: t, failures: echidnaFailures(t, readEchidnaReproducers(corpusDir), root, senders) };
+    }),
+  );
 }
 
 function newestLcov(dir: string): string | undefined {
@@ -535,6 +631,13 @@ async function runEchidna(
   const configFile = path.join(root, cfg.echidna.config);
   const crytic = cryticArgs(root, p.artifactsDir, []).join(" ");
   const tools: ToolInfo[] = [{ name: "echidna", version: echidna.version }];
+  let senders: EchidnaSenders;
+  try {
+    senders = echidnaSenders(configFile, root);
+  } catch (e) {
+    if (!(e instanceof CampaignConfigError)) throw e;
+    return { status: "error", reason: e.message, tools, coverage: {}, properties: [], failures: [], artifacts: [] };
+  }
   const env = { ...process.env, ...(opts.env ?? {}), ...(parade?.env ?? {}) };
   let run: GroupRun;
   let outputs: string[];
@@ -601,15 +704,28 @@ async function runEchidna(
     });
     outputs = [];
   }
-  const texts = parade ? outputs.map((f) => readFileSync(f, "utf8")) : [run.stdout];
-  const parsed = mergeEchidna(texts.map(parseEchidnaOutput));
+  const runs = parade ? paradeRuns(outputs, corpusDir) : [{ text: run.stdout, corpusDir }];
+  const parsed = collectEchidna(runs, root, senders);
   if (run.spawnError || run.cancelled || parsed.tests.length === 0) {
     return errorResult(run, root, parade ? "echidna-parade" : "echidna", tools);
   }
+  // Without a final report only the falsified tests are known; the rest did not report.
+  for (const name of info.properties.keys()) {
+    if (!parsed.tests.some((t) => t.name === name)) {
+      parsed.tests.push({ name, kind: "property", status: "not-run", detail: "no final report from echidna" });
+    }
+  }
   const lcov = newestLcov(corpusDir);
-  const failures = withSignatures(parsed, info);
+  const failures = withSignatures(parsed.failures, info);
+  const what = parade ? "echidna-parade" : "echidna";
+  const partial = !parsed.finalReport
+    ? `${what} ended without its final report${run.timedOut ? " (stopped at its deadline)" : ""}; results are its live falsification events`
+    : run.timedOut
+      ? `${what} overran its budget and was stopped; results are from its final report`
+      : undefined;
   return {
     status: failures.length > 0 ? "failed" : "passed",
+    ...(partial ? { reason: partial } : {}),
     tools,
     calls: parsed.totalCalls,
     callsPerSecond: parsed.totalCalls !== undefined ? Math.round(parsed.totalCalls / p.seconds) : undefined,

@@ -7,7 +7,10 @@
  * - The harness is deployed from the engine's deployer (impersonated), after
  *   the two factories are placed at their fixed addresses with hardhat_setCode,
  *   exactly as Medusa's predeployedContracts / Echidna's deployContracts do.
- * - Each call is sent from the engine's sender (impersonated, funded).
+ * - Each call is sent from the engine's sender (impersonated, funded) with the engine's msg.value,
+ *   gas limit and gas price. A call whose sender the engine did not print (Echidna's one-sender
+ *   sequences) is sent from `sender`, which the caller must choose (the generated tests try each of
+ *   the campaign's senders); the deployer is never assumed.
  * - Time: a step's time delay is added to the previous block's timestamp.
  *   Calls with no delay share a block, as in the engines (automine is off
  *   while replaying and the block gas limit is raised so they fit). Hardhat
@@ -21,6 +24,7 @@ import type { Contract, TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { encodeEchidnaCall, parseEchidnaLiteral } from "../adapters/echidna-values";
 import { findArtifact } from "./campaign";
 import type { CallStep } from "./types";
 
@@ -42,6 +46,11 @@ export interface ReplayOptions {
   /** Artifacts directory (repository-relative or absolute); default the project's Hardhat artifacts. */
   artifactsDir?: string;
   deployer?: string;
+  /**
+   * The sender of calls that carry none (Echidna printed no `from:`): one of the campaign's senders
+   * (PropertyFailure.unknownSender.candidates). Without it such a call is an error.
+   */
+  sender?: string;
 }
 
 export interface ReplayResult {
@@ -73,6 +82,15 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
   const { ethers, network } = hre;
   const provider = network.provider;
   const deployer = opts.deployer ?? DEFAULT_DEPLOYER;
+  const calls = opts.sequence.filter((s) => s.function !== "*wait*");
+  const unnamed = calls.findIndex((s) => !s.sender);
+  if (unnamed >= 0 && !opts.sender) {
+    throw new Error(
+      `call ${unnamed + 1} (${calls[unnamed].function}) has no sender: the engine did not print one (Echidna prints from: only for ` +
+        `sequences with several senders); pass \`sender\`, one of the campaign's senders`,
+    );
+  }
+  const senderOf = (s: CallStep): string => (s.sender ?? opts.sender) as string;
   const rich = hex(10n ** 30n);
 
   for (const f of FACTORIES) {
@@ -89,7 +107,7 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
   const harnessAddress = await deployed.getAddress();
   const harness = new ethers.Contract(harnessAddress, harnessArtifact.abi as never, ethers.provider);
 
-  const senders = new Set(opts.sequence.filter((s) => s.function !== "*wait*").map((s) => s.sender ?? deployer));
+  const senders = new Set(calls.map(senderOf));
   for (const s of senders) {
     await provider.send("hardhat_impersonateAccount", [s]);
     await provider.send("hardhat_setBalance", [s, rich]);
@@ -102,8 +120,8 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
   let pending = 0;
   let needNewBlock = true;
 
-  // The engines charge no gas price; so does the replay (base fee 0, gasPrice 0), so senders never run dry
-  // and fee ordering cannot reorder calls that share a block.
+  // Base fee 0: each call pays only the engine's gas price (0 unless Echidna's maxGasprice is set), so
+  // senders never run dry; calls that share a block must keep their order (checked below).
   const zeroBaseFee = (): Promise<unknown> => provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
   const mine = async (): Promise<void> => {
     await zeroBaseFee();
@@ -112,8 +130,10 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
   };
 
   await provider.send("evm_setAutomine", [false]);
-  // Room for a block of engine-sized calls (each may use up to CALL_GAS_LIMIT).
-  await provider.send("evm_setBlockGasLimit", [hex(CALL_GAS_LIMIT * BigInt(Math.max(2, opts.sequence.length + 1)))]);
+  // Room for a block of engine-sized calls (each may use up to its gas limit).
+  const gasOf = (s: CallStep): bigint => (s.gas ? BigInt(s.gas) : CALL_GAS_LIMIT);
+  const blockGas = calls.reduce((sum, s) => sum + gasOf(s), CALL_GAS_LIMIT);
+  await provider.send("evm_setBlockGasLimit", [hex(blockGas > 2n * CALL_GAS_LIMIT ? blockGas : 2n * CALL_GAS_LIMIT)]);
   try {
     // A *wait* step only moves time and blocks: it carries its delays to the next call (or to a final empty block).
     let carryTime = 0;
@@ -137,9 +157,15 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
       carryBlocks = 0;
       if (needNewBlock || timeDelay > 0 || blockDelay > 0) await newBlock(timeDelay);
       const data = step.calldata ?? encodeStep(harness, step);
-      const from = step.sender ?? deployer;
       const hash = (await provider.send("eth_sendTransaction", [
-        { from, to: harnessAddress, data, gas: hex(CALL_GAS_LIMIT), gasPrice: "0x0", value: hex(BigInt(step.value ?? 0)) },
+        {
+          from: senderOf(step),
+          to: harnessAddress,
+          data,
+          gas: hex(gasOf(step)),
+          gasPrice: hex(BigInt(step.gasPrice ?? 0)),
+          value: hex(BigInt(step.value ?? 0)),
+        },
       ])) as string;
       hashes.push(hash);
       pending++;
@@ -171,16 +197,17 @@ export async function replayInvariantSequence(hre: HardhatRuntimeEnvironment, op
   return { harness, receipts, lastTimestamp: timestamp };
 }
 
-/** Calldata for a step the engine printed without calldata (Echidna): encode from the signature and arguments. */
+/**
+ * Calldata for a step the engine printed without calldata (Echidna's text report): the signature's
+ * selector and the printed arguments (Haskell string literals, arrays, tuples, negative integers...)
+ * decoded into ABI values (scripts/audit/adapters/echidna-values.ts).
+ */
 export function encodeStep(harness: Contract, step: CallStep): string {
   const fn = harness.interface.getFunction(step.function);
   if (!fn) throw new Error(`the harness has no function ${step.function}`);
-  const args = fn.inputs.map((input, i) => {
-    const raw = step.args[i];
-    if (raw === undefined) throw new Error(`${step.function}: missing argument ${i}`);
-    if (input.baseType === "bool") return raw === "true";
-    if (input.baseType === "string") return raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-    return raw;
-  });
-  return harness.interface.encodeFunctionData(fn, args);
+  try {
+    return encodeEchidnaCall(fn, step.args.map((a) => parseEchidnaLiteral(a)));
+  } catch (e) {
+    throw new Error(`${step.function}: ${(e as Error).message}`);
+  }
 }

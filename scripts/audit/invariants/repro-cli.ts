@@ -30,8 +30,10 @@ if (require.main === module) {
     const root = path.resolve(__dirname, "../../..");
     const written = generateReproTests({ root, ...opts });
     if (written.length === 0) console.log(`no failing sequences in ${opts.input ?? DEFAULT_INPUT}`);
-    for (const r of written) console.log(`${r.written ? "wrote" : "exists"} ${r.file} (${r.property})`);
-    if (written.length > 0) console.log(`run them: npx hardhat test ${opts.out ?? DEFAULT_OUT}/*.test.ts`);
+    for (const r of written) {
+      console.log(r.skipped ? `skipped ${r.property}: ${r.skipped}` : `${r.written ? "wrote" : "exists"} ${r.file} (${r.property})`);
+    }
+    if (written.some((r) => !r.skipped)) console.log(`run them: npx hardhat test ${opts.out ?? DEFAULT_OUT}/*.test.ts`);
   } catch (e) {
     console.error((e as Error).message);
     process.exitCode = 1;

@@ -14,9 +14,17 @@ export interface CallStep {
    * step that only advances time and blocks.
    */
   function: string;
-  /** Arguments as the engine printed them (decimal integers, 0x addresses, true/false). */
+  /**
+   * Arguments as the engine prints them: decimal integers, 0x addresses, true/false, and for Echidna
+   * Haskell string literals for bytes and strings (`"ab\NUL"`), `[…]` arrays and `(…)` tuples
+   * (scripts/audit/adapters/echidna-values.ts decodes them).
+   */
   args: string[];
-  /** The account that sent the call (0x, 40 hex digits), when the engine reports it. */
+  /**
+   * The account that sent the call (0x, 40 lowercase hex digits). Absent when the engine did not say:
+   * Echidna prints `from:` only when a sequence has several senders; the failure's `unknownSender`
+   * then lists the accounts it may have been.
+   */
   sender?: string;
   /** Contract (name or address) the call went to, when the engine reports it. */
   target?: string;
@@ -28,6 +36,10 @@ export interface CallStep {
   blockDelay: number;
   /** msg.value in wei (decimal), when not zero. */
   value?: string;
+  /** Gas limit of the call, when the engine recorded it (Echidna's reproducers, Medusa's sequences). */
+  gas?: number;
+  /** Gas price in wei (decimal), when not zero. */
+  gasPrice?: string;
 }
 
 export type PropertyKind = "property" | "assertion" | "optimization";
@@ -47,10 +59,37 @@ export interface PropertyFailure {
   kind: PropertyKind;
   /** The shrunk sequence that breaks the property. */
   callSequence: CallStep[];
-  /** Where the sequence came from. */
-  source: "medusa-test-results" | "medusa-text" | "echidna-text";
+  /**
+   * Where the sequence came from:
+   * - `medusa-test-results`: Medusa's <corpus>/test_results JSON (exact calldata, senders, values);
+   * - `medusa-text`: Medusa's stdout;
+   * - `echidna-reproducer`: Echidna's <corpus>/reproducers JSON, written at the end of a run
+   *   (exact senders, values, typed arguments) - the shrunk sequence of the final report;
+   * - `echidna-reproducer-unshrunk`: Echidna's <corpus>/reproducers-unshrunk JSON, written when the
+   *   test was falsified (2.2.3+) - used when the run ended without a final report;
+   * - `echidna-text`: Echidna's final text report;
+   * - `echidna-live`: Echidna's live `Test … falsified!` event (2.2.4+, unshrunk), when there was no
+   *   final report.
+   */
+  source:
+    | "medusa-test-results"
+    | "medusa-text"
+    | "echidna-reproducer"
+    | "echidna-reproducer-unshrunk"
+    | "echidna-text"
+    | "echidna-live";
   /** The engine's machine-readable sequence file (repository-relative), when there is one. */
   file?: string;
+  /** Why the test failed, as the engine words it (Echidna 2.3.3+: `Reason: ReturnFalse`). */
+  reason?: string;
+  /**
+   * Set when the engine did not name the sender of the calls (Echidna prints `from:` only when a
+   * sequence has several senders, so a one-sender sequence from its text report has none): the
+   * sequence was sent by one of `candidates` (the campaign's configured senders, ascending; Echidna's
+   * shrinker moves senders towards the first), and `note` says where they come from. A reproducer
+   * replays the sequence from each candidate.
+   */
+  unknownSender?: { candidates: string[]; note: string };
 }
 
 /** Coverage as the engine reports it (each engine counts differently; see the adapters). */

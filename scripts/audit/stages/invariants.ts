@@ -67,7 +67,10 @@ export function findingFor(failure: PropertyFailure, result: CampaignResult, inf
       (failure.kind === "assertion"
         ? `an assertion fails in the handler ${failure.property}.`
         : `the property ${failure.property} returns false.`) +
-      (meta?.notice ? ` The property states: ${meta.notice}` : ""),
+      (meta?.notice ? ` The property states: ${meta.notice}` : "") +
+      (failure.unknownSender
+        ? ` The engine did not print who sent the calls; it was one of ${failure.unknownSender.candidates.join(", ")} (${failure.unknownSender.note}).`
+        : ""),
     location: { file, ...(meta?.line ? { line: meta.line } : {}), symbol },
     tool: { name: engine, version },
     recommendation:
@@ -81,6 +84,8 @@ export function findingFor(failure: PropertyFailure, result: CampaignResult, inf
       callSequence: failure.callSequence,
       source: failure.source,
       ...(failure.file ? { sequenceFile: failure.file } : {}),
+      ...(failure.reason ? { reason: failure.reason } : {}),
+      ...(failure.unknownSender ? { unknownSender: failure.unknownSender } : {}),
     },
   };
 }
@@ -139,7 +144,7 @@ export function invariantSections(result: CampaignResult, info: HarnessInfo | un
         ],
         rows: f.callSequence.map((step, k) => ({
           step: k + 1,
-          sender: step.sender ? `0x…${step.sender.slice(-6)}` : null,
+          sender: step.sender ? `0x…${step.sender.slice(-6)}` : step.function !== "*wait*" && f.unknownSender ? "not printed" : null,
           call: step.function === "*wait*" ? "(wait)" : `${step.function.split("(")[0]}(${step.args.map((a) => shorten(a, 24)).join(", ")})`,
           time: step.timeDelay,
           blocks: step.blockDelay,
