@@ -4,6 +4,7 @@ import { subtask } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
   TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+  TASK_TEST_GET_TEST_FILES,
 } from "hardhat/builtin-tasks/task-names";
 import { getAllFilesMatching } from "hardhat/internal/util/fs-utils";
 import type { HardhatUserConfig } from "hardhat/config";
@@ -46,6 +47,17 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (_args, hre, runSuper) => 
     sources.push(...(await getAllFilesMatching(dir, (f) => f.endsWith(".sol"))));
   }
   return sources;
+});
+
+/**
+ * Test files live under test/; test/fixtures/ holds inputs of tests, never tests: among them whole
+ * Hardhat projects with test suites of their own (test/fixtures/projects/), which the audit's
+ * end-to-end tests run in their own copies.
+ */
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  const fixtures = path.join(hre.config.paths.tests, "fixtures") + path.sep;
+  return args.testFiles.length > 0 ? files : files.filter((f) => !path.resolve(f).startsWith(fixtures));
 });
 
 const config: HardhatUserConfig = {

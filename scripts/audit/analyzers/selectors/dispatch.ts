@@ -139,6 +139,18 @@ export function adminGuardOf(contract: ContractRecord, fn: FunctionDefinitionNod
   return undefined;
 }
 
+/** Walks a Yul tree, giving each node its ancestors (outermost first). */
+function walkYulWithAncestors(node: YulNode, ancestors: YulNode[], visit: (node: YulNode, ancestors: readonly YulNode[]) => void): void {
+  visit(node, ancestors);
+  const inner = [...ancestors, node];
+  for (const value of Object.values(node)) {
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      if (typeof item === "object" && item !== null && "nodeType" in item) walkYulWithAncestors(item as YulNode, inner, visit);
+    }
+  }
+}
+
 class DispatchScanner {
   readonly found: DispatchedSelector[] = [];
   private readonly evaluator: ConstEvaluator;
@@ -161,19 +173,31 @@ class DispatchScanner {
     return this.found;
   }
 
-  private add(value: bigint, how: DispatchedSelector["how"], src: string, nodeId: number, signature?: string): void {
+  private add(value: bigint, how: DispatchedSelector["how"], src: string, nodeId: number, signature?: string, yulGuard?: AdminGuard): void {
     const selector = toBeHex(value, 4);
     if (this.found.some((f) => f.selector === selector)) return;
+    const guard = yulGuard ?? senderGuard(this.contract, nodeId);
     this.found.push({
       selector,
       ...(signature ? { signature } : {}),
       how,
       position: this.contract.unit.position(src),
-      ...(() => {
-        const guard = senderGuard(this.contract, nodeId);
-        return guard ? { adminOnly: guard } : {};
-      })(),
+      ...(guard ? { adminOnly: guard } : {}),
     });
+  }
+
+  /** The `if eq(caller(), X) { ... }` an assembly node sits in the body of: the path runs for one account. */
+  private yulGuard(ancestors: readonly YulNode[], node: YulNode): AdminGuard | undefined {
+    const isCaller = (y: YulNode | undefined): boolean => yulCall(y)?.name === "caller";
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i];
+      if (a.nodeType !== "YulIf") continue;
+      const cond = yulCall(a.condition as YulNode);
+      if (cond?.name !== "eq" || !(isCaller(cond.args[0]) || isCaller(cond.args[1]))) continue;
+      const inCondition = [...ancestors.slice(i + 1), node].includes(a.condition as YulNode);
+      if (!inCondition) return { condition: this.contract.unit.text(String((a.condition as YulNode).src)), position: this.contract.unit.position(String((a.condition as YulNode).src)) };
+    }
+    return undefined;
   }
 
   /** `calldataload(0)`-derived selector expressions: "word" (left-aligned in 32 bytes) or "sel" (4 bytes). */
@@ -211,14 +235,14 @@ class DispatchScanner {
         if (mode && names.length === 1) vars.set(names[0], mode);
       }
     });
-    walkYul(asm.AST, (y) => {
+    walkYulWithAncestors(asm.AST, [], (y, ancestors) => {
       if (y.nodeType === "YulSwitch") {
         const mode = this.selectorMode(y.expression as YulNode, vars);
         if (!mode) return;
         for (const c of (y.cases as YulNode[]) ?? []) {
           const v = yulNumber(c.value as YulNode | undefined);
           const sel = v === undefined ? undefined : this.fromLiteral(mode, v);
-          if (sel !== undefined) this.add(sel, "assembly", String(c.src), asm.id);
+          if (sel !== undefined) this.add(sel, "assembly", String(c.src), asm.id, undefined, this.yulGuard(ancestors, y));
         }
         return;
       }
@@ -231,7 +255,7 @@ class DispatchScanner {
         const mode = this.selectorMode(side, vars);
         const v = yulNumber(lit);
         const sel = mode && v !== undefined ? this.fromLiteral(mode, v) : undefined;
-        if (sel !== undefined) this.add(sel, "assembly", String(y.src), asm.id);
+        if (sel !== undefined) this.add(sel, "assembly", String(y.src), asm.id, undefined, this.yulGuard(ancestors, y));
       }
     });
   }

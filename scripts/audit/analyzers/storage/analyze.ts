@@ -8,11 +8,11 @@ import type { ContractRecord, SolcBuild } from "../build-info";
 import { chainHead, memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
 import { hexSlot } from "../evaluate";
 import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
-import { compareLayouts, compareTypes } from "./compare";
+import { compareLayouts, compareTypes, type LayoutChange } from "./compare";
 import type { DomainContext, DomainMember, DomainRegion, LayoutComparison, UpgradeContext } from "./context";
 import { FootprintBuilder } from "./footprint";
 import { STORAGE_RULES } from "./rules";
-import { lastSlot, type Region, type RegionKind, type StorageSpace } from "./types";
+import { lastSlot, type Region, type RegionKind, type StorageMember, type StorageSpace } from "./types";
 
 export const STORAGE_STAGE = "storage";
 
@@ -106,10 +106,19 @@ export function compareFootprints(from: DomainMember, to: DomainMember): LayoutC
     const r2 = successorRegion(r1, v2);
     if (!r2 || r1.type.kind !== "struct" || r2.type.kind !== "struct") continue; // abandoned: upgrade-abandoned-storage
     const subject = r1.namespaceId !== undefined ? `erc7201:${r1.namespaceId}` : `${r1.label}`;
-    const changes = compareTypes(r1.type, r2.type, "", true, r2.position);
+    const changes = compareTypes(r1.type, r2.type, "", true, r2.position, undefined, { slot: 0n, entry: false });
     if (changes.length > 0) comparisons.push({ subject, base: { kind: "root", root: r1.start }, changes });
   }
-  const plain = compareLayouts(from.footprint.plainLayout, to.footprint.plainLayout, "", true);
+  // With `layout at`, the plain variables are compared relative to each version's base slot; a base
+  // that moved leaves everything V1 stored behind.
+  const rebase = (m: DomainMember): StorageMember[] => m.footprint.plainLayout.map((v) => ({ ...v, slot: v.slot - m.footprint.plainBase }));
+  const plain: LayoutChange[] = [];
+  if (from.footprint.plainBase !== to.footprint.plainBase && from.footprint.plainLayout.length > 0) {
+    const at = to.contract.unit.position(to.contract.node.src);
+    const variables = from.footprint.plainLayout.map((v) => `${v.declaredIn ? `${v.declaredIn}.` : ""}${v.name}`);
+    plain.push({ kind: "base-moved", member: "plain state variables", from: from.footprint.plainBase, to: to.footprint.plainBase, variables, position: at });
+  }
+  plain.push(...compareLayouts(rebase(from), rebase(to), "", true, { slot: from.footprint.plainBase, entry: false }));
   if (plain.length > 0) comparisons.push({ subject: "plain state variables", base: { kind: "plain" }, changes: plain });
   return comparisons;
 }

@@ -23,11 +23,25 @@ import type { SourcePosition } from "../build-info";
 import { shapeOf, storageSlots } from "./layout";
 import type { StorageMember, StorageType } from "./types";
 
-/** Slot (relative to the layout's base: 0 for plain variables, the root for a namespace) and byte offset. */
+/**
+ * Slot and byte offset, relative to the layout's base (0 for plain variables, the root for a
+ * namespace) - or, with `entry`, relative to each entry of a mapping or array (a struct kept in
+ * `positions[*]` lives at a hashed slot per key).
+ */
 export interface Place {
   slot: bigint;
   offset: number;
+  entry?: boolean;
 }
+
+/** Where a layout's members sit: at `slot` of the layout's base, or at `slot` of each entry. */
+export interface Frame {
+  slot: bigint;
+  entry: boolean;
+}
+
+const TOP: Frame = { slot: 0n, entry: false };
+const ENTRY: Frame = { slot: 0n, entry: true };
 
 /** Why a kept member's type is not compatible. */
 export type TypeChangeReason =
@@ -38,6 +52,8 @@ export type TypeChangeReason =
   /** Enum members removed or moved to another index: stored values now name other members. */
   | { kind: "enum-members"; removed: { name: string; index: number }[]; moved: { name: string; from: number; to: number }[] }
   | { kind: "mapping-key" }
+  /** A mapping keyed by an enum whose members moved or went away: each key now finds another member's entry. */
+  | { kind: "mapping-key-enum"; removed: { name: string; index: number }[]; moved: { name: string; from: number; to: number }[] }
   | { kind: "array-length"; from: bigint; to: bigint }
   /** An array's element type grew: elements are stored back to back, so every element after the first moves. */
   | { kind: "element-grew"; fromSlots: bigint; toSlots: bigint };
@@ -55,6 +71,8 @@ export type MoveCause =
 export type LayoutChange =
   | { kind: "moved"; member: string; from: Place; to: Place; causes: MoveCause[]; position?: SourcePosition }
   | { kind: "deleted"; member: string; at: Place; type: StorageType; successor?: StorageMember; position?: SourcePosition }
+  /** `layout at`: the contract's plain variables start at another base slot (every V1 variable is left behind). */
+  | { kind: "base-moved"; member: string; from: bigint; to: bigint; variables: string[]; position?: SourcePosition }
   | { kind: "type-changed"; member: string; at?: Place; from: StorageType; to: StorageType; reason: TypeChangeReason; position?: SourcePosition }
   /**
    * Same place, compatible type, new name (data kept). `trivial`: only leading/trailing underscores or
@@ -63,7 +81,7 @@ export type LayoutChange =
   | { kind: "renamed"; member: string; from: string; to: string; at?: Place; trivial: boolean; enumIndex?: number; position?: SourcePosition };
 
 /** The category a report groups a change under (`reorder` only for a move with no other cause). */
-export type ChangeCategory = "insertion" | "deletion" | "reorder" | "type-change" | "gap-resize" | "rename";
+export type ChangeCategory = "insertion" | "deletion" | "reorder" | "type-change" | "gap-resize" | "rename" | "base-moved";
 
 export function categoryOf(c: LayoutChange): ChangeCategory {
   switch (c.kind) {
@@ -71,6 +89,8 @@ export function categoryOf(c: LayoutChange): ChangeCategory {
       return "rename";
     case "deleted":
       return "deletion";
+    case "base-moved":
+      return "base-moved";
     case "type-changed":
       return "type-change";
     case "moved": {
@@ -117,7 +137,7 @@ function samePlace(a: StorageMember, b: StorageMember): boolean {
   return a.slot === b.slot && a.offset === b.offset;
 }
 
-const placeOf = (m: StorageMember): Place => ({ slot: m.slot, offset: m.offset });
+const placeIn = (frame: Frame, m: StorageMember): Place => ({ slot: frame.slot + m.slot, offset: m.offset, ...(frame.entry ? { entry: true } : {}) });
 
 /**
  * Differences between two types stored at the same place, with member paths (`balances[*]`,
@@ -125,7 +145,9 @@ const placeOf = (m: StorageMember): Place => ({ slot: m.slot, offset: m.offset }
  * the last member of an appendable layout); a member that grows inside a layout is judged by the
  * layout (what follows it moves), so struct members are compared with `mayGrow` true.
  */
-export function compareTypes(a: StorageType, b: StorageType, path: string, mayGrow: boolean, position?: SourcePosition, at?: Place): LayoutChange[] {
+export function compareTypes(a: StorageType, b: StorageType, path: string, mayGrow: boolean, position?: SourcePosition, at?: Place, frame?: Frame): LayoutChange[] {
+  // A struct's members sit where the struct sits: at its place, or at the start of each entry.
+  const here: Frame = at ? { slot: at.slot, entry: at.entry === true } : (frame ?? ENTRY);
   const changed = (reason: TypeChangeReason): LayoutChange[] => [{ kind: "type-changed", member: path, at, from: a, to: b, reason, position }];
   if (a.kind !== b.kind) return changed({ kind: "kind" });
   switch (a.kind) {
@@ -142,26 +164,45 @@ export function compareTypes(a: StorageType, b: StorageType, path: string, mayGr
     case "mapping": {
       const m = b as typeof a;
       if (shapeOf(a.key) !== shapeOf(m.key)) return changed({ kind: "mapping-key" });
-      return compareTypes(a.value, m.value, `${path}[*]`, true, position);
+      if (a.key.kind === "value" && m.key.kind === "value" && a.key.category === "enum" && m.key.category === "enum") {
+        const keys = enumChanges(a.key.enumMembers ?? [], m.key.enumMembers ?? []);
+        if (keys.removed.length > 0 || keys.moved.length > 0) return changed({ kind: "mapping-key-enum", removed: keys.removed, moved: keys.moved });
+      }
+      return compareTypes(a.value, m.value, `${path}[*]`, true, position, undefined, ENTRY);
     }
     case "dynamic-array":
       // Elements sit back to back: an element type that grows moves every element after the first.
-      return compareTypes(a.base, (b as typeof a).base, `${path}[*]`, false, position);
+      return compareTypes(a.base, (b as typeof a).base, `${path}[*]`, false, position, undefined, ENTRY);
     case "static-array": {
       const s = b as typeof a;
       if (s.length < a.length || (s.length > a.length && !mayGrow)) return changed({ kind: "array-length", from: a.length, to: s.length });
-      return compareTypes(a.base, s.base, `${path}[*]`, false, position);
+      return compareTypes(a.base, s.base, `${path}[*]`, false, position, undefined, ENTRY);
     }
     case "struct": {
       const s = b as typeof a;
       if (a.recursive || s.recursive) return [];
-      const changes = compareLayouts(a.members, s.members, path, mayGrow);
+      const changes = compareLayouts(a.members, s.members, path, mayGrow, here);
       if (!mayGrow && s.slots !== a.slots && !changes.some(isBreaking)) {
         return [...changes, ...changed({ kind: "element-grew", fromSlots: a.slots, toSlots: s.slots })];
       }
       return changes;
     }
   }
+}
+
+/** V1 enum members that V2 moved to another index, and those it removed (not renamed in place). */
+function enumChanges(v1: string[], v2: string[]): { removed: { name: string; index: number }[]; moved: { name: string; from: number; to: number }[]; renamed: { from: string; to: string; index: number }[] } {
+  const removed: { name: string; index: number }[] = [];
+  const moved: { name: string; from: number; to: number }[] = [];
+  const renamed: { from: string; to: string; index: number }[] = [];
+  for (const [i, name] of v1.entries()) {
+    const j = v2.indexOf(name);
+    if (j === i) continue;
+    if (j >= 0) moved.push({ name, from: i, to: j });
+    else if (i < v2.length && !v1.includes(v2[i])) renamed.push({ from: name, to: v2[i], index: i });
+    else removed.push({ name, index: i });
+  }
+  return { removed, moved, renamed };
 }
 
 /** Enum values are stored as the member's index: removing or moving a member changes what is stored. */
@@ -172,23 +213,11 @@ function compareEnums(
   position: SourcePosition | undefined,
   at: Place | undefined,
 ): LayoutChange[] {
-  const v1 = a.enumMembers ?? [];
-  const v2 = b.enumMembers ?? [];
-  const removed: { name: string; index: number }[] = [];
-  const moved: { name: string; from: number; to: number }[] = [];
-  const renames: LayoutChange[] = [];
-  for (const [i, name] of v1.entries()) {
-    const j = v2.indexOf(name);
-    if (j === i) continue;
-    if (j >= 0) moved.push({ name, from: i, to: j });
-    else if (i < v2.length && !v1.includes(v2[i])) {
-      renames.push({ kind: "renamed", member: path, from: name, to: v2[i], at, trivial: sameIdentifier(name, v2[i]), enumIndex: i, position });
-    } else removed.push({ name, index: i });
-  }
+  const { removed, moved, renamed } = enumChanges(a.enumMembers ?? [], b.enumMembers ?? []);
   if (removed.length > 0 || moved.length > 0) {
     return [{ kind: "type-changed", member: path, at, from: a, to: b, reason: { kind: "enum-members", removed, moved }, position }];
   }
-  return renames;
+  return renamed.map((r) => ({ kind: "renamed" as const, member: path, from: r.from, to: r.to, at, trivial: sameIdentifier(r.from, r.to), enumIndex: r.index, position }));
 }
 
 /** `initialized` vs `_initialized`, `Owner` vs `owner`: the same identifier for a reader. */
@@ -269,7 +298,8 @@ function align(v1: StorageMember[], v2: StorageMember[]): Op[] {
  * namespace root, `positions[*]` inside a mapping value). `mayGrow`: V2 may append after V1's last
  * member (a contract's plain layout, a namespace, a struct kept in a mapping).
  */
-export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean): LayoutChange[] {
+export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean, frame: Frame = TOP): LayoutChange[] {
+  const placeOf = (m: StorageMember): Place => placeIn(frame, m);
   const memberPath = (m: StorageMember): string => `${path ? `${path}.` : ""}${m.declaredIn ? `${m.declaredIn}.` : ""}${m.name}`;
   let ops = align(v1, v2);
 
@@ -306,19 +336,21 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
       return;
     }
     changes.push(...compareTypes(a.type, b.type, name, true, b.position, placeOf(a)));
-    if (extentOf(a.type) !== extentOf(b.type) && !(mayGrow && a === lastV1)) {
-      pending.push({ kind: "resize", member: a, fromBytes: extentOf(a.type), toBytes: extentOf(b.type) });
-    }
     if (samePlace(a, b) && !reorder) {
       pending = [];
       inEffect = [];
-      return;
+    } else {
+      // What moved it: everything since the last member that stayed (shifts add up), else a reorder.
+      const causes: MoveCause[] = reorder ? [{ kind: "reorder" }] : pending.length > 0 ? [...inEffect, ...pending] : inEffect.length > 0 ? inEffect : [{ kind: "reorder" }];
+      changes.push({ kind: "moved", member: name, from: placeOf(a), to: placeOf(b), causes, position: b.position });
+      if (!reorder) {
+        inEffect = causes;
+        pending = [];
+      }
     }
-    const causes = reorder ? [{ kind: "reorder" as const }] : pending.length > 0 ? pending : inEffect.length > 0 ? inEffect : [{ kind: "reorder" as const }];
-    changes.push({ kind: "moved", member: name, from: placeOf(a), to: placeOf(b), causes, position: b.position });
-    if (!reorder) {
-      inEffect = causes;
-      pending = [];
+    // A member that changed size moves what follows it (never itself).
+    if (extentOf(a.type) !== extentOf(b.type) && !(mayGrow && a === lastV1)) {
+      pending.push({ kind: "resize", member: a, fromBytes: extentOf(a.type), toBytes: extentOf(b.type) });
     }
   };
 

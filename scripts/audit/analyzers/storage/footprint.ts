@@ -274,7 +274,14 @@ class ContractFootprint {
       mismatches: this.mismatches,
       unresolved: this.unresolved,
       plainLayout,
+      plainBase: this.plainBase(),
     };
+  }
+
+  /** `contract C layout at <expr>` (solc >= 0.8.29 puts it in the AST as storageLayout.baseSlotExpression). */
+  private plainBase(): bigint {
+    const expression = (this.contract.node.storageLayout as { baseSlotExpression?: AstNode } | undefined)?.baseSlotExpression;
+    return expression ? (this.index.evaluator.slot(expression) ?? 0n) : 0n;
   }
 
   private pos(src: string): SourcePosition {

@@ -101,6 +101,8 @@ export interface Footprint {
   unresolved: UnresolvedSlot[];
   /** The plain state variables in layout order (for V1 -> V2 comparison); also present in `regions`. */
   plainLayout: StorageMember[];
+  /** Where the plain variables start: 0, or the contract's `layout at <slot>` (Solidity >= 0.8.29). */
+  plainBase: bigint;
 }
 
 export function regionEnd(r: Region): bigint {

@@ -13,8 +13,13 @@ import type { StorageMember } from "./types";
 /** Where a layout's slots are counted from: 0 for a contract's plain variables, the root for a struct kept at a slot. */
 export type LayoutBase = { kind: "plain" } | { kind: "root"; root: bigint };
 
+/** A slot number as people write it: decimal when small, 0x-hex when it is a hashed or custom base (`layout at`). */
+export function slotNumber(slot: bigint): string {
+  return slot < 0x10000n ? String(slot) : hexSlot(slot);
+}
+
 export function slotText(p: Place, base: LayoutBase): string {
-  const slot = base.kind === "plain" ? `slot ${p.slot}` : `slot root+${p.slot}`;
+  const slot = p.entry ? `slot +${p.slot} of each entry` : base.kind === "plain" ? `slot ${slotNumber(p.slot)}` : `slot root+${p.slot}`;
   return p.offset === 0 ? slot : `${slot} byte ${p.offset}`;
 }
 
@@ -48,6 +53,10 @@ function reasonText(r: TypeChangeReason, from: string, to: string): string {
       return `${from} -> ${to}`;
     case "mapping-key":
       return `${from} -> ${to}: the key type changed, so every entry is looked up at another slot`;
+    case "mapping-key-enum": {
+      const parts = [...r.moved.map((m) => `${m.name} ${m.from} -> ${m.to}`), ...r.removed.map((m) => `${m.name} (${m.index}) removed`)];
+      return `${from} -> ${to}: the key enum's members changed (${parts.join(", ")}): entries are stored under the key's index, so each key now finds another member's entry`;
+    }
     case "array-length":
       return `${from} -> ${to}: length ${r.from} -> ${r.to}`;
     case "element-grew":
@@ -72,6 +81,8 @@ export function describeChange(c: LayoutChange, base: LayoutBase): string {
         `${c.member} (${typeText(c.type)}, ${slotText(c.at, base)}) was deleted: its value stays in storage` +
         (c.successor ? ` and ${memberText(c.successor)} (${typeText(c.successor.type)}) now reads it` : " for a later member to read")
       );
+    case "base-moved":
+      return `the base slot of the ${c.member} moved from ${hexSlot(c.from)} to ${hexSlot(c.to)} (\`layout at\`): every variable V1 stored (${c.variables.join(", ")}) is left at the old base, and V2 reads its own from empty slots`;
     case "type-changed":
       return `${c.member}${c.at ? ` (${slotText(c.at, base)})` : ""}: ${reasonText(c.reason, typeText(c.from), typeText(c.to))}`;
     case "renamed":

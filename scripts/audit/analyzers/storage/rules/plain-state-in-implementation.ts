@@ -20,12 +20,16 @@ export const plainStateInImplementation: StorageRule = {
   scope: "domain",
   check(ctx: DomainContext): RuleHit[] {
     const shared = isMultiImplementation(ctx.domain.dispatch);
+    // The domain's AppStorage: the struct at slot 0 that the most members declare. A member with another
+    // struct there deviates from it (storage-overlap reports the collision) and is not the pattern.
+    const candidates = ctx.regions.filter((r) => r.kind === "plain" && r.start === 0n && r.offset === 0 && r.type.kind === "struct");
+    const appStorageIdentity = candidates.sort((a, b) => b.usedBy.length - a.usedBy.length)[0]?.identity;
     const hits: RuleHit[] = [];
     for (const m of ctx.members) {
       if (m.role !== "implementation") continue;
       const plain = m.footprint.regions.filter((r) => r.kind === "plain");
       if (plain.length === 0) continue;
-      const appStorage = plain.length === 1 && plain[0].start === 0n && plain[0].offset === 0 && plain[0].type.kind === "struct";
+      const appStorage = plain.length === 1 && plain[0].identity === appStorageIdentity;
       const severity = shared && !appStorage ? "high" : "info";
       // Point at the implementation itself: the variables may live in a base contract or a package.
       const at = m.contract.unit.position(m.contract.node.src) ?? plain[0].position;
