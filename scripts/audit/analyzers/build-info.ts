@@ -200,6 +200,8 @@ export interface SolcBuildOptions {
 }
 
 export class SolcBuild {
+  /** The project root the build belongs to (absolute), when known. */
+  readonly root?: string;
   readonly units: BuildUnit[];
   readonly contracts: ContractRecord[] = [];
   readonly solcVersions: string[];
@@ -208,6 +210,7 @@ export class SolcBuild {
 
   constructor(infos: BuildInfoJson[], options: SolcBuildOptions = {}, files: readonly string[] = []) {
     this.preferredRoots = options.preferredRoots ?? ["contracts/"];
+    if (options.root !== undefined) this.root = path.resolve(options.root);
     const toRepoPath = repoPathMapper(options.root);
     this.units = infos.map((info) => new BuildUnit(info, toRepoPath));
     const authority = options.authority;
@@ -247,6 +250,12 @@ export class SolcBuild {
       }
     }
     return new SolcBuild(infos, options, files.map((f) => path.resolve(f)));
+  }
+
+  /** Whether a contract comes from an installed package (node_modules), not from the project's own files. */
+  isPackage(c: ContractRecord): boolean {
+    if (c.file.startsWith("node_modules/")) return true;
+    return this.root !== undefined && !existsSync(path.join(this.root, c.sourceName));
   }
 
   get(fqn: string): ContractRecord | undefined {

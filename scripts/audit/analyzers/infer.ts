@@ -3,8 +3,8 @@
  *
  * 1. `detectDispatch`: how a proxy contract dispatches, read from its code - a diamond (its fallback
  *    looks `msg.sig` up, or it carries EIP-2535's diamondCut / facetAddress), a transparent proxy (it
- *    answers calls for its admin only, or uses the EIP-1967 admin slot), an ERC-1967 / UUPS proxy (the
- *    EIP-1967 implementation slot and a delegating fallback). Id routing is never guessed: it is this
+ *    answers some calls for its admin only), an ERC-1967 / UUPS proxy (the EIP-1967 implementation slot
+ *    and a delegating fallback). Id routing is never guessed: it is this
  *    repository's own design, declared in audit/domains.json or with `--dispatch id-routed`.
  * 2. `completeDomains`: a declared multi-implementation domain (id-routed, diamond) gets every contract of
  *    the project that inherits the base all its declared implementations share (this repository's
@@ -48,7 +48,6 @@ export function isDeployable(c: ContractRecord): boolean {
 }
 
 const IMPLEMENTATION_SLOT = eip1967Slot("eip1967.proxy.implementation");
-const ADMIN_SLOT = eip1967Slot("eip1967.proxy.admin");
 /** EIP-2535: diamondCut((address,uint8,bytes4[])[],address,bytes), facetAddress(bytes4). */
 const DIAMOND_SELECTORS = new Set(["1f931c1c", "cdffacc6"]);
 
@@ -103,9 +102,10 @@ export function detectDispatch(proxy: ContractRecord, build: SolcBuild, footprin
   }
   const regions = footprints.footprint(proxy).regions;
   const uses = (slot: bigint): boolean => regions.some((r) => r.start === slot);
-  const adminOnly = proxySelectorsOf(proxy, build).some((s) => s.adminOnly);
-  if (adminOnly || uses(ADMIN_SLOT)) {
-    return { dispatch: "transparent", why: `${proxy.name} ${adminOnly ? "answers calls for its admin only" : "keeps an admin in the EIP-1967 admin slot"} (transparent proxy)` };
+  // Transparent: something is answered for the admin only. (The EIP-1967 admin slot alone says nothing:
+  // every proxy built on OpenZeppelin's ERC1967Utils reaches it.)
+  if (proxySelectorsOf(proxy, build).some((s) => s.adminOnly)) {
+    return { dispatch: "transparent", why: `${proxy.name} answers calls for its admin only (transparent proxy)` };
   }
   if (uses(IMPLEMENTATION_SLOT)) return { dispatch: "uups", why: `${proxy.name} delegates to the EIP-1967 implementation slot (ERC-1967 / UUPS proxy)` };
   const plainAddress = regions.find((r) => r.kind === "plain" && r.start === 0n && r.type.kind === "value" && r.type.category === "address");
@@ -212,7 +212,7 @@ export function inferDomains(build: SolcBuild, scope: AnalyzerScope = DEFAULT_SC
   const builder = new FootprintBuilder(build);
   const project = build.contracts.filter((c) => inScope(c, scope) && isDeployable(c));
   const proxies = build.contracts
-    .filter((c) => isDeployable(c) && (inScope(c, scope) || c.file.startsWith("node_modules/")))
+    .filter((c) => isDeployable(c) && (inScope(c, scope) || build.isPackage(c)))
     .map((c) => ({ c, guess: detectDispatch(c, build, builder) }))
     .filter((p): p is { c: ContractRecord; guess: DispatchGuess } => p.guess !== undefined);
   const domains: InferredDomain[] = [];

@@ -66,6 +66,8 @@ export type MoveCause =
   | { kind: "resize"; member: StorageMember; fromBytes: bigint; toBytes: bigint }
   /** A storage gap that now ends elsewhere (`toEnd` undefined: the gap was removed). Ends in bytes from the base. */
   | { kind: "gap"; member: StorageMember; fromEnd: bigint; toEnd?: bigint }
+  /** The member itself changed size and no longer fits where it was (it starts a new slot). */
+  | { kind: "own-resize"; fromBytes: bigint; toBytes: bigint }
   | { kind: "reorder" };
 
 export type LayoutChange =
@@ -96,7 +98,7 @@ export function categoryOf(c: LayoutChange): ChangeCategory {
     case "moved": {
       const first = c.causes[0];
       if (!first || first.kind === "reorder") return "reorder";
-      if (first.kind === "resize") return "type-change";
+      if (first.kind === "resize" || first.kind === "own-resize") return "type-change";
       if (first.kind === "gap") return "gap-resize";
       return first.kind;
     }
@@ -341,7 +343,16 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
       inEffect = [];
     } else {
       // What moved it: everything since the last member that stayed (shifts add up), else a reorder.
-      const causes: MoveCause[] = reorder ? [{ kind: "reorder" }] : pending.length > 0 ? [...inEffect, ...pending] : inEffect.length > 0 ? inEffect : [{ kind: "reorder" }];
+      const ownResize: MoveCause[] = extentOf(a.type) !== extentOf(b.type) ? [{ kind: "own-resize", fromBytes: extentOf(a.type), toBytes: extentOf(b.type) }] : [];
+      const causes: MoveCause[] = reorder
+        ? [{ kind: "reorder" }]
+        : pending.length > 0
+          ? [...inEffect, ...pending]
+          : inEffect.length > 0
+            ? inEffect
+            : ownResize.length > 0
+              ? ownResize
+              : [{ kind: "reorder" }];
       changes.push({ kind: "moved", member: name, from: placeOf(a), to: placeOf(b), causes, position: b.position });
       if (!reorder) {
         inEffect = causes;

@@ -41,6 +41,8 @@ function causeText(c: MoveCause, base: LayoutBase): string {
         ? `the storage gap ${memberText(c.member)} (ending at ${slotText(lastSlotOf(c.fromEnd), base)}) was removed`
         : `the storage gap ${memberText(c.member)} now ends at ${slotText(lastSlotOf(c.toEnd), base)} instead of ${slotText(lastSlotOf(c.fromEnd), base)}: shrink it by exactly the slots added before it`;
     }
+    case "own-resize":
+      return `its own size changed (${c.fromBytes} -> ${c.toBytes} bytes): it no longer fits where it was`;
     case "reorder":
       return "reordered";
   }

@@ -47,9 +47,11 @@ export const storageOverlap: StorageRule = {
 
 function overlapHit(ctx: DomainContext, a: DomainRegion, b: DomainRegion): RuleHit {
   const proxySide = a.proxyOnly || b.proxyOnly;
-  // Point at the side a reviewer can move: the implementation's, or the later member's.
+  // Point at the side a reviewer can move: the implementation's rather than the proxy's, the one fewer
+  // members share (the odd one out against an AppStorage every facet declares), else the later member's.
   const memberIndex = (r: DomainRegion): number => Math.max(...r.usedBy.map((n) => ctx.members.findIndex((m) => m.name === n)));
-  const [kept, moved] = a.proxyOnly ? [a, b] : b.proxyOnly ? [b, a] : memberIndex(a) <= memberIndex(b) ? [a, b] : [b, a];
+  const keepA = a.usedBy.length !== b.usedBy.length ? a.usedBy.length > b.usedBy.length : memberIndex(a) <= memberIndex(b);
+  const [kept, moved] = a.proxyOnly ? [a, b] : b.proxyOnly ? [b, a] : keepA ? [a, b] : [b, a];
   const spaceNote = a.space === "transient" ? "transient " : "";
   const [first, second] = [a.identity, b.identity].sort();
   return {

@@ -1,0 +1,101 @@
+/**
+ * Domain inference on code nobody here wrote: the foreign-style fixture projects (test/fixtures/projects/)
+ * compiled in-process with their own dependencies, and their domains inferred without a domains file.
+ * Each project's planted bug must be found, and nothing else above info.
+ */
+import { expect } from "chai";
+import path from "node:path";
+import { SolcBuild } from "../../../scripts/audit/analyzers/build-info";
+import { resolveDomain, type ResolvedDomain } from "../../../scripts/audit/analyzers/domain";
+import { detectDispatch, inferDomains, upgradeChains } from "../../../scripts/audit/analyzers/infer";
+import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
+import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
+import { compileSources } from "../../../scripts/audit/dev/compile-sources";
+import { ensureFixtureDeps, FIXTURE_PROJECTS_DIR, fixtureSources } from "../../../scripts/audit/dev/fixture-projects";
+import type { Finding } from "../../../scripts/audit/types";
+import { aboveInfo, summary } from "./helpers";
+
+function projectBuild(name: string, nodeModules: string, byVersion: Record<string, string[]> = {}): SolcBuild {
+  const sources = fixtureSources(name);
+  const roots = [nodeModules, path.join(FIXTURE_PROJECTS_DIR, name)];
+  const infos = [];
+  const placed = new Set(Object.values(byVersion).flat());
+  const rest = Object.keys(sources).filter((f) => !placed.has(f));
+  for (const [version, files] of Object.entries({ "0.8.28": rest, ...byVersion })) {
+    if (files.length === 0) continue;
+    infos.push(compileSources(Object.fromEntries(files.map((f) => [f, sources[f]])), version, roots));
+  }
+  return new SolcBuild(infos, { root: path.join(FIXTURE_PROJECTS_DIR, name) });
+}
+
+function analyzeAll(build: SolcBuild, domains: ResolvedDomain[]): Finding[] {
+  return [...analyzeStorage(build, domains).findings, ...analyzeSelectors(build, domains).findings];
+}
+
+describe("domain inference on foreign-style projects", function () {
+  this.timeout(600_000);
+  let nodeModules: string;
+
+  before(async function () {
+    nodeModules = await ensureFixtureDeps();
+  });
+
+  it("uups-vault: a UUPS chain VaultV1 -> VaultV2 -> VaultV3 behind a standard ERC-1967 proxy; the V3 insertion is found", function () {
+    const build = projectBuild("uups-vault", nodeModules);
+    const inferred = inferDomains(build);
+    expect(inferred.map((d) => d.config)).to.deep.equal([
+      {
+        name: "VaultV1",
+        dispatch: "uups",
+        implementations: [{ contract: "contracts/VaultV1.sol:VaultV1" }],
+        upgrades: [
+          { from: "contracts/VaultV1.sol:VaultV1", to: "contracts/VaultV2.sol:VaultV2" },
+          { from: "contracts/VaultV2.sol:VaultV2", to: "contracts/VaultV3.sol:VaultV3" },
+        ],
+      },
+    ]);
+    expect(inferred[0].evidence.join("\n")).to.include("standard ERC-1967 proxy").and.include("VaultV1 -> VaultV2 -> VaultV3");
+    const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+    expect(aboveInfo(findings).map((f) => `${f.severity} ${f.rule}`), summary(findings)).to.deep.equal(["high upgrade-incompatible-layout"]);
+    expect(findings[0].title).to.equal("VaultV2 -> VaultV3: erc7201:gemvault.storage.Vault is not append-only (insertion)");
+    expect(findings[0].description).to.include("balanceOf moved from slot root+1 to slot root+2 (pushed by feeRecipient (address, inserted at slot root+1))");
+  });
+
+  it("gem-diamond: the diamond, its *Facet contracts and DiamondInit as an initializer; MarketFacet's own slot-0 variable is found", function () {
+    const build = projectBuild("gem-diamond", nodeModules);
+    expect(detectDispatch(build.resolve("Diamond"), build)?.dispatch).to.equal("diamond");
+    const inferred = inferDomains(build);
+    expect(inferred).to.have.length(1);
+    expect(inferred[0].config).to.deep.include({ name: "Diamond", proxy: "contracts/Diamond.sol:Diamond", dispatch: "diamond", initializers: ["contracts/upgradeInitializers/DiamondInit.sol:DiamondInit"] });
+    expect(inferred[0].config.implementations.map((i) => i.contract.split(":")[1]).sort()).to.deep.equal(["DiamondCutFacet", "GemFacet", "MarketFacet", "OwnershipFacet"]);
+    const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+    expect(aboveInfo(findings).map((f) => `${f.severity} ${f.rule}`).sort(), summary(findings)).to.deep.equal(["high plain-state-in-implementation", "high storage-overlap"]);
+    const overlap = findings.find((f) => f.rule === "storage-overlap")!;
+    expect(overlap.title).to.equal("storage overlap: MarketFacet.treasury and GemFacet.s");
+    expect(overlap.description).to.include("DiamondInit (initializer)");
+  });
+
+  it("dual-registry: OpenZeppelin's TransparentUpgradeableProxy from the package, Registry (0.8.28) -> RegistryV2 (0.8.30); the widened field is found", function () {
+    const build = projectBuild("dual-registry", nodeModules, { "0.8.30": ["contracts/RegistryV2.sol"] });
+    expect(build.solcVersions).to.deep.equal(["0.8.28", "0.8.30"]);
+    const inferred = inferDomains(build);
+    expect(inferred.map((d) => d.config)).to.deep.equal([
+      {
+        name: "Registry",
+        proxy: "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol:TransparentUpgradeableProxy",
+        dispatch: "transparent",
+        implementations: [{ contract: "contracts/Registry.sol:Registry" }],
+        upgrades: [{ from: "contracts/Registry.sol:Registry", to: "contracts/RegistryV2.sol:RegistryV2" }],
+      },
+    ]);
+    const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+    expect(aboveInfo(findings).map((f) => `${f.severity} ${f.rule}`), summary(findings)).to.deep.equal(["high upgrade-incompatible-layout"]);
+    expect(findings[0].description).to.include("Registry.updatedAt (slot 0 byte 20): uint64 -> uint256");
+  });
+
+  it("upgrade chains: @custom:oz-upgrades-from first, then V<n> names; one chain per family", function () {
+    const build = projectBuild("uups-vault", nodeModules);
+    const chains = upgradeChains(build.contracts.filter((c) => /^Vault/.test(c.name)));
+    expect(chains.map((c) => [c.head.name, ...c.pairs.map((p) => p.to.name)])).to.deep.equal([["VaultV1", "VaultV2", "VaultV3"]]);
+  });
+});
