@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { compileCase, judge, loadCorpus, runOurs, type CorpusCase } from "../../../scripts/audit/dev/corpus";
-import { DOC_FILE, readAnchors, renderTable, withTable } from "../../../scripts/audit/dev/corpus-table";
+import { DOC_FILE, readAnchors, README_FILE, renderCases, renderTable, withCases, withTable } from "../../../scripts/audit/dev/corpus-table";
 import { REPO } from "./helpers";
 import { summary } from "./helpers";
 
@@ -48,5 +48,10 @@ describe("analyzer corpus (real-world cases, right answers)", function () {
     const table = renderTable(readAnchors());
     expect(table).to.match(/Cases where an anchor is right and we are wrong: 0\./);
     expect(withTable(doc, table), "the table is stale: run npm run analyzers:corpus").to.equal(doc);
+  });
+
+  it("the corpus README lists every case with its source and right answer", function () {
+    const readme = readFileSync(path.join(REPO, README_FILE), "utf8");
+    expect(withCases(readme, renderCases()), "the README's case table is stale: run npm run analyzers:corpus -- --table-only").to.equal(readme);
   });
 });
