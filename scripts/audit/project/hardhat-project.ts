@@ -1,0 +1,170 @@
+/**
+ * The audited Hardhat project as the stages see it: any project, this repository included, with nothing
+ * asked of its own config. `openProject`:
+ *  1. finds the project's Hardhat config (`hardhat.config.{ts,js,cjs}`) and its own Hardhat install;
+ *  2. writes a wrapper config into a scratch folder (never into the project): the project's config,
+ *     with the audit's settings injected around it by ./inject.js (compiler outputs, offline compilers,
+ *     JUnit, gas JSON) and `paths.root` pinned to the project;
+ *  3. asks the project, through that wrapper, for its facts (`audit:project-facts`: paths, compiler
+ *     versions, plugins);
+ *  4. finds a compiler for every version: Hardhat's cached native solc, else a pinned solcjs of the
+ *     harness (../solcjs.ts), else solcjs provisioned from the npm registry into the harness's tools
+ *     cache (../tools/solcjs.ts) - no compiler download site is needed.
+ * Every stage then runs `hardhat` through `run()`: the project's binary, `--config <wrapper>`, and the
+ * environment that turns the injected settings on.
+ *
+ * Errors (`ProjectError`, one line): not a Hardhat project, Hardhat not installed there, a config that
+ * does not load (with Hardhat's first meaningful line), a compiler that cannot be had.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runTool, tail, type ToolRun } from "../exec";
+import { solcJsBuild, type SolcJsBuild } from "../solcjs";
+import { provisionSolcJs } from "../tools/solcjs";
+
+/** The harness's own root (this repository): where its node_modules and tools cache live. */
+export const HARNESS_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+const CONFIG_NAMES = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs"];
+
+export class ProjectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProjectError";
+  }
+}
+
+/** What the project's own config says (printed by inject.js's `audit:project-facts`). */
+export interface ProjectFacts {
+  hardhatVersion: string;
+  paths: { root: string; sources: string; tests: string; artifacts: string; cache: string; configFile: string };
+  compilers: string[];
+  plugins: { coverage: boolean; gasReporter: boolean; typechain: boolean };
+}
+
+export interface HardhatProject {
+  root: string;
+  /** The project's own config file. */
+  configFile: string;
+  /** The wrapper config the stages pass with `--config`. */
+  wrapper: string;
+  /** The project's Hardhat CLI entry (run with the current node). */
+  hardhat: { entry: string; version: string };
+  facts: ProjectFacts;
+  /** Which compiler serves each version: `native` (Hardhat's cache) or the solcjs build used. */
+  compilers: Record<string, "native" | SolcJsBuild>;
+  /** Runs `hardhat --config <wrapper> ...args` in the project with the audit's environment. */
+  run(args: string[], opts: { signal: AbortSignal; rawDir: string; logName: string; env?: Record<string, string | undefined> }): Promise<ToolRun>;
+  /** Removes the scratch folder with the wrapper. */
+  dispose(): void;
+}
+
+/** The project's Hardhat config file, or undefined. */
+export function findConfig(root: string): string | undefined {
+  return CONFIG_NAMES.map((n) => path.join(root, n)).find((f) => existsSync(f));
+}
+
+function projectHardhat(root: string): { entry: string; version: string } | undefined {
+  try {
+    const pkg = require.resolve("hardhat/package.json", { paths: [root] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const meta = require(pkg) as { version: string; bin: Record<string, string> };
+    return { entry: path.join(path.dirname(pkg), meta.bin.hardhat ?? "internal/cli/bootstrap.js"), version: meta.version };
+  } catch {
+    return undefined;
+  }
+}
+
+function wrapperSource(root: string, configFile: string): string {
+  const j = JSON.stringify;
+  return [
+    `// Written by the audit for ${root}: the project's own Hardhat config, with the audit's settings`,
+    "// injected around it (scripts/audit/project/inject.js). Not part of the project; removed after the run.",
+    `const projectConfig = require(${j(configFile)});`,
+    `const hardhatConfig = require(require.resolve("hardhat/config", { paths: [${j(root)}] }));`,
+    `require(${j(path.join(__dirname, "inject.js"))})(hardhatConfig, { resolve: (m) => require.resolve(m, { paths: [${j(HARNESS_ROOT)}] }) });`,
+    "const user = projectConfig.default ?? projectConfig;",
+    `module.exports = { ...user, paths: { ...(user.paths ?? {}), root: ${j(root)} } };`,
+    "",
+  ].join("\n");
+}
+
+/** The first line of Hardhat's output that says what went wrong (its error line, not the stack). */
+export function hardhatErrorLine(run: Pick<ToolRun, "stdout" | "stderr" | "exitCode">): string {
+  const lines = `${run.stderr}\n${run.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(Error|HardhatError|HH\d+|TypeError|SyntaxError|ReferenceError)\b|Error:/.test(l) && !/^at /.test(l)) ?? lines.find((l) => !/^at /.test(l)) ?? `exit ${run.exitCode}`;
+}
+
+/** Hardhat's own cache of native compilers (the compilers-v2 list for this platform). */
+function nativeCached(version: string): boolean {
+  const dir = path.join(os.homedir(), ".cache", "hardhat-nodejs", "compilers-v2");
+  if (!existsSync(dir)) return false;
+  for (const platform of ["linux-amd64", "macosx-amd64", "windows-amd64"]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const list = require(path.join(dir, platform, "list.json")) as { builds: { version: string; path: string }[] };
+      const build = list.builds.find((b) => b.version === version);
+      if (build && existsSync(path.join(dir, platform, build.path))) return true;
+    } catch {
+      // not this platform
+    }
+  }
+  return false;
+}
+
+export interface OpenOptions {
+  signal: AbortSignal;
+  /** Where raw logs of the fact-finding run go. */
+  rawDir: string;
+  log(line: string): void;
+  /** The shared tools cache (default: the harness's .tools). */
+  toolsDir?: string;
+  /** Never install anything (AUDIT_TOOLS_OFFLINE). */
+  offline?: boolean;
+}
+
+/** Opens `root` as a Hardhat project (see the module comment). Throws ProjectError. */
+export async function openProject(root: string, opts: OpenOptions): Promise<HardhatProject> {
+  const configFile = findConfig(root);
+  if (!configFile) throw new ProjectError(`not a Hardhat project: ${root} (no ${CONFIG_NAMES.join(", ")})`);
+  const hardhat = projectHardhat(root);
+  if (!hardhat) throw new ProjectError(`hardhat is not installed in ${root}: install the project's dependencies there first (npm ci)`);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "audit-hardhat-"));
+  const wrapper = path.join(scratch, `hardhat.config.audit${path.extname(configFile)}`);
+  writeFileSync(wrapper, wrapperSource(root, configFile));
+  let solcEnv: Record<string, SolcJsBuild> = {};
+  const run: HardhatProject["run"] = (args, o) =>
+    runTool(process.execPath, [hardhat.entry, "--config", wrapper, ...args], {
+      root,
+      cwd: root,
+      signal: o.signal,
+      rawDir: o.rawDir,
+      logName: o.logName,
+      env: { AUDIT_SOLC_BUILDS: JSON.stringify(solcEnv), ...o.env },
+    });
+  const dispose = (): void => rmSync(scratch, { recursive: true, force: true });
+  try {
+    const factsRun = await run(["audit:project-facts"], { signal: opts.signal, rawDir: opts.rawDir, logName: "hardhat-project-facts" });
+    const line = factsRun.stdout.split("\n").find((l) => l.startsWith("AUDIT_PROJECT_FACTS "));
+    if (factsRun.exitCode !== 0 || !line) {
+      throw new ProjectError(`the project's Hardhat config does not load: ${hardhatErrorLine(factsRun)}`);
+    }
+    const facts = JSON.parse(line.slice("AUDIT_PROJECT_FACTS ".length)) as ProjectFacts;
+    const compilers: HardhatProject["compilers"] = {};
+    for (const version of facts.compilers) {
+      if (nativeCached(version)) {
+        compilers[version] = "native";
+        continue;
+      }
+      const build = solcJsBuild(version) ?? (await provisionSolcJs(version, { toolsDir: opts.toolsDir ?? path.join(HARNESS_ROOT, ".tools"), log: opts.log, signal: opts.signal, offline: opts.offline }));
+      compilers[version] = build;
+      solcEnv = { ...solcEnv, [version]: build };
+    }
+    return { root, configFile, wrapper, hardhat, facts, compilers, run, dispose };
+  } catch (e) {
+    dispose();
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError(`cannot open the Hardhat project ${root}: ${tail((e as Error).message, 1)}`);
+  }
+}
