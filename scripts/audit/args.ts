@@ -16,6 +16,8 @@ export interface AuditOptions {
   /** Output directory (default <root>/audit). */
   out?: string;
   json: boolean;
+  /** Also write the JSON summary to this file (written when the run completes). */
+  jsonFile?: string;
   help: boolean;
   updateGasBaseline: boolean;
   /** Repository root (default: the nearest directory with hardhat.config.ts). */
@@ -30,16 +32,23 @@ and junit.xml to the output directory, and gates the result against audit/policy
 
 Options:
   --profile quick|ci|deep   stage set and time limits (default ${DEFAULT_PROFILE})
-                              quick: compile, lint, test; ci: + gas, coverage; deep: all stages
+                              quick: compile, storage, selectors, lint, slither, test;
+                              ci: every stage; deep: every stage, long limits and fuzzing
   --only a,b                run only these stages (the profile still sets required stages)
   --skip a,b                do not run these stages
   --out DIR                 output directory (default audit/)
-  --json                    print the summary as JSON on stdout (progress goes to stderr)
+  --json                    print the summary as JSON on stdout (progress goes to stderr);
+                              with npm, use npm run --silent audit -- --json (npm prints a banner)
+  --json-file FILE          also write the JSON summary to FILE
   --update-gas-baseline     write audit/baselines/gas.json from this run's gas measurements
   --root DIR                repository root (default: nearest directory with hardhat.config.ts)
   -h, --help                show this help
 
-Exit codes: 0 gate passed, 1 gate failed, 2 the pipeline could not run (bad input).`;
+Each flag that takes a value may be given once.
+
+Exit codes: 0 gate passed, 1 gate failed, 2 the pipeline could not run (bad input: flags, input
+files, --root/--out, stale or missing build; nothing written), 130 interrupted (SIGINT/SIGTERM:
+tools stopped, nothing written, the previous reports untouched).`;
 }
 
 function list(value: string | undefined, flag: string): string[] | undefined {
@@ -52,6 +61,8 @@ function list(value: string | undefined, flag: string): string[] | undefined {
   return items;
 }
 
+const VALUED = ["only", "skip", "profile", "out", "json-file", "root"] as const;
+
 export function parseAuditArgs(argv: readonly string[]): AuditOptions {
   let values;
   try {
@@ -60,32 +71,40 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
       strict: true,
       allowPositionals: false,
       options: {
-        only: { type: "string" },
-        skip: { type: "string" },
-        profile: { type: "string" },
-        out: { type: "string" },
+        ...(Object.fromEntries(VALUED.map((name) => [name, { type: "string", multiple: true }])) as Record<(typeof VALUED)[number], { type: "string"; multiple: true }>),
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         "update-gas-baseline": { type: "boolean" },
-        root: { type: "string" },
       },
     }));
   } catch (e) {
     throw new InputError(`${(e as Error).message.split("\n")[0]} (see --help)`);
   }
-  const profile = values.profile ?? DEFAULT_PROFILE;
+  // "Last one wins" would silently drop a stage list or a profile: a repeated flag is an error.
+  const single = (name: (typeof VALUED)[number]): string | undefined => {
+    const given = values[name];
+    if (given && given.length > 1) {
+      throw new InputError(`--${name} given ${given.length} times (${given.map((g) => JSON.stringify(g)).join(", ")}): give it once${name === "only" || name === "skip" ? ", with a comma-separated list" : ""}`);
+    }
+    return given?.[0];
+  };
+  const profile = single("profile") ?? DEFAULT_PROFILE;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new InputError(`unknown profile "${profile}" (valid: ${PROFILES.join(", ")})`);
   }
+  for (const name of ["out", "json-file", "root"] as const) {
+    if (single(name) === "") throw new InputError(`--${name} needs a path`);
+  }
   return {
-    only: list(values.only, "--only"),
-    skip: list(values.skip, "--skip") ?? [],
+    only: list(single("only"), "--only"),
+    skip: list(single("skip"), "--skip") ?? [],
     profile: profile as Profile,
-    out: values.out,
+    out: single("out"),
     json: values.json ?? false,
+    jsonFile: single("json-file"),
     help: values.help ?? false,
     updateGasBaseline: values["update-gas-baseline"] ?? false,
-    root: values.root,
+    root: single("root"),
   };
 }
 

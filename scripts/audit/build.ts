@@ -2,12 +2,19 @@
  * The one compile's outputs (BuildRef): Hardhat's artifacts/ and its
  * build-info files. The compile stage produces them; every later stage reads
  * them through StageContext.build instead of compiling again.
+ *
+ * `buildStaleness` is the one staleness check of the build: the compile stage
+ * recompiles once (`hardhat compile --force`) when it finds a reason, and
+ * `--skip compile` refuses such a build (exit 2).
  */
-import { currentBuildInfoFiles } from "./analyzers/build-info";
+import { currentBuild, currentBuildInfoFiles } from "./analyzers/build-info";
 import { AnalyzerInputError } from "./analyzers/errors";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { InputError } from "./errors";
+import { relPath, walkFiles } from "./paths";
+import { SOURCES_DIR } from "./scope";
+import { listBuildInfoFiles } from "./tools/build-info";
 import type { BuildRef } from "./types";
 
 /** Matches hardhat.config.ts `paths.artifacts`. */
@@ -53,4 +60,71 @@ export function loadBuild(root: string): BuildRef {
     }
   }
   return { artifactsDir, buildInfoDir, buildInfoFiles: files, solcVersion: [...versions].sort().join(", ") || "unknown" };
+}
+
+/** Where a build-info source name lives on disk: under the root, or in a node_modules folder at or above it. */
+export function sourceOnDisk(root: string, sourceName: string): string | undefined {
+  const local = path.join(root, sourceName);
+  if (existsSync(local)) return local;
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", sourceName);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Why the build on disk does not describe the sources on disk, as a phrase after "the build"
+ * ("spans 2 build-info files (an incremental compile)"); undefined when it is current. Stale when:
+ * - artifacts/build-info holds several files (Hardhat compiles incrementally, and every tool that
+ *   reads the folder, Slither and crytic-compile first, takes each file as a compilation unit, so
+ *   stale copies of recompiled contracts would count);
+ * - a source it was compiled from is no longer on disk (a deleted or renamed contract: Hardhat says
+ *   "Nothing to compile" and keeps the build-info that names it, and crytic-compile then stops with
+ *   "Unknown file");
+ * - a source's content differs from what was compiled, or a .sol file under contracts/ is missing
+ *   from it (a build made before an edit, read with --skip compile);
+ * - an artifact points at a build-info file that is gone, or a build-info cannot be read.
+ */
+export function buildStaleness(root: string, build: Pick<BuildRef, "artifactsDir" | "buildInfoDir" | "buildInfoFiles">): string | undefined {
+  const files = [...new Set([...build.buildInfoFiles, ...listBuildInfoFiles(build.buildInfoDir)].map((f) => path.resolve(f)))];
+  if (files.length > 1) return `spans ${files.length} build-info files (an incremental compile)`;
+  let referenced: string[] = [];
+  try {
+    referenced = [...new Set(currentBuild(build.artifactsDir).authority.values())];
+  } catch {
+    // No build-info folder at all: loadBuild reports that.
+  }
+  const dangling = referenced.find((f) => !existsSync(f));
+  if (dangling) return `has artifacts that point at ${relPath(root, dangling)}, which is missing`;
+  const compiled = new Set<string>();
+  for (const file of files) {
+    let sources: Record<string, { content?: unknown }>;
+    try {
+      const info = JSON.parse(readFileSync(file, "utf8")) as { input?: { sources?: Record<string, { content?: unknown }> } };
+      sources = info.input?.sources ?? {};
+    } catch {
+      return `has an unreadable build-info file ${relPath(root, file)}`;
+    }
+    for (const [name, source] of Object.entries(sources)) {
+      compiled.add(name);
+      const onDisk = sourceOnDisk(root, name);
+      if (!onDisk) return `names ${name}, which is no longer on disk`;
+      if (typeof source.content !== "string") continue;
+      let text: string | undefined;
+      try {
+        text = readFileSync(onDisk, "utf8");
+      } catch {
+        text = undefined;
+      }
+      if (text !== source.content) return `was compiled from another version of ${name} than the one on disk`;
+    }
+  }
+  if (files.length === 1) {
+    const missing = walkFiles(path.join(root, SOURCES_DIR), (f) => f.endsWith(".sol"))
+      .map((f) => relPath(root, f))
+      .find((f) => !compiled.has(f));
+    if (missing) return `does not include ${missing}`;
+  }
+  return undefined;
 }

@@ -2,14 +2,12 @@
 /**
  * `npm run audit -- [flags]`: ts-node (transpile-only) entry of the audit
  * pipeline. The same flags work as `npx hardhat audit` (scripts/audit/hardhat-task.ts).
+ * Ctrl-C / SIGTERM: see scripts/audit/interrupt.ts (exit 130, nothing written).
  */
-import { main } from "./run";
+import { runInProcess } from "./run";
 
 if (require.main === module) {
-  const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
-  process.once("SIGTERM", () => controller.abort());
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, signal: controller.signal }).then(
+  runInProcess(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },

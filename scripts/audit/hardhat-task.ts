@@ -1,7 +1,7 @@
 /**
  * `npx hardhat audit [flags]`: the audit pipeline as a Hardhat task, with the
  * same flags as `npm run audit` (Hardhat spells them --only, --skip,
- * --profile, --out, --json, --update-gas-baseline). The pipeline itself is
+ * --profile, --out, --json, --json-file, --update-gas-baseline). The pipeline itself is
  * loaded only when the task runs, so registering it costs Hardhat nothing.
  * The task does not compile: the pipeline's compile stage does, once.
  */
@@ -12,28 +12,24 @@ task("audit", "Runs the audit pipeline (compile, lint, test, gas, coverage) and 
   .addOptionalParam("skip", "Do not run these stages (comma-separated)", undefined, types.string)
   .addOptionalParam("profile", "quick | ci | deep (default ci)", undefined, types.string)
   .addOptionalParam("out", "Output directory (default audit/)", undefined, types.string)
+  .addOptionalParam("jsonFile", "Also write the JSON summary to this file", undefined, types.string)
   .addFlag("json", "Print the summary as JSON on stdout (progress on stderr)")
   .addFlag("updateGasBaseline", "Write audit/baselines/gas.json from this run's gas measurements")
   .setAction(
     async (
-      args: { only?: string; skip?: string; profile?: string; out?: string; json: boolean; updateGasBaseline: boolean },
+      args: { only?: string; skip?: string; profile?: string; out?: string; jsonFile?: string; json: boolean; updateGasBaseline: boolean },
       hre,
     ) => {
-      const { main } = await import("./run");
+      const { runInProcess } = await import("./run");
       const argv = ["--root", hre.config.paths.root];
       for (const key of ["only", "skip", "profile", "out"] as const) {
         const value = args[key];
         if (value !== undefined) argv.push(`--${key}`, value);
       }
+      if (args.jsonFile !== undefined) argv.push("--json-file", args.jsonFile);
       if (args.json) argv.push("--json");
       if (args.updateGasBaseline) argv.push("--update-gas-baseline");
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once("SIGINT", stop);
-      try {
-        process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, signal: controller.signal });
-      } finally {
-        process.removeListener("SIGINT", stop);
-      }
+      // SIGINT / SIGTERM: the same interrupt path as npm run audit (exit 130, nothing written).
+      process.exitCode = await runInProcess(argv);
     },
   );

@@ -2,12 +2,13 @@
  * The committed audit inputs, validated with zod: audit/policy.json,
  * audit/suppressions.json and audit/baselines/gas.json. Every loader turns a
  * missing file into documented defaults and a malformed one into an
- * InputError with one line naming the file and the first problems.
+ * InputError with one line naming the file and the first problems
+ * (fs/json-input.ts). inputs.ts checks these and every other input file
+ * before any stage runs.
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
 import { InputError } from "./errors";
+import { readJsonInput } from "./fs/json-input";
 import { SEVERITIES, type Profile, type SuppressionEntry } from "./types";
 
 export const POLICY_FILE = "audit/policy.json";
@@ -99,34 +100,12 @@ export const GasBaselineSchema = z
 
 export type GasBaseline = z.infer<typeof GasBaselineSchema>;
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
-    .join("; ");
-}
-
-/** Reads and validates a JSON file; undefined when it does not exist. */
-function loadJson<T extends z.ZodTypeAny>(file: string, schema: T, what: string, root: string): z.infer<T> | undefined {
-  if (!existsSync(file)) return undefined;
-  const shown = path.relative(root, file) || file;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InputError(`malformed ${what} ${shown}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`malformed ${what} ${shown}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
-}
-
 /**
  * The policy, with defaults for a missing file. Stage names in
  * requiredStages must be known to the registry.
  */
 export function loadPolicy(root: string, knownStages: readonly string[]): Policy {
-  const policy = loadJson(path.join(root, POLICY_FILE), PolicySchema, "policy", root) ?? DEFAULT_POLICY;
+  const policy = readJsonInput(root, POLICY_FILE, PolicySchema, "policy") ?? DEFAULT_POLICY;
   for (const [profile, stages] of Object.entries(policy.requiredStages)) {
     const unknown = stages.filter((s) => !knownStages.includes(s));
     if (unknown.length > 0) {
@@ -139,10 +118,10 @@ export function loadPolicy(root: string, knownStages: readonly string[]): Policy
 }
 
 export function loadSuppressions(root: string): SuppressionEntry[] {
-  const file = loadJson(path.join(root, SUPPRESSIONS_FILE), SuppressionsSchema, "suppressions file", root);
+  const file = readJsonInput(root, SUPPRESSIONS_FILE, SuppressionsSchema, "suppressions file");
   return file?.suppressions ?? [];
 }
 
 export function loadGasBaseline(root: string): GasBaseline | undefined {
-  return loadJson(path.join(root, GAS_BASELINE_FILE), GasBaselineSchema, "gas baseline", root);
+  return readJsonInput(root, GAS_BASELINE_FILE, GasBaselineSchema, "gas baseline");
 }

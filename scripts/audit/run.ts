@@ -1,28 +1,37 @@
 /**
- * The orchestrator: validates every input first (flags, policy,
- * suppressions, gas baseline, build), then runs the selected stages through
- * the scheduler, evaluates the gate, writes the reports and prints the
- * summary. Returns the exit code: 0 gate passed, 1 gate failed, 2 could not run.
+ * The orchestrator: validates every input first (flags, --root, --out, the
+ * input files of inputs.ts, the build when compile is skipped), then runs the
+ * selected stages through the scheduler into a staging folder, evaluates the
+ * gate, writes the reports and moves the whole run into the output directory
+ * at once (fs/atomic.ts commitStaged), and prints the summary. Returns the
+ * exit code: 0 gate passed, 1 gate failed, 2 could not run, 130 interrupted
+ * (nothing written).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { baselineFrom, parseGasReporterJson, type GasMetrics } from "./adapters/gas-reporter";
-import { parseAuditArgs, planStages, usage, type AuditOptions } from "./args";
-import { loadBuild, pendingBuild } from "./build";
-import { EXIT, InputError } from "./errors";
-import { writeFileAtomic } from "./fs/atomic";
+import { parseAuditArgs, planStages, usage, type AuditOptions, type StagePlan } from "./args";
+import { buildStaleness, loadBuild, pendingBuild } from "./build";
+import { describeErrno, EXIT, InputError } from "./errors";
+import { commitStaged, createStagingDir, keepStagingDirAlive, writeFileAtomic } from "./fs/atomic";
 import { evaluateGate } from "./gate";
-import { GAS_BASELINE_FILE, loadGasBaseline, loadPolicy, loadSuppressions } from "./policy";
+import { validateInputs } from "./inputs";
+import { handleInterrupts, holdDirectory, Interrupted, INTERRUPTED_EXIT, releaseHeld, unholdDirectory } from "./interrupt";
+import { relPath } from "./paths";
+import { GAS_BASELINE_FILE, type Policy } from "./policy";
 import { listrProgress, plainProgress, wantsInteractive, type Progress } from "./progress";
-import { writeReports } from "./reports";
+import { renderReports } from "./reports";
 import { runStages, validateRegistry } from "./scheduler";
 import { computeScope, gitState } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
-import { REPORT_SCHEMA_VERSION, type AuditReport, type BuildRef, type Stage, type StageResult } from "./types";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type BuildRef, type Stage, type StageResult, type SuppressionEntry } from "./types";
+
+/** Folder of the tools' raw outputs inside the output directory. */
+export const RAW_DIR = "raw";
 
 export { REPORT_SCHEMA_VERSION };
 
@@ -35,11 +44,14 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-/** Nearest directory at or above `from` holding a hardhat.config.{ts,js}; `from` when none. */
+/** The file names that make a directory a Hardhat project. */
+export const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs", "hardhat.config.mjs", "hardhat.config.cts", "hardhat.config.mts"];
+
+/** Nearest directory at or above `from` holding a hardhat.config.*; `from` when none. */
 export function findRoot(from: string): string {
   let dir = path.resolve(from);
   for (;;) {
-    if (["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs"].some((f) => existsSync(path.join(dir, f)))) return dir;
+    if (HARDHAT_CONFIGS.some((f) => existsSync(path.join(dir, f)))) return dir;
     const up = path.dirname(dir);
     if (up === dir) return path.resolve(from);
     dir = up;
@@ -69,34 +81,68 @@ function heavyLimit(env: NodeJS.ProcessEnv): number {
 export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly Stage[] = STAGES): Promise<number> {
   const stages = validateRegistry(registry);
   const names = stages.map((s) => s.name);
-  const root = path.resolve(io.cwd, opts.root ?? findRoot(io.cwd));
-  if (!existsSync(root)) throw new InputError(`root ${root} does not exist`);
-  const outDir = path.resolve(io.cwd, opts.out ?? path.join(root, "audit"));
-  const rawDir = path.join(outDir, "raw");
 
-  // 1. Validate all inputs before running anything.
+  // 1. Validate every input before anything runs or is created: flags, --root, --out,
+  //    the input files (inputs.ts), the build when compile is skipped.
+  const root = checkHardhatRoot(opts.root !== undefined ? path.resolve(io.cwd, opts.root) : findRoot(io.cwd));
+  const outDir = path.resolve(io.cwd, opts.out ?? path.join(root, "audit"));
+  checkWritableDir(outDir);
+  const jsonFile = opts.jsonFile !== undefined ? path.resolve(io.cwd, opts.jsonFile) : undefined;
+  if (jsonFile) checkWritableFile(jsonFile);
   const plan = planStages(stages, opts);
   if (plan.selected.length === 0) throw new InputError(`no stage left to run (valid: ${names.join(", ")})`);
-  const policy = loadPolicy(root, names);
-  const suppressions = loadSuppressions(root);
+  const { policy, suppressions } = validateInputs(root, names, plan.selected, io.env);
   const selected = stages.filter((s) => plan.selected.includes(s.name));
-  if (selected.some((s) => s.name === "gas")) loadGasBaseline(root);
   if (opts.updateGasBaseline && !(plan.selected.includes("gas") && plan.selected.includes("test"))) {
     throw new InputError("--update-gas-baseline needs the test and gas stages in the run");
   }
   let build: BuildRef = pendingBuild(root);
   if (!plan.selected.includes("compile") && selected.some((s) => needsBuild(s, stages))) {
     build = loadBuild(root); // InputError when compile is skipped and there is no build
-    if (build.buildInfoFiles.length > 1) {
-      // Tools such as Slither read every build-info as a compilation unit: stale copies would count.
-      throw new InputError(
-        `the existing build spans ${build.buildInfoFiles.length} build-info files (an incremental compile): run the compile stage, or npx hardhat compile --force`,
-      );
-    }
+    const stale = buildStaleness(root, build);
+    if (stale) throw new InputError(`the existing build ${stale}: run the compile stage, or npx hardhat compile --force`);
   }
-  mkdirSync(rawDir, { recursive: true });
+  if (io.signal?.aborted) return interrupted(io, outDir, []);
 
-  // 2. Run the stages.
+  // 2. Run the stages into a staging folder inside outDir; nothing under outDir changes until the
+  //    run is complete (an interrupted run commits nothing: the previous reports and the raw logs
+  //    they link to stay together).
+  let staging: string;
+  try {
+    staging = await createStagingDir(outDir);
+  } catch (e) {
+    throw new InputError(`cannot write to ${outDir} (${describeErrno(e)})`);
+  }
+  const releaseStaging = holdDirectory(staging);
+  const stopTouching = keepStagingDirAlive(staging);
+  try {
+    return await runStaged({ opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile, build });
+  } finally {
+    stopTouching();
+    releaseStaging();
+  }
+}
+
+interface StagedRun {
+  opts: AuditOptions;
+  io: CliIO;
+  stages: Stage[];
+  selected: Stage[];
+  plan: StagePlan;
+  policy: Policy;
+  suppressions: SuppressionEntry[];
+  root: string;
+  outDir: string;
+  staging: string;
+  jsonFile: string | undefined;
+  build: BuildRef;
+}
+
+async function runStaged(run: StagedRun): Promise<number> {
+  const { opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile } = run;
+  let build = run.build;
+  const rawDir = path.join(staging, RAW_DIR);
+  mkdirSync(rawDir, { recursive: true });
   const progressOut = (opts.json ? io.stderr : io.stdout) as NodeJS.WriteStream;
   const progress: Progress = wantsInteractive(progressOut, io.env)
     ? await listrProgress(selected.map((s) => ({ name: s.name, title: s.title })), progressOut)
@@ -110,7 +156,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
     // Stages that need the build depend on compile, so they start after onDone below has loaded it.
     context: (stage, upstream, signal) => ({
       root,
-      outDir,
+      outDir: staging,
       rawDir,
       profile: opts.profile,
       build,
@@ -126,13 +172,21 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
     },
   });
   await progress.close();
+  if (io.signal?.aborted) {
+    return interrupted(
+      io,
+      outDir,
+      results.filter((r) => r.status === "error" && r.reason?.startsWith("interrupted")).map((r) => r.name),
+    );
+  }
 
   // 3. Optional gas baseline update (an explicit command; see audit/README.md).
   const byName = new Map(results.map((r) => [r.name, r]));
   const notices: string[] = [];
   if (opts.updateGasBaseline) notices.push(await updateGasBaseline(root, build, byName));
 
-  // 4. Gate, report, summary.
+  // 4. Gate, report, summary. Paths into the staging folder become the paths they will have.
+  const unstage = pathRewriter(root, staging, outDir);
   const excluded: StageResult[] = plan.excluded.map(({ name, reason }) => ({
     name,
     status: "skipped",
@@ -143,7 +197,10 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
     metrics: {},
     artifacts: [],
   }));
-  const ordered = names.map((n) => byName.get(n) ?? excluded.find((e) => e.name === n)).filter((r): r is StageResult => r !== undefined);
+  const ordered = stages
+    .map((s) => byName.get(s.name) ?? excluded.find((e) => e.name === s.name))
+    .filter((r): r is StageResult => r !== undefined)
+    .map((r) => mapStrings(r, unstage));
   const verdict = evaluateGate({
     profile: opts.profile,
     policy,
@@ -164,9 +221,14 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   };
   let written: string[];
   try {
-    written = await writeReports(report, outDir, { root });
+    const files = renderReports(report, { root });
+    for (const f of files) writeFileSync(path.join(staging, f.name), f.data);
+    // From the first move on, the staging folder holds the previous outputs until the end.
+    unholdDirectory(staging);
+    await commitStaged(staging, outDir, stagedEntries(staging, files.map((f) => f.name)));
+    written = files.map((f) => path.join(outDir, f.name));
   } catch (e) {
-    io.stderr.write(`audit: could not write the reports: ${(e as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
+    io.stderr.write(`audit: could not write the reports to ${outDir}: ${(e as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
     return EXIT.cannotRun;
   }
   const code = report.gate.passed ? EXIT.passed : EXIT.failed;
@@ -175,9 +237,127 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
     return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : f;
   });
   for (const n of notices) io.stderr.write(`audit: ${n}\n`);
-  if (opts.json) io.stdout.write(JSON.stringify(jsonSummary(report, stages, shown, code, outDir), null, 2) + "\n");
+  const summary = JSON.stringify(jsonSummary(report, stages, shown, code, outDir), null, 2) + "\n";
+  if (jsonFile) {
+    try {
+      await writeFileAtomic(jsonFile, summary);
+    } catch (e) {
+      io.stderr.write(`audit: could not write ${jsonFile} (${describeErrno(e)}); the reports are in ${outDir}\n`);
+      return EXIT.cannotRun;
+    }
+  }
+  if (opts.json) io.stdout.write(summary);
   else io.stdout.write("\n" + formatSummary(report, stages, shown));
   return code;
+}
+
+/**
+ * What a completed run moves from the staging folder into outDir, in order: each stage's raw
+ * folder (raw/<stage>; other stages' raw folders stay), every other folder a stage published
+ * (coverage/, gas/) whole, and the report files last.
+ */
+function stagedEntries(staging: string, reportFiles: readonly string[]): string[] {
+  const entries: string[] = [];
+  for (const name of readdirSync(staging).sort()) {
+    if (name.startsWith(".") || reportFiles.includes(name)) continue;
+    if (name === RAW_DIR && statSync(path.join(staging, name)).isDirectory()) {
+      for (const stage of readdirSync(path.join(staging, name)).sort()) entries.push(`${RAW_DIR}/${stage}`);
+    } else {
+      entries.push(name);
+    }
+  }
+  return [...entries, ...reportFiles];
+}
+
+/** The one line and exit code of an interrupted run (nothing was committed). */
+function interrupted(io: CliIO, outDir: string, stopped: string[]): number {
+  const reason: unknown = io.signal?.reason;
+  const by = reason instanceof Interrupted ? ` by ${reason.signal}` : "";
+  const what = stopped.length ? `; stopped ${stopped.join(", ")}` : "";
+  io.stderr.write(`audit: interrupted${by}${what}; nothing was written, the previous reports in ${outDir} are unchanged\n`);
+  return INTERRUPTED_EXIT;
+}
+
+/** Rewrites paths into the staging folder (absolute or root-relative) to their place under outDir. */
+function pathRewriter(root: string, staging: string, outDir: string): (text: string) => string {
+  const pairs: [string, string][] = [[staging, outDir]];
+  const relStaging = relPath(root, staging);
+  const relOut = relPath(root, outDir);
+  if (!path.isAbsolute(relStaging)) pairs.push([relStaging, relOut === "." || relOut === "" ? "" : relOut]);
+  return (text) => {
+    let out = text;
+    for (const [from, to] of pairs) {
+      out = out.split(`${from}/`).join(to ? `${to}/` : "");
+      if (out === from) out = to;
+    }
+    return out;
+  };
+}
+
+/** A copy of a JSON-like value with `f` applied to every string. */
+function mapStrings<T>(value: T, f: (s: string) => string): T {
+  if (typeof value === "string") return f(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)])) as T;
+  }
+  return value;
+}
+
+/** `root` when it is a Hardhat project (a directory with a hardhat.config.*); else an InputError. */
+export function checkHardhatRoot(root: string): string {
+  const st = statSync(root, { throwIfNoEntry: false });
+  const why = !st ? "it does not exist" : !st.isDirectory() ? "it is not a directory" : HARDHAT_CONFIGS.some((f) => existsSync(path.join(root, f))) ? undefined : "no hardhat.config.ts or .js in it";
+  if (why) throw new InputError(`not a Hardhat project: ${root} (${why}; --root DIR names the project)`);
+  return root;
+}
+
+/** The nearest path at or above `p` that exists (lstat: a dangling symlink counts as existing). */
+function nearestExisting(p: string): string {
+  const exists = (q: string): boolean => {
+    try {
+      lstatSync(q);
+      return true;
+    } catch {
+      return false; // ENOENT, or ENOTDIR when an ancestor is a file: look further up
+    }
+  };
+  let probe = p;
+  while (!exists(probe)) {
+    const up = path.dirname(probe);
+    if (up === probe) break;
+    probe = up;
+  }
+  return probe;
+}
+
+/**
+ * Checks, without creating anything, that the run can create and write `dir`: it is a directory
+ * (or can be made one under its nearest existing ancestor) on a writable file system. InputError
+ * `cannot write to DIR (read-only file system)` otherwise.
+ */
+export function checkWritableDir(dir: string): void {
+  const existing = nearestExisting(dir);
+  const st = statSync(existing, { throwIfNoEntry: false });
+  if (!st) throw new InputError(`cannot write to ${dir} (${existing} is a dangling link)`);
+  if (!st.isDirectory()) throw new InputError(`cannot write to ${dir} (${existing === dir ? "not a directory" : `${existing} is not a directory`})`);
+  try {
+    accessSync(existing, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (e) {
+    throw new InputError(`cannot write to ${dir} (${describeErrno(e)})`);
+  }
+}
+
+/** Like checkWritableDir, for a file the run will (re)place. */
+export function checkWritableFile(file: string): void {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new InputError(`cannot write to ${file} (is a directory)`);
+  try {
+    checkWritableDir(path.dirname(file));
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.message.replace(path.dirname(file), file));
+    throw e;
+  }
 }
 
 /** Writes audit/baselines/gas.json from this run and re-compares the gas stage against it. */
@@ -216,4 +396,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stderr.write(`audit: internal error: ${message.split("\n")[0]}${io.env.AUDIT_DEBUG ? `\n${(e as Error).stack ?? ""}` : " (AUDIT_DEBUG=1 for the stack)"}\n`);
     return EXIT.cannotRun;
   }
+}
+
+/**
+ * main() for this process (the npm script and the Hardhat task): SIGINT / SIGTERM stop the run
+ * through interrupt.ts (tools stopped, nothing written, exit 130). After an interrupt the process
+ * exits as soon as main() returns, so that nothing a stopped stage left behind outlives it.
+ */
+export async function runInProcess(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const unhandle = handleInterrupts(controller, (line) => process.stderr.write(`${line}\n`));
+  const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, signal: controller.signal });
+  if (controller.signal.aborted) {
+    releaseHeld();
+    process.exit(code);
+  }
+  unhandle();
+  return code;
 }

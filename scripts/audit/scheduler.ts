@@ -9,7 +9,14 @@
  * and reported problems) does not block it. Dependencies that are not
  * selected for the run are ignored: the stage then works from what is on
  * disk (e.g. an existing build when compile is skipped).
+ *
+ * Reason rule: a stage that ends `error` says why in one line that carries
+ * the first meaningful line of its tool's error output. Stages build it with
+ * exec.ts `failureReason`; for a stage that did not, the scheduler appends
+ * errorLine(stderrTail) to its reason (not to a time-out or an interrupt,
+ * whose cause is the limit, not the tool).
  */
+import { errorLine } from "./exec";
 import type { Profile, Stage, StageContext, StageResult } from "./types";
 
 export const DEFAULT_TIMEOUT_MS: Record<Profile, number> = {
@@ -82,6 +89,14 @@ function errorResult(name: string, reason: string, durationMs: number, extra: Pa
 
 const VALID_STATUS = new Set(["passed", "failed", "skipped", "error"]);
 
+/** An `error` result whose reason lacks its tool's first error line gets it appended (the reason rule). */
+export function withToolErrorLine(result: StageResult): StageResult {
+  if (result.status !== "error" || !result.stderrTail) return result;
+  const line = errorLine(result.stderrTail);
+  if (!line || result.reason?.includes(line)) return result;
+  return { ...result, reason: result.reason ? `${result.reason}: ${line}` : line };
+}
+
 async function runOne(stage: Stage, opts: SchedulerOptions, upstream: ReadonlyMap<string, StageResult>): Promise<StageResult> {
   const limit = opts.timeoutMs?.(stage) ?? stageTimeout(stage, opts.profile);
   const grace = opts.abortGraceMs ?? ABORT_GRACE_MS;
@@ -118,7 +133,7 @@ async function runOne(stage: Stage, opts: SchedulerOptions, upstream: ReadonlyMa
       // Whatever the stage made of its killed tools, the cause is the time limit / interrupt.
       return { ...result, status: "error", reason: abortReason() };
     }
-    return result;
+    return withToolErrorLine(result);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return errorResult(stage.name, controller.signal.aborted ? abortReason() : `stage crashed: ${message.split("\n")[0]}`, elapsed(), {

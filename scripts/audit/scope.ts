@@ -1,7 +1,9 @@
 /**
  * report.scope and the commit the report describes.
  * Scope: every .sol file under contracts/ except contracts/mocks/, with the
- * contracts it declares and its nSLOC (see solidity.ts).
+ * contracts it declares and its nSLOC (see solidity.ts). Computed before any
+ * stage runs, so it never throws: broken Solidity gives fewer contract names
+ * (the compile stage reports the error), an unreadable file an empty entry.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,7 +21,12 @@ export function computeScope(root: string): ScopeEntry[] {
     .map((abs) => ({ abs, file: relPath(root, abs) }))
     .filter(({ file }) => !OUT_OF_SCOPE_DIRS.some((d) => file.startsWith(d)))
     .map(({ abs, file }) => {
-      const source = readFileSync(abs, "utf8");
+      let source: string;
+      try {
+        source = readFileSync(abs, "utf8");
+      } catch {
+        return { file, contracts: [], nsloc: 0 };
+      }
       return { file, contracts: contractNames(source), nsloc: nsloc(source) };
     });
 }

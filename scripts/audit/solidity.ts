@@ -2,7 +2,8 @@
  * Solidity source helpers shared by the scope computation and the adapters:
  * nSLOC, contract names, and the symbol (Contract.member) enclosing a line.
  * Pure functions of the source text; parsing uses @solidity-parser/parser
- * (the parser solhint itself uses).
+ * (the parser solhint itself uses) through parseSource, and none of them
+ * throws on broken Solidity: a syntax error is the compile stage's to report.
  */
 import { parse } from "@solidity-parser/parser";
 
@@ -68,7 +69,8 @@ interface Loc {
   start: { line: number };
   end: { line: number };
 }
-interface AstNode {
+/** The subset of @solidity-parser/parser's AST these helpers read. */
+export interface AstNode {
   type: string;
   name?: string | null;
   loc?: Loc;
@@ -80,20 +82,55 @@ interface AstNode {
   isFallback?: boolean;
 }
 
-function parseTolerant(source: string): AstNode | undefined {
+/**
+ * The one parser of the pipeline's source helpers (scope, nSLOC symbols, finding anchors): never
+ * throws and never returns a malformed tree. @solidity-parser/parser's tolerant mode keeps going
+ * after a syntax error, but the nodes it could not build come back as `null` (or `undefined`)
+ * children, and it can still throw on some inputs; broken Solidity is exactly what the compile
+ * stage reports, so here it only means "fewer symbols". Every node kept is an object with a
+ * string `type`; `null` children are dropped; a source that cannot be parsed at all is undefined.
+ */
+export function parseSource(source: string): AstNode | undefined {
+  let ast: unknown;
   try {
-    return parse(source, { loc: true, tolerant: true }) as unknown as AstNode;
+    ast = parse(source, { loc: true, tolerant: true });
   } catch {
     return undefined;
   }
+  return isNode(ast) ? sanitize(ast) : undefined;
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+}
+
+/** Drops children that are not nodes, recursively, from the lists this module walks. */
+function sanitize(node: AstNode): AstNode {
+  const out: AstNode = { ...node };
+  for (const key of ["children", "subNodes"] as const) {
+    const list = node[key];
+    if (list === undefined) continue;
+    out[key] = Array.isArray(list) ? list.filter(isNode).map(sanitize) : [];
+  }
+  if (node.variables !== undefined) {
+    out.variables = Array.isArray(node.variables) ? node.variables.filter((v) => typeof v === "object" && v !== null) : [];
+  }
+  if (node.loc !== undefined && !validLoc(node.loc)) delete out.loc;
+  if (node.name !== undefined && node.name !== null && typeof node.name !== "string") out.name = null;
+  return out;
+}
+
+function validLoc(loc: unknown): loc is Loc {
+  const l = loc as Partial<Loc> | null;
+  return typeof l === "object" && l !== null && typeof l.start?.line === "number" && typeof l.end?.line === "number";
 }
 
 /** Names of the contracts, interfaces and libraries a source file defines, in source order. */
 export function contractNames(source: string): string[] {
-  const ast = parseTolerant(source);
+  const ast = parseSource(source);
   if (!ast) return [];
   return (ast.children ?? [])
-    .filter((n) => n.type === "ContractDefinition" && typeof n.name === "string")
+    .filter((n) => n.type === "ContractDefinition" && typeof n.name === "string" && n.name !== "")
     .map((n) => n.name as string);
 }
 
@@ -116,7 +153,7 @@ const within = (loc: Loc | undefined, line: number): boolean =>
  * free function's name, or undefined (pragma, imports, unparsable source).
  */
 export function symbolAt(source: string, line: number): string | undefined {
-  return symbolInAst(parseTolerant(source), line);
+  return symbolInAst(parseSource(source), line);
 }
 
 function symbolInAst(ast: AstNode | undefined, line: number): string | undefined {
@@ -164,7 +201,7 @@ export class SourceIndex {
   symbolAt(file: string, line: number): string | undefined {
     const t = this.text(file);
     if (t === undefined) return undefined;
-    if (!this.asts.has(file)) this.asts.set(file, parseTolerant(t));
+    if (!this.asts.has(file)) this.asts.set(file, parseSource(t));
     return symbolInAst(this.asts.get(file), line);
   }
 }

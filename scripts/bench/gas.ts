@@ -52,6 +52,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Opti
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2), process.env);
   const root = hre.config.paths.root;
+  // The committed inputs are checked before anything is measured: a malformed baseline or policy
+  // stops here with one line, not after the benchmark ran.
+  const committed = loadBenchBaseline(root);
+  const limit = loadMaxRegressionPct(root);
   if (opts.compile) await hre.run("compile", { quiet: true });
   const report = await runBench(hre, { log: (l) => process.stderr.write(`bench: ${l}\n`) });
 
@@ -69,12 +73,11 @@ async function main(): Promise<number> {
   else print(formatTable(report));
   process.stderr.write(`bench: wrote ${path.relative(root, out)}${opts.updateBaseline ? ` and ${BENCH_BASELINE_FILE}` : ""}\n`);
 
-  const baseline = opts.updateBaseline ? report : loadBenchBaseline(root);
+  const baseline = opts.updateBaseline ? report : committed;
   if (!baseline) {
     process.stderr.write(`bench: no baseline (${BENCH_BASELINE_FILE}); create it with npm run bench:gas -- --update-baseline\n`);
     return 0;
   }
-  const limit = loadMaxRegressionPct(root);
   const reasons = compareBench(report, baseline, limit);
   const { added } = diffBench(report, baseline, limit);
   for (const r of reasons) process.stderr.write(`bench: REGRESSION ${r}\n`);
@@ -89,7 +92,9 @@ if (require.main === module) {
       process.exitCode = code;
     })
     .catch((e: unknown) => {
-      process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+      // One line (BENCH_DEBUG=1 for the stack): bad input and failed runs alike, exit 2.
+      const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      process.stderr.write(`bench: ${message}${process.env.BENCH_DEBUG && e instanceof Error && e.stack ? `\n${e.stack}` : ""}\n`);
       process.exitCode = 2;
     });
 }

@@ -100,7 +100,12 @@ export function loadBenchBaseline(root: string): BenchReport | undefined {
 export function loadMaxRegressionPct(root: string): number {
   const file = path.join(root, POLICY_FILE);
   if (!existsSync(file)) return DEFAULT_MAX_REGRESSION_PCT;
-  const policy = JSON.parse(readFileSync(file, "utf8")) as { gas?: { maxRegressionPercent?: unknown } };
+  let policy: { gas?: { maxRegressionPercent?: unknown } };
+  try {
+    policy = JSON.parse(readFileSync(file, "utf8")) as { gas?: { maxRegressionPercent?: unknown } };
+  } catch (e) {
+    throw new Error(`malformed ${POLICY_FILE}: ${(e as Error).message.split("\n")[0]}`);
+  }
   const pct = policy.gas?.maxRegressionPercent;
   if (pct === undefined) return DEFAULT_MAX_REGRESSION_PCT;
   if (typeof pct !== "number" || !(pct >= 0)) throw new Error(`malformed ${POLICY_FILE}: gas.maxRegressionPercent must be a number >= 0`);

@@ -1,9 +1,10 @@
 /** Flag parsing, stage planning and the committed input files' validation. */
 import { expect } from "chai";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseAuditArgs, planStages } from "../../scripts/audit/args";
 import { InputError } from "../../scripts/audit/errors";
+import { validateInputs } from "../../scripts/audit/inputs";
 import { DEFAULT_POLICY, loadGasBaseline, loadPolicy, loadSuppressions } from "../../scripts/audit/policy";
 import { STAGES } from "../../scripts/audit/stages";
 import { tempDir } from "./helpers";
@@ -35,6 +36,21 @@ describe("audit flags and inputs", function () {
       expect(() => parseAuditArgs(["--fast"])).to.throw(InputError, /Unknown option '--fast'/);
       expect(() => parseAuditArgs(["lint"])).to.throw(InputError);
       expect(() => parseAuditArgs(["--only", ","])).to.throw(InputError, /--only needs/);
+    });
+
+    it("rejects a repeated flag instead of letting the last one win", function () {
+      expect(() => parseAuditArgs(["--profile", "quick", "--profile", "ci"])).to.throw(InputError, '--profile given 2 times ("quick", "ci"): give it once');
+      expect(() => parseAuditArgs(["--only", "lint", "--only", "test"])).to.throw(InputError, /--only given 2 times .*give it once, with a comma-separated list/);
+      for (const flag of ["--skip", "--out", "--root", "--json-file"]) {
+        expect(() => parseAuditArgs([flag, "a", flag, "b"]), flag).to.throw(InputError, new RegExp(`^${flag} given 2 times`));
+      }
+      // Boolean flags are idempotent.
+      expect(parseAuditArgs(["--json", "--json"]).json).to.equal(true);
+    });
+
+    it("--json-file names a file for the JSON summary", function () {
+      expect(parseAuditArgs(["--json-file", "out/summary.json"]).jsonFile).to.equal("out/summary.json");
+      expect(() => parseAuditArgs(["--json-file", ""])).to.throw(InputError, "--json-file needs a path");
     });
   });
 
@@ -139,6 +155,92 @@ describe("audit flags and inputs", function () {
       const root = rootWith({ "audit/baselines/gas.json": '{"methods": {"A.f": 100}, "deployments": {}}' });
       expect(loadGasBaseline(root)?.methods).to.deep.equal({ "A.f": 100 });
       expect(() => loadGasBaseline(rootWith({ "audit/baselines/gas.json": '{"methods": {"A.f": "lots"}}' }))).to.throw(InputError, /malformed gas baseline/);
+    });
+  });
+
+  describe("every input file, before any stage runs (inputs.ts)", function () {
+    const REPO_ROOT = path.resolve(__dirname, "..", "..");
+    const committed = (file: string): string => readFileSync(path.join(REPO_ROOT, file), "utf8");
+    /** A root holding this repository's committed inputs, with `over` replacing some of them. */
+    const inputs = (over: Record<string, string> = {}): string =>
+      rootWith({
+        "audit/policy.json": committed("audit/policy.json"),
+        "audit/suppressions.json": committed("audit/suppressions.json"),
+        "audit/domains.json": committed("audit/domains.json"),
+        "audit/baselines/gas.json": committed("audit/baselines/gas.json"),
+        "audit/baselines/bench.json": committed("audit/baselines/bench.json"),
+        "test/invariant/campaign.json": committed("test/invariant/campaign.json"),
+        "test/invariant/medusa.json": committed("test/invariant/medusa.json"),
+        ".solhint.json": committed(".solhint.json"),
+        ...over,
+      });
+    const check = (root: string, selected = NAMES, env: NodeJS.ProcessEnv = {}) => () => validateInputs(root, NAMES, selected, env);
+    const truncated = (file: string): string => committed(file).slice(0, Math.floor(committed(file).length / 2));
+
+    it("accepts this repository's committed inputs and says which it checked", function () {
+      expect(validateInputs(inputs(), NAMES, NAMES, {}).checked).to.deep.equal([
+        "audit/baselines/gas.json",
+        "audit/baselines/bench.json",
+        "audit/domains.json",
+        "test/invariant/campaign.json",
+        "test/invariant/medusa.json",
+        ".solhint.json",
+      ]);
+    });
+
+    it("names the file and the line of a truncated JSON file", function () {
+      for (const [file, what] of [
+        ["test/invariant/medusa.json", "medusa config"],
+        ["test/invariant/campaign.json", "invariant campaign"],
+        ["audit/domains.json", "domains file"],
+        ["audit/baselines/bench.json", "bench baseline"],
+        ["audit/baselines/gas.json", "gas baseline"],
+        [".solhint.json", "solhint config"],
+      ] as const) {
+        expect(check(inputs({ [file]: truncated(file) })), file).to.throw(InputError, new RegExp(`^malformed ${what} ${file.replace(/\./g, "\\.")}: not valid JSON \\(line \\d+, column \\d+\\): `));
+      }
+    });
+
+    it("names the field of a value of the wrong shape", function () {
+      const campaign = JSON.parse(committed("test/invariant/campaign.json")) as Record<string, unknown>;
+      const medusa = JSON.parse(committed("test/invariant/medusa.json")) as { fuzzing: Record<string, unknown> };
+      const domains = JSON.parse(committed("audit/domains.json")) as { domains: { dispatch: string }[] };
+      const bench = JSON.parse(committed("audit/baselines/bench.json")) as { summary: Record<string, unknown> };
+      expect(check(inputs({ "test/invariant/campaign.json": JSON.stringify({ ...campaign, budgets: { quick: { seconds: 600 }, ci: { seconds: 60 }, deep: { seconds: 60 } } }) }))).to.throw(
+        InputError,
+        /^malformed invariant campaign test\/invariant\/campaign\.json: budgets\.quick\.seconds: at most 60/,
+      );
+      expect(check(inputs({ "test/invariant/campaign.json": JSON.stringify({ ...campaign, engine: "afl" }) }))).to.throw(InputError, /campaign\.json: engine: /);
+      expect(check(inputs({ "test/invariant/medusa.json": JSON.stringify({ ...medusa, fuzzing: { ...medusa.fuzzing, workers: "two" } }) }))).to.throw(
+        InputError,
+        /^malformed medusa config test\/invariant\/medusa\.json: fuzzing\.workers: Expected number, received string$/,
+      );
+      domains.domains[0].dispatch = "router";
+      expect(check(inputs({ "audit/domains.json": JSON.stringify(domains) }))).to.throw(InputError, /^malformed domains file audit\/domains\.json: domains\.0\.dispatch: /);
+      bench.summary.coldOverhead = "cheap";
+      expect(check(inputs({ "audit/baselines/bench.json": JSON.stringify(bench) }))).to.throw(InputError, /^malformed bench baseline audit\/baselines\/bench\.json: summary\.coldOverhead: /);
+      expect(check(inputs({ ".solhint.json": '{"rules": {"no-empty-blocks": true}}' }))).to.throw(InputError, /^malformed solhint config \.solhint\.json: rules\.no-empty-blocks: /);
+    });
+
+    it("an input that cannot be read is named with the reason", function () {
+      const dirInstead = rootWith({ "hardhat.config.js": "" });
+      mkdirSync(path.join(dirInstead, "audit", "domains.json"), { recursive: true });
+      expect(check(dirInstead, ["storage"])).to.throw(InputError, "cannot read domains file audit/domains.json (is a directory)");
+    });
+
+    it("checks a file only when a stage that reads it runs (policy and suppressions always)", function () {
+      const broken = inputs({ "test/invariant/medusa.json": "{", "audit/domains.json": "{" });
+      expect(check(broken, ["lint", "test"])).to.not.throw();
+      expect(check(broken, ["invariants"])).to.throw(InputError, /medusa\.json/);
+      expect(check(broken, ["slither-upgradeability"])).to.throw(InputError, /domains\.json/);
+      expect(check(inputs({ "audit/policy.json": "[]" }), ["lint"])).to.throw(InputError, /^malformed policy audit\/policy\.json: \(root\): /);
+    });
+
+    it("checks the Medusa config campaign.json names, unless the engine is Echidna", function () {
+      const campaign = JSON.parse(committed("test/invariant/campaign.json")) as { medusa: Record<string, string> };
+      const elsewhere = inputs({ "test/invariant/campaign.json": JSON.stringify({ ...campaign, medusa: { ...campaign.medusa, config: "fuzz/medusa.json" } }) });
+      expect(check(elsewhere, ["invariants"])).to.throw(InputError, "malformed invariant campaign test/invariant/campaign.json: medusa.config: fuzz/medusa.json does not exist");
+      expect(check(elsewhere, ["invariants"], { AUDIT_INVARIANT_ENGINE: "echidna" })).to.not.throw();
     });
   });
 });

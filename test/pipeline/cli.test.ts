@@ -44,10 +44,10 @@ function expectBadInput(r: Run, message: RegExp): void {
   expect(r.stdout).to.equal("");
 }
 
-/** A root with only the given files (no build, no node_modules). */
+/** A Hardhat project root with only the given files and an empty config (no build, no node_modules). */
 function root(files: Record<string, string> = {}): string {
   const dir = tempDir();
-  for (const [f, content] of Object.entries(files)) {
+  for (const [f, content] of Object.entries({ "hardhat.config.js": "module.exports = {};\n", ...files })) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     writeFileSync(path.join(dir, f), content);
   }

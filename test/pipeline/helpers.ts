@@ -1,5 +1,6 @@
 /** Shared by the pipeline tests (no tests here). */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { SourceIndex } from "../../scripts/audit/solidity";
@@ -61,4 +62,21 @@ export function finding(over: Partial<Finding> = {}): Finding {
 
 export function stage(name: string, over: Partial<StageResult> = {}): StageResult {
   return { name, status: "passed", durationMs: 1, tools: [], findings: [], metrics: {}, artifacts: [], ...over };
+}
+
+/** sha256 of every file under `dir` (hidden ones included), keyed by relative path; `skip` folders left out. */
+export function checksums(dir: string, skip: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      const rel = path.relative(dir, full).split(path.sep).join("/");
+      if (skip.includes(rel)) continue;
+      const st = lstatSync(full);
+      if (st.isDirectory()) visit(full);
+      else out[rel] = st.isSymbolicLink() ? `link ${rel}` : createHash("sha256").update(readFileSync(full)).digest("hex");
+    }
+  };
+  visit(dir);
+  return out;
 }

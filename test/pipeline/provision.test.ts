@@ -152,12 +152,14 @@ describe("tool provisioning (.tools/)", function () {
     expect(logs.some((l) => l.includes("pins changed") && l.includes("0.10.0"))).to.equal(true);
   });
 
-  it("re-installs when the stamp matches but a binary is gone", async function () {
+  it("re-installs when the stamp matches but a binary is gone, and says that, not that pins changed", async function () {
     const { runner, calls } = fakeRunner();
     await ensurePythonTools(options(runner));
     rmSync(path.join(toolPaths({ root }).venvBin, "slither"));
     await ensurePythonTools(options(runner));
     expect(pipInstalls(calls)).to.have.length(2);
+    expect(logs.some((l) => l.includes("pins changed")), logs.join("\n")).to.equal(false);
+    expect(logs).to.include(`slither missing from .tools/venv/bin: recreating .tools/venv with ${Object.entries(PYTHON_PINS).map(([p, v]) => `${p}==${v}`).join(" ")}`);
   });
 
   it("turns an unreachable PyPI into a ToolUnavailableError with a one-line reason, and leaves no stamp", async function () {
@@ -277,6 +279,12 @@ describe("tool provisioning (.tools/)", function () {
     expect(build.args).to.include(MEDUSA_PIN.module);
     await ensureMedusa(options(runner));
     expect(calls.filter((c) => c.args[0] === "build")).to.have.length(1);
+    // The binary gone, the pins unchanged: rebuilt, and the log says why.
+    rmSync(medusa.bin);
+    await ensureMedusa(options(runner));
+    expect(calls.filter((c) => c.args[0] === "build")).to.have.length(2);
+    expect(logs.some((l) => l.includes("pins changed")), logs.join("\n")).to.equal(false);
+    expect(logs).to.include(`.tools/bin/medusa is missing: rebuilding ${MEDUSA_PIN.module}@${MEDUSA_PIN.version}`);
     // medusa needs crytic-compile: its env has the venv on PATH.
     expect(medusa.env?.PATH?.split(path.delimiter)).to.include(path.join(root, ".tools", "venv", "bin"));
   });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { removeStaleStagingDirs, replaceFileSet, writeFileAtomic } from "../../scripts/audit/fs/atomic";
+import { commitStaged, createStagingDir, removeStaleStagingDirs, replaceFileSet, writeFileAtomic } from "../../scripts/audit/fs/atomic";
 import type { FileSetEntry } from "../../scripts/audit/fs/atomic";
 import { REPORT_WRITERS, writeReports } from "../../scripts/audit/reports";
 import type { ReportWriter } from "../../scripts/audit/reports";
@@ -114,6 +114,52 @@ describe("pipeline reports: atomic writes", function () {
     expect(snapshot(dir)).to.deep.equal(before);
     await rejection(replaceFileSet(dir, [{ name: "../escape.txt", data: "x" }]));
     await rejection(replaceFileSet(dir, [{ name: ".hidden", data: "x" }]));
+  });
+
+  it("commitStaged moves a whole run (folders and files) into place, replacing only what the run produced", async function () {
+    mkdirSync(path.join(dir, "raw", "test"), { recursive: true });
+    mkdirSync(path.join(dir, "raw", "bench"), { recursive: true });
+    writeFileSync(path.join(dir, "raw", "test", "old.log"), "old test log");
+    writeFileSync(path.join(dir, "raw", "bench", "bench.log"), "bench log of an earlier run");
+    writeFileSync(path.join(dir, "report.json"), "old report");
+    const staging = await createStagingDir(dir);
+    expect(path.basename(staging)).to.match(/^\.staging-\d+-[0-9a-f]+$/);
+    mkdirSync(path.join(staging, "raw", "test"), { recursive: true });
+    writeFileSync(path.join(staging, "raw", "test", "new.log"), "new test log");
+    mkdirSync(path.join(staging, "coverage"));
+    writeFileSync(path.join(staging, "coverage", "index.html"), "<html>");
+    writeFileSync(path.join(staging, "report.json"), "new report");
+    const placed = await commitStaged(staging, dir, ["raw/test", "coverage", "report.json"]);
+    rmSync(staging, { recursive: true, force: true });
+    expect(placed).to.deep.equal(["raw/test", "coverage", "report.json"].map((n) => path.join(dir, n)));
+    expect(readdirSync(path.join(dir, "raw", "test"))).to.deep.equal(["new.log"]);
+    expect(readFileSync(path.join(dir, "raw", "bench", "bench.log"), "utf8"), "a stage that did not run keeps its raw folder").to.equal("bench log of an earlier run");
+    expect(readFileSync(path.join(dir, "report.json"), "utf8")).to.equal("new report");
+    expect(readdirSync(dir).sort()).to.deep.equal(["coverage", "raw", "report.json"]);
+  });
+
+  it("commitStaged undoes every move when one fails: the previous run stays whole", async function () {
+    mkdirSync(path.join(dir, "raw", "test"), { recursive: true });
+    writeFileSync(path.join(dir, "raw", "test", "old.log"), "old test log");
+    writeFileSync(path.join(dir, "report.json"), "old report");
+    const before = JSON.stringify([snapshot(dir).get("report.json"), readdirSync(path.join(dir, "raw", "test"))]);
+    const staging = await createStagingDir(dir);
+    mkdirSync(path.join(staging, "raw", "test"), { recursive: true });
+    writeFileSync(path.join(staging, "raw", "test", "new.log"), "new");
+    mkdirSync(path.join(staging, "gas"));
+    writeFileSync(path.join(staging, "report.json"), "new report");
+    const error = await rejection(
+      commitStaged(staging, dir, ["raw/test", "gas", "report.json"], {
+        beforeRename: (name) => {
+          if (name === "report.json") throw new Error("simulated crash before the reports");
+        },
+      }),
+    );
+    expect(error.message).to.match(/simulated crash/);
+    rmSync(staging, { recursive: true, force: true });
+    expect(JSON.stringify([snapshot(dir).get("report.json"), readdirSync(path.join(dir, "raw", "test"))])).to.equal(before);
+    expect(existsSync(path.join(dir, "gas")), "a new folder is taken back out").to.equal(false);
+    await rejection(commitStaged(staging, dir, ["../escape"]));
   });
 
   it("removes staging dirs of dead or ancient runs and keeps live ones", async function () {

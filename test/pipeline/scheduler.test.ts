@@ -154,6 +154,32 @@ describe("audit scheduler", function () {
     expect(results[0].reason).to.match(/^timed out/);
   });
 
+  it("an error result carries its tool's first error line in the reason (not a time-out's)", async function () {
+    const erroring = (name: string, reason: string, stderrTail: string, ms = 5): Stage => ({
+      name,
+      title: name,
+      async run(ctx) {
+        await sleep(ms, ctx.signal).catch(() => undefined);
+        return { status: "error", reason, stderrTail, tools: [], findings: [], metrics: {}, artifacts: [] };
+      },
+    });
+    const tail = "compiling\nTraceback (most recent call last):\n  File \"x.py\", line 1\nValueError: Unknown file: contracts/Gone.sol";
+    const r = await runStages(
+      options([
+        erroring("bare", "tool exited with 1", tail),
+        erroring("carries", "tool failed: ValueError: Unknown file: contracts/Gone.sol", tail),
+        erroring("quiet", "tool exited with 1", "all fine, no message"),
+        erroring("slow", "tool exited with 1", tail, 5_000),
+      ], { timeoutMs: (stage) => (stage.name === "slow" ? 30 : 60_000) }),
+    );
+    expect(r.map((x) => x.reason)).to.deep.equal([
+      "tool exited with 1: ValueError: Unknown file: contracts/Gone.sol",
+      "tool failed: ValueError: Unknown file: contracts/Gone.sol",
+      "tool exited with 1",
+      "timed out after 0s",
+    ]);
+  });
+
   describe("registry validation", function () {
     const t = newTrace();
     it("rejects unknown dependencies, duplicates and cycles", function () {

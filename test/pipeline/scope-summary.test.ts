@@ -27,6 +27,19 @@ describe("audit scope, gas scope and summary", function () {
     expect(computeScope(root)).to.deep.equal([{ file: "contracts/core/A.sol", contracts: ["A", "IA"], nsloc: 5 }]);
   });
 
+  it("scope never throws: broken Solidity gives what the parser recovers, an unreadable file an empty entry", function () {
+    const root = tempDir();
+    write(root, {
+      "contracts/Broken.sol": "pragma solidity 0.8.28;\ncontract Broken {\n    function broken( { uint x = ; }\n}\n",
+      "contracts/Half.sol": "pragma solidity 0.8.28;\nlibrary Half { function f(uint a) internal { if (a > ",
+    });
+    mkdirSync(path.join(root, "contracts", "Folder.sol")); // a directory with a .sol name is not a file
+    write(root, { "contracts/Folder.sol/Inner.sol": "contract Inner {}\n" });
+    const scope = computeScope(root);
+    expect(scope.map((e) => e.file)).to.deep.equal(["contracts/Broken.sol", "contracts/Folder.sol/Inner.sol", "contracts/Half.sol"]);
+    expect(scope[0]).to.deep.equal({ file: "contracts/Broken.sol", contracts: ["Broken"], nsloc: 4 });
+  });
+
   it("reports an unknown, dirty commit outside a git repository", async function () {
     expect(await gitState(tempDir())).to.deep.equal({ commit: NO_COMMIT, dirty: true });
   });

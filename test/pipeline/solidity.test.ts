@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { contractNames, lineText, nsloc, symbolAt } from "../../scripts/audit/solidity";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { contractNames, lineText, nsloc, parseSource, SourceIndex, symbolAt } from "../../scripts/audit/solidity";
 
 describe("audit solidity helpers", function () {
   describe("nsloc", function () {
@@ -70,6 +72,51 @@ describe("audit solidity helpers", function () {
 
     it("returns nothing for unparsable source", function () {
       expect(contractNames("this is not solidity {{{")).to.deep.equal([]);
+    });
+
+    it("never throws on broken Solidity: the tolerant parser's null children are dropped", function () {
+      // The issue's repro: a syntax error in a contract body made the scope computation crash.
+      const broken = "pragma solidity 0.8.28;\ncontract A {\n    function broken( { uint x = ; }\n    function g() external {}\n}\n";
+      expect(contractNames(broken)).to.deep.equal(["A"]);
+      expect(() => symbolAt(broken, 4)).to.not.throw();
+      for (const src of [
+        "pragma solidity 0.8.28;\ncontract A {\n function f() external { function broken( { uint x = ; } }\n}\n",
+        "pragma solidity 0.8.28;\nfunction broken( { uint x = ; }\ncontract A {}\n",
+        "contract {",
+        "}}}}",
+        "import",
+        "contract A is { }",
+        "library L { struct S { uint a; ",
+        "\u0000\uffff",
+      ]) {
+        expect(() => contractNames(src), src).to.not.throw();
+        expect(contractNames(src).every((n) => typeof n === "string" && n.length > 0), src).to.equal(true);
+        for (let line = 0; line <= src.split("\n").length + 1; line++) expect(() => symbolAt(src, line), `${src} @${line}`).to.not.throw();
+      }
+    });
+
+    it("never throws on prefixes and one-line deletions of this repository's contracts", function () {
+      const repo = path.resolve(__dirname, "..", "..");
+      const files = ["core/LoadBalancer.sol", "implementations/Voting.sol"].map((f) => path.join(repo, "contracts", f));
+      let parsed = 0;
+      for (const file of files) {
+        const source = readFileSync(file, "utf8");
+        const lines = source.split("\n");
+        const variants = [
+          ...[0.15, 0.3, 0.45, 0.6, 0.75, 0.9].map((f) => source.slice(0, Math.floor(source.length * f))),
+          ...[0.2, 0.4, 0.5, 0.6, 0.8].map((f) => {
+            const k = Math.floor(lines.length * f);
+            return [...lines.slice(0, k), ...lines.slice(k + 1)].join("\n");
+          }),
+        ];
+        for (const variant of variants) {
+          const index = new SourceIndex(() => variant);
+          for (let line = 1; line <= variant.split("\n").length; line += 5) index.symbolAt("x.sol", line);
+          contractNames(variant);
+          if (parseSource(variant)) parsed++;
+        }
+      }
+      expect(parsed, "the tolerant parser still yields trees for broken variants").to.be.greaterThan(0);
     });
 
     it("normalizes a line's whitespace", function () {

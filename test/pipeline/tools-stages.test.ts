@@ -4,7 +4,7 @@
  * at the stage's time limit; a missing tool skips the stage.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pendingBuild } from "../../scripts/audit/build";
 import { runStages } from "../../scripts/audit/scheduler";
@@ -13,7 +13,7 @@ import { coverageStage } from "../../scripts/audit/stages/coverage";
 import { gasStage } from "../../scripts/audit/stages/gas";
 import { lintStage } from "../../scripts/audit/stages/lint";
 import { testStage } from "../../scripts/audit/stages/test";
-import { outputTail, resolveNodeTool, runTool, tail } from "../../scripts/audit/exec";
+import { errorLine, failureReason, outputTail, resolveNodeTool, runTool, tail } from "../../scripts/audit/exec";
 import type { Stage, StageContext, StageResult } from "../../scripts/audit/types";
 import { stage as stageResult, tempDir } from "./helpers";
 
@@ -81,6 +81,84 @@ describe("audit tools and stages (fake tools)", function () {
     expect(Date.now() - started).to.be.lessThan(10_000);
   });
 
+  it("runTool stops the tool's whole process group, grandchildren included, and nothing outlives the tool", async function () {
+    const root = tempDir();
+    const pids = path.join(root, "pids");
+    // A tool that starts a grandchild which ignores SIGTERM, then waits forever.
+    const grandchild = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
+    const tool = `const { spawn } = require('child_process'); const g = spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pids)}, String(g.pid)); setInterval(() => {}, 1000);`;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].startsWith("Z");
+      } catch {
+        return false;
+      }
+    };
+    const controller = new AbortController();
+    const started = runTool(process.execPath, ["-e", tool], { root, signal: controller.signal, rawDir: root, logName: "group" });
+    for (let i = 0; i < 100 && !existsSync(pids); i++) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(readFileSync(pids, "utf8"));
+    expect(alive(pid)).to.equal(true);
+    controller.abort();
+    const run = await started;
+    expect(run.cancelled).to.equal(true);
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid), "the grandchild ignored SIGTERM and got SIGKILL").to.equal(false);
+
+    // A tool that exits and leaves a child behind: the child is stopped with it.
+    rmSync(pids);
+    const leaves = `const { spawn } = require('child_process'); const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pids)}, String(g.pid)); process.exit(0);`;
+    const done = await runTool(process.execPath, ["-e", leaves], { root, signal: new AbortController().signal, rawDir: root, logName: "leaves" });
+    expect(done.exitCode).to.equal(0);
+    const left = Number(readFileSync(pids, "utf8"));
+    for (let i = 0; i < 20 && alive(left); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(left), "the tool's leftover child").to.equal(false);
+  });
+
+  it("errorLine finds the first meaningful line of a tool's error output", function () {
+    // hardhat compile on a syntax error: solc's diagnostic, then Hardhat's own error and stack.
+    const solc = [
+      "ParserError: Expected '(' but got identifier",
+      "  --> contracts/implementations/Voting.sol:22:14:",
+      "   |",
+      "22 |     function broken( { uint x = ; }",
+      "   |              ^^^^^^",
+      "",
+      "Error HH600: Compilation failed",
+      "HardhatError: HH600: Compilation failed",
+      "    at SimpleTaskDefinition.action (node_modules/hardhat/src/builtin-tasks/compile.ts:504:15)",
+    ].join("\n");
+    expect(errorLine(solc)).to.equal("contracts/implementations/Voting.sol:22:14: ParserError: Expected '(' but got identifier");
+    // Slither / crytic-compile: a Python traceback's exception line, without the module path.
+    const traceback = [
+      "Traceback (most recent call last):",
+      '  File ".tools/venv/bin/slither", line 8, in <module>',
+      "    sys.exit(main())",
+      "             ^^^^^^",
+      '  File ".tools/venv/lib/python3.11/site-packages/crytic_compile/utils/naming.py", line 121, in _verify_filename_existence',
+      "    raise InvalidCompilation(_unknown_file_message(filename, cwd))",
+      "crytic_compile.platform.exceptions.InvalidCompilation: Unknown file: contracts/Extra.sol",
+      "  - Verify the path exists (e.g. `ls contracts/Extra.sol`).",
+    ].join("\n");
+    expect(errorLine(traceback)).to.equal("InvalidCompilation: Unknown file: contracts/Extra.sol");
+    // A header line ending in ":" is joined with the line it announces; log prefixes go.
+    expect(errorLine("ERROR:Slither:Invalid compilation: \nUnknown file: contracts/Extra.sol\n  - Verify the path exists")).to.equal(
+      "Invalid compilation: Unknown file: contracts/Extra.sol",
+    );
+    expect(errorLine("solhint 6.2.4\nTypeError: Cannot read properties of null (reading 'accept')\n    at ASTBuilder.visit (x.js:1:1)")).to.equal(
+      "TypeError: Cannot read properties of null (reading 'accept')",
+    );
+    expect(errorLine("\u001b[31mError HH8: There's one or more errors in your config file:\u001b[39m\n\n  * Invalid value {} for HardhatConfig.networks")).to.equal(
+      "Error HH8: There's one or more errors in your config file: * Invalid value {} for HardhatConfig.networks",
+    );
+    expect(errorLine("compiling...\nall good\n")).to.equal(undefined);
+    expect(failureReason("hardhat test", { exitCode: 1, stdout: "  1 passing\nTSError: Unable to compile TypeScript", stderr: "", spawnError: undefined })).to.equal(
+      "hardhat test exited with 1: TSError: Unable to compile TypeScript",
+    );
+    expect(failureReason("x", { exitCode: undefined, stdout: "", stderr: "", spawnError: "spawn x ENOENT" })).to.equal("x could not start: spawn x ENOENT");
+  });
+
   it("tail keeps the last lines within a size limit", function () {
     const text = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n") + "\n\n";
     expect(tail(text, 2)).to.equal("line 98\nline 99");
@@ -94,11 +172,11 @@ describe("audit tools and stages (fake tools)", function () {
     expect(resolveNodeTool(root, "hardhat")).to.deep.include({ name: "hardhat", version: "0.0.0-fake" });
   });
 
-  it("a crashing tool makes the stage an error with its stderr tail", async function () {
+  it("a crashing tool makes the stage an error with its first error line in the reason and its stderr tail", async function () {
     const root = rootWithFakeHardhat("console.error('Error HH701: There are multiple artifacts'); process.exit(1);");
     const r = await runStage(compileStage, root);
     expect(r.status).to.equal("error");
-    expect(r.reason).to.equal("hardhat compile exited with 1");
+    expect(r.reason).to.equal("hardhat compile exited with 1: Error HH701: There are multiple artifacts");
     expect(r.stderrTail).to.equal("Error HH701: There are multiple artifacts");
     expect(r.tools).to.deep.equal([{ name: "hardhat", version: "0.0.0-fake" }]);
     expect(existsSync(path.join(root, "out/raw/compile/hardhat-compile.stderr.log"))).to.equal(true);
@@ -114,10 +192,16 @@ describe("audit tools and stages (fake tools)", function () {
     expect(Date.now() - started).to.be.lessThan(15_000);
   });
 
-  it("a compile that succeeds without build-info files is an error", async function () {
+  it("a compile that succeeds without build-info files is retried once with --force, then an error", async function () {
     const r = await runStage(compileStage, rootWithFakeHardhat("process.exit(0)"));
     expect(r.status).to.equal("error");
-    expect(r.reason).to.match(/^no build found/);
+    expect(r.reason).to.match(/^after hardhat compile --force: no build found/);
+    expect(r.artifacts).to.deep.equal([
+      "out/raw/compile/hardhat-compile.stdout.log",
+      "out/raw/compile/hardhat-compile.stderr.log",
+      "out/raw/compile/hardhat-compile-force.stdout.log",
+      "out/raw/compile/hardhat-compile-force.stderr.log",
+    ]);
   });
 
   it("stages whose tools are missing are skipped with the reason", async function () {

@@ -11,6 +11,12 @@
  *   in the microseconds between two renames can leave a mix of old and new
  *   files, each of them complete. Stale staging directories of dead runs are
  *   removed by the next call.
+ * - `createStagingDir` / `commitStaged` do the same for a whole run's output
+ *   (raw tool outputs, published folders and the report set): the run writes
+ *   into a staging directory and, only once it is complete, its entries are
+ *   moved into place as one unit (an interrupted or failed run commits
+ *   nothing, so the previous outputs and the reports that link to them stay
+ *   together).
  */
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
@@ -194,4 +200,80 @@ export async function replaceFileSet(
     await removeQuietly(staging);
   }
   return names.map((name) => path.join(targetDir, name));
+}
+
+/**
+ * Creates a fresh staging directory inside `dir` (created if needed), after removing stale ones.
+ * A run that lasts longer than the staleness age keeps its directory by touching it
+ * (`keepStagingDirAlive`).
+ */
+export async function createStagingDir(dir: string): Promise<string> {
+  const targetDir = path.resolve(dir);
+  await fs.mkdir(targetDir, { recursive: true });
+  await removeStaleStagingDirs(targetDir);
+  const staging = path.join(targetDir, `${STAGING_PREFIX}${process.pid}-${randomHex()}`);
+  await fs.mkdir(staging);
+  return staging;
+}
+
+/**
+ * Moves the entries `names` of `staging` (relative paths with "/", files or directories, e.g.
+ * "raw/test", "coverage", "report.json") to the same places under `targetDir`, replacing what is
+ * there, in the order given (put the files that refer to others last). All or nothing: if a move
+ * fails, the moves already done are undone and every target keeps its previous content. The
+ * replaced entries are kept in `staging` until the end; the caller removes `staging` afterwards.
+ * Returns the absolute paths now in place.
+ */
+export async function commitStaged(
+  staging: string,
+  targetDir: string,
+  names: readonly string[],
+  options: ReplaceFileSetOptions = {},
+): Promise<string[]> {
+  for (const name of names) {
+    if (!name || path.isAbsolute(name) || name.split("/").some((part) => part === ".." || part === "" || part === ".")) {
+      throw new Error(`commitStaged: "${name}" must be a relative path inside the staging directory`);
+    }
+  }
+  const backups = path.join(staging, ".previous");
+  await fs.mkdir(backups, { recursive: true });
+  const moved: { target: string; source: string; backup?: string; done: boolean }[] = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      await options.beforeRename?.(name);
+      const source = path.join(staging, ...name.split("/"));
+      const target = path.join(targetDir, ...name.split("/"));
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const existing = await fs.lstat(target).catch((error: unknown) => {
+        if (isErrno(error, "ENOENT")) return undefined;
+        throw error;
+      });
+      const entry: (typeof moved)[number] = { target, source, done: false };
+      if (existing) {
+        entry.backup = path.join(backups, String(i));
+        await fs.rename(target, entry.backup);
+      }
+      moved.push(entry);
+      await fs.rename(source, target);
+      entry.done = true;
+    }
+  } catch (error) {
+    for (const entry of moved.reverse()) {
+      if (entry.done) await fs.rename(entry.target, entry.source).catch(() => removeQuietly(entry.target));
+      if (entry.backup) await fs.rename(entry.backup, entry.target).catch(() => undefined);
+    }
+    throw error;
+  }
+  for (const dir of new Set(moved.map((m) => path.dirname(m.target)))) await syncDirectory(dir);
+  return moved.map((m) => m.target);
+}
+
+/** Touches `staging` every few minutes so no other run takes it for stale; returns the stop function. */
+export function keepStagingDirAlive(staging: string, everyMs = 10 * 60_000): () => void {
+  const timer = setInterval(() => {
+    const now = new Date();
+    fs.utimes(staging, now, now).catch(() => undefined);
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -31,6 +31,9 @@ import {
   ToolUnavailableError,
   type ProvisionedTool,
 } from "../tools/provision";
+import { z } from "zod";
+import { InputError } from "../errors";
+import { readJsonInput } from "../fs/json-input";
 import type { Profile, ToolInfo } from "../types";
 import { runGroup, tailOf, type GroupRun } from "./process";
 import type { EngineChoice, EngineCoverage, InvariantEngine, PropertyFailure, PropertyResult } from "./types";
@@ -40,42 +43,85 @@ export const CAMPAIGN_CONFIG = "test/invariant/campaign.json";
 /** Upper bounds of the per-profile budgets (seconds of fuzzing): CI time is precious. */
 export const BUDGET_LIMITS: Readonly<Record<Exclude<Profile, "deep">, number>> = { quick: 60, ci: 300 };
 
-export interface CampaignConfig {
-  harness: string;
-  engine: EngineChoice;
-  budgets: Record<Profile, { seconds: number }>;
-  medusa: { config: string; corpusDir: string };
-  echidna: { config: string; corpusDir: string; paradeProfiles: Profile[] };
-}
-
 export class CampaignConfigError extends Error {}
 
 const ENGINES: readonly EngineChoice[] = ["auto", "medusa", "echidna"];
+const seconds = z.number().int("must be a whole number of seconds").positive("must be positive");
+const repoPath = z.string().min(1, "must name a repository-relative path");
+
+/** test/invariant/campaign.json (checked before any stage runs: scripts/audit/inputs.ts). */
+export const CampaignConfigSchema = z
+  .object({
+    $comment: z.string().optional(),
+    harness: z.string().min(1, "must name a contract"),
+    engine: z.enum(["auto", "medusa", "echidna"]),
+    budgets: z
+      .object({
+        quick: z.object({ seconds: seconds.max(BUDGET_LIMITS.quick, `at most ${BUDGET_LIMITS.quick} (quick runs stay quick)`) }).strict(),
+        ci: z.object({ seconds: seconds.max(BUDGET_LIMITS.ci, `at most ${BUDGET_LIMITS.ci} (CI time is precious)`) }).strict(),
+        deep: z.object({ seconds }).strict(),
+      })
+      .strict(),
+    medusa: z.object({ config: repoPath, corpusDir: repoPath }).strict(),
+    echidna: z
+      .object({ config: repoPath, corpusDir: repoPath, paradeProfiles: z.array(z.enum(["quick", "ci", "deep"])).default([]) })
+      .strict(),
+  })
+  .strict();
+
+export type CampaignConfig = z.output<typeof CampaignConfigSchema>;
+
+/**
+ * The fields of Medusa's project config (test/invariant/medusa.json) the campaign reads or
+ * overrides, with their types; every other field passes through to Medusa, which checks it.
+ */
+export const MedusaConfigSchema = z
+  .object({
+    fuzzing: z
+      .object({
+        workers: z.number().int().positive().optional(),
+        timeout: z.number().int().nonnegative().optional(),
+        testLimit: z.number().int().nonnegative().optional(),
+        callSequenceLength: z.number().int().positive().optional(),
+        corpusDirectory: z.string().optional(),
+        targetContracts: z.array(z.string()).optional(),
+        senderAddresses: z.array(z.string()).optional(),
+        deployerAddress: z.string().optional(),
+        testing: z.object({}).passthrough(),
+      })
+      .passthrough(),
+    compilation: z
+      .object({
+        platform: z.string().optional(),
+        platformConfig: z.object({ target: z.string().optional(), exportDirectory: z.string().optional(), args: z.array(z.string()).optional() }).passthrough(),
+      })
+      .passthrough(),
+    logging: z.object({}).passthrough().optional(),
+    slither: z.object({}).passthrough().optional(),
+  })
+  .passthrough();
+
+export type MedusaConfig = z.output<typeof MedusaConfigSchema>;
+
+/** Reads a campaign input with its schema; problems become CampaignConfigError (one line naming the file and field). */
+function readCampaignInput<T extends z.ZodTypeAny>(root: string, file: string, schema: T, what: string): z.output<T> {
+  try {
+    const value = readJsonInput(root, file, schema, what);
+    if (value === undefined) throw new CampaignConfigError(`${what} ${file} does not exist`);
+    return value;
+  } catch (e) {
+    if (e instanceof InputError) throw new CampaignConfigError(e.message);
+    throw e;
+  }
+}
 
 export function loadCampaignConfig(root: string): CampaignConfig {
-  const file = path.join(root, CAMPAIGN_CONFIG);
-  let raw: Partial<CampaignConfig>;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as Partial<CampaignConfig>;
-  } catch (e) {
-    throw new CampaignConfigError(`cannot read ${CAMPAIGN_CONFIG}: ${(e as Error).message}`);
-  }
-  const cfg = raw as CampaignConfig;
-  if (typeof cfg.harness !== "string" || !cfg.harness) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: harness must name a contract`);
-  if (!ENGINES.includes(cfg.engine)) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: engine must be one of ${ENGINES.join(", ")}`);
-  for (const p of ["quick", "ci", "deep"] as const) {
-    const s = cfg.budgets?.[p]?.seconds;
-    if (typeof s !== "number" || !Number.isInteger(s) || s <= 0) {
-      throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: budgets.${p}.seconds must be a positive integer`);
-    }
-    if (p !== "deep" && s > BUDGET_LIMITS[p]) {
-      throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: budgets.${p}.seconds is ${s}, at most ${BUDGET_LIMITS[p]}`);
-    }
-  }
-  if (!cfg.medusa?.config || !cfg.medusa.corpusDir) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: medusa.config and medusa.corpusDir are required`);
-  if (!cfg.echidna?.config || !cfg.echidna.corpusDir) throw new CampaignConfigError(`${CAMPAIGN_CONFIG}: echidna.config and echidna.corpusDir are required`);
-  cfg.echidna.paradeProfiles ??= [];
-  return cfg;
+  return readCampaignInput(root, CAMPAIGN_CONFIG, CampaignConfigSchema, "invariant campaign");
+}
+
+/** The Medusa config the campaign names (cfg.medusa.config), validated. */
+export function loadMedusaConfig(root: string, cfg: CampaignConfig): MedusaConfig {
+  return readCampaignInput(root, cfg.medusa.config, MedusaConfigSchema, "medusa config");
 }
 
 /** Engine choice: env AUDIT_INVARIANT_ENGINE, else campaign.json `engine`. */
@@ -341,6 +387,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   } catch (e) {
     if (e instanceof ToolUnavailableError) return done({ status: "skipped", engine, engineReason, reason: e.message });
     if (e instanceof ToolInstallError) return done({ status: "error", engine, engineReason, reason: e.message, stderrTail: e.stderrTail });
+    if (e instanceof CampaignConfigError) return done({ status: "error", engine, engineReason, reason: e.message });
     throw e;
   }
 }
@@ -388,12 +435,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   const { root } = opts;
   const corpusDir = path.resolve(root, opts.corpusDir ?? cfg.medusa.corpusDir);
   mkdirSync(corpusDir, { recursive: true });
-  const config = JSON.parse(readFileSync(path.join(root, cfg.medusa.config), "utf8")) as {
-    fuzzing: Record<string, unknown> & { testing: Record<string, unknown> };
-    compilation: { platformConfig: { target: string; exportDirectory: string; args: string[] } };
-    logging?: Record<string, unknown>;
-    slither?: Record<string, unknown>;
-  };
+  const config = loadMedusaConfig(root, cfg);
   config.fuzzing.timeout = p.seconds;
   config.fuzzing.testLimit = 0;
   config.fuzzing.workers = p.workers;

@@ -8,7 +8,7 @@
  * reports untouched, never a half-written one.
  */
 import path from "node:path";
-import { replaceFileSet } from "../fs/atomic";
+import { replaceFileSet, type FileSetEntry } from "../fs/atomic";
 import { assertValidReport } from "../schema";
 import type { AuditReport } from "../types";
 import { htmlWriter } from "./html";
@@ -41,13 +41,17 @@ function defaultRepositoryUri(): string | undefined {
   return server && repository ? `${server}/${repository}` : undefined;
 }
 
-/** Returns the absolute paths written, in writer order. */
-export async function writeReports(report: AuditReport, outDir: string, opts: WriteReportsOptions = {}): Promise<string[]> {
+/** Validates the report and renders every file of the set in memory, in writer order (nothing written). */
+export function renderReports(report: AuditReport, opts: WriteReportsOptions = {}): FileSetEntry[] {
   assertValidReport(report);
   const context: RenderContext = {
     root: path.resolve(opts.root ?? process.cwd()),
     repositoryUri: opts.repositoryUri ?? defaultRepositoryUri(),
   };
-  const files = (opts.writers ?? REPORT_WRITERS).map((writer) => ({ name: writer.fileName, data: writer.render(report, context) }));
-  return replaceFileSet(outDir, files);
+  return (opts.writers ?? REPORT_WRITERS).map((writer) => ({ name: writer.fileName, data: writer.render(report, context) }));
+}
+
+/** Returns the absolute paths written, in writer order. */
+export async function writeReports(report: AuditReport, outDir: string, opts: WriteReportsOptions = {}): Promise<string[]> {
+  return replaceFileSet(outDir, renderReports(report, opts));
 }

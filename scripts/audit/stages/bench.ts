@@ -19,7 +19,7 @@ import { diffBench, describeRegression, type BenchDiff } from "../../bench/compa
 import { benchSections } from "../../bench/format";
 import { loadBenchBaseline, loadMaxRegressionPct, parseBenchReport } from "../../bench/io";
 import { BENCH_BASELINE_FILE, BENCH_SCHEMA_VERSION, LOADBALANCER_BUDGET, OURS, type BenchReport } from "../../bench/types";
-import { outputTail, runNodeTool } from "../exec";
+import { failureReason, outputTail, runNodeTool } from "../exec";
 import { finalizeFindings, type DraftFinding } from "../fingerprint";
 import { relPath } from "../paths";
 import type { Finding, Stage } from "../types";
@@ -117,7 +117,7 @@ export const benchStage: Stage = {
     const artifacts = [...run.logs];
     if (run.exitCode !== 0 || !existsSync(out)) {
       return outcome("error", {
-        reason: run.spawnError ?? `the benchmark exited with ${run.exitCode ?? "a signal"}${existsSync(out) ? "" : " without writing bench.json"}`,
+        reason: failureReason("the benchmark", run, `the benchmark exited with ${run.exitCode ?? "a signal"}${existsSync(out) ? "" : " without writing bench.json"}`),
         tools,
         stderrTail: outputTail(run),
         artifacts,

@@ -28,3 +28,8 @@ export function hardhatTool(root: string): ResolvedTool | undefined {
 }
 
 export const NOT_INSTALLED = (pkg: string): string => `${pkg} is not installed (npm ci installs it)`;
+
+/** AUDIT_TOOLS_OFFLINE=1: stages use the tools already in .tools/ and never install (skipped when absent). */
+export function toolsOffline(env: NodeJS.ProcessEnv): boolean {
+  return env.AUDIT_TOOLS_OFFLINE === "1";
+}

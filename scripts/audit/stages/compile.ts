@@ -1,13 +1,19 @@
 /**
  * compile: the pipeline's one `hardhat compile` (with typechain). Later
  * stages read its artifacts/build-info through StageContext.build.
+ *
+ * The build must be one coherent build-info that matches the sources on disk
+ * (build.ts `buildStaleness`): after an incremental compile, when the build
+ * still names a deleted contract (Hardhat then says "Nothing to compile"), or
+ * when a build-info is missing or unreadable, the stage recompiles once with
+ * --force.
  */
-import { loadBuild } from "../build";
+import { buildStaleness, loadBuild } from "../build";
 import { InputError } from "../errors";
-import { outputTail, runNodeTool } from "../exec";
+import { failureReason, outputTail, runNodeTool, type ToolRun } from "../exec";
 import { relPath } from "../paths";
-import type { Stage } from "../types";
-import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
+import type { BuildRef, Stage } from "../types";
+import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip, type StageOutcome } from "./common";
 
 export const compileStage: Stage = {
   name: "compile",
@@ -19,45 +25,40 @@ export const compileStage: Stage = {
     const hardhat = hardhatTool(ctx.root);
     if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
     const raw = freshRawDir(ctx, "compile");
-    ctx.log("hardhat compile");
-    const run = await runNodeTool(hardhat, ["compile"], { root: ctx.root, signal: ctx.signal, rawDir: raw, logName: "hardhat-compile" });
     const tools = [{ name: "hardhat", version: hardhat.version }];
-    if (run.exitCode !== 0) {
-      return outcome("error", {
-        reason: run.spawnError ?? `hardhat compile exited with ${run.exitCode ?? "a signal"}`,
-        tools,
-        artifacts: run.logs,
-        stderrTail: outputTail(run),
-      });
-    }
-    let build;
-    try {
-      build = loadBuild(ctx.root);
-      if (build.buildInfoFiles.length > 1) {
-        // An incremental compile leaves several build-infos, older ones holding stale copies of
-        // recompiled contracts. Every stage and tool must read one coherent build: recompile once.
-        ctx.log(`incremental build spans ${build.buildInfoFiles.length} build-info files: hardhat compile --force`);
-        const forced = await runNodeTool(hardhat, ["compile", "--force"], {
-          root: ctx.root,
-          signal: ctx.signal,
-          rawDir: raw,
-          logName: "hardhat-compile-force",
-        });
-        run.logs.push(...forced.logs);
-        if (forced.exitCode !== 0) {
-          return outcome("error", {
-            reason: forced.spawnError ?? `hardhat compile --force exited with ${forced.exitCode ?? "a signal"}`,
-            tools,
-            artifacts: run.logs,
-            stderrTail: outputTail(forced),
-          });
-        }
-        build = loadBuild(ctx.root);
+    const logs: string[] = [];
+    const compile = async (args: string[], logName: string): Promise<ToolRun> => {
+      const run = await runNodeTool(hardhat, args, { root: ctx.root, signal: ctx.signal, rawDir: raw, logName });
+      logs.push(...run.logs);
+      return run;
+    };
+    const failed = (what: string, run: ToolRun): StageOutcome =>
+      outcome("error", { reason: failureReason(what, run), tools, artifacts: logs, stderrTail: outputTail(run) });
+
+    ctx.log("hardhat compile");
+    const run = await compile(["compile"], "hardhat-compile");
+    if (run.exitCode !== 0) return failed("hardhat compile", run);
+    // Every stage and tool must read one build-info that matches the sources: a stale or unreadable
+    // build (Hardhat's cache can say "Nothing to compile" over either) is recompiled once.
+    const check = (): { build?: BuildRef; stale?: string } => {
+      try {
+        const build = loadBuild(ctx.root);
+        const stale = buildStaleness(ctx.root, build);
+        return stale ? { build, stale: `the build ${stale}` } : { build };
+      } catch (e) {
+        if (e instanceof InputError) return { stale: e.message };
+        throw e;
       }
-    } catch (e) {
-      if (e instanceof InputError) return outcome("error", { reason: e.message, tools, artifacts: run.logs });
-      throw e;
+    };
+    let current = check();
+    if (current.stale) {
+      ctx.log(`recompiling with hardhat compile --force: ${current.stale}`);
+      const forced = await compile(["compile", "--force"], "hardhat-compile-force");
+      if (forced.exitCode !== 0) return failed("hardhat compile --force", forced);
+      current = check();
+      if (current.stale) return outcome("error", { reason: `after hardhat compile --force: ${current.stale}`, tools, artifacts: logs });
     }
+    const build = current.build!;
     return outcome("passed", {
       tools: [...tools, { name: "solc", version: build.solcVersion }],
       metrics: {
@@ -65,7 +66,7 @@ export const compileStage: Stage = {
         buildInfoFiles: build.buildInfoFiles.length,
         buildInfo: build.buildInfoFiles.map((f) => relPath(ctx.root, f)),
       },
-      artifacts: run.logs,
+      artifacts: logs,
     });
   },
 };

@@ -16,9 +16,10 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import os from "node:os";
 import path from "node:path";
 import { coverageLine, parseCoverageSummary, type CoverageMetrics } from "../adapters/solidity-coverage";
-import { outputTail, packageVersion } from "../exec";
+import { failureReason, outputTail, packageVersion } from "../exec";
 import { relPath, walkFiles } from "../paths";
 import type { Stage } from "../types";
+import { holdDirectory } from "../interrupt";
 import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
 import { runMochaWithJunit, UNIT_TEST_DIR, unitTestFiles } from "./test";
 
@@ -35,9 +36,27 @@ export const SCRATCH_EXCLUDE = new Set([
   "crytic-export",
 ]);
 
-/** A copy of the project's sources (no generated dirs, no hidden dirs) with node_modules linked. */
-export function scratchCopy(root: string, outDir: string): string {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), "audit-coverage-"));
+/** Prefix of the scratch copies under the OS temp folder. */
+export const SCRATCH_PREFIX = "audit-coverage-";
+
+/**
+ * A copy of the project's sources (no generated dirs, no hidden dirs) with node_modules linked, and
+ * the function that removes it. The copy is registered with interrupt.ts from the moment it exists,
+ * so it is removed even when the audit exits before the stage's own clean-up runs.
+ */
+export function scratchCopy(root: string, outDir: string): { dir: string; remove: () => void } {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), SCRATCH_PREFIX));
+  const remove = holdDirectory(scratch);
+  try {
+    copyInto(scratch, root, outDir);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { dir: scratch, remove };
+}
+
+function copyInto(scratch: string, root: string, outDir: string): void {
   const outTop = path.relative(root, outDir).split(path.sep)[0];
   for (const name of readdirSync(root)) {
     if (SCRATCH_EXCLUDE.has(name) || name === outTop) continue;
@@ -47,7 +66,6 @@ export function scratchCopy(root: string, outDir: string): string {
     cpSync(full, path.join(scratch, name), { recursive: true });
   }
   if (existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"), "dir");
-  return scratch;
 }
 
 /** Replaces the scratch root with the real root in the text outputs (lcov SF: lines, html, json). */
@@ -76,7 +94,7 @@ export const coverageStage: Stage = {
     if (!version) return skip(NOT_INSTALLED("solidity-coverage"));
     if (unitTestFiles(ctx.root).length === 0) return skip(`no unit tests under ${UNIT_TEST_DIR}/`);
     const raw = freshRawDir(ctx, "coverage");
-    const scratch = scratchCopy(ctx.root, ctx.outDir);
+    const { dir: scratch, remove } = scratchCopy(ctx.root, ctx.outDir);
     try {
       ctx.log("hardhat coverage (instrumented compile + unit tests, in a scratch copy)");
       const junitFile = path.join(raw, "mocha-junit.xml");
@@ -96,7 +114,7 @@ export const coverageStage: Stage = {
       const logs = [...run.logs, ...[junitFile].filter((f) => existsSync(f)).map((f) => relPath(ctx.root, f))];
       if (!existsSync(summaryFile)) {
         return outcome("error", {
-          reason: run.spawnError ?? `hardhat coverage exited with ${run.exitCode ?? "a signal"} and wrote no coverage summary`,
+          reason: failureReason("hardhat coverage", run, `hardhat coverage exited with ${run.exitCode ?? "a signal"} and wrote no coverage summary`),
           tools,
           artifacts: logs,
           stderrTail: outputTail(run),
@@ -131,7 +149,7 @@ export const coverageStage: Stage = {
           reason:
             failures > 0
               ? `${failures} test(s) failed under coverage: the numbers are incomplete`
-              : `hardhat coverage exited with ${run.exitCode ?? "a signal"}`,
+              : failureReason("hardhat coverage", run),
           tools,
           metrics: { ...metrics },
           artifacts,
@@ -140,7 +158,7 @@ export const coverageStage: Stage = {
       }
       return outcome("passed", { tools, metrics: { ...metrics }, artifacts });
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      remove();
     }
   },
 };

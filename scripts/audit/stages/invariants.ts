@@ -25,6 +25,7 @@ import {
 } from "../invariants/campaign";
 import type { PropertyFailure } from "../invariants/types";
 import type { Finding, Profile, Stage, StageContext, StageResult } from "../types";
+import { toolsOffline } from "./common";
 
 export const INVARIANTS_STAGE = "invariants";
 
@@ -216,7 +217,7 @@ export async function runInvariantsStage(
     env,
     seconds,
     artifactsDir,
-    offline: overrides.offline,
+    offline: overrides.offline ?? toolsOffline(env),
   });
   let info: HarnessInfo | undefined;
   try {

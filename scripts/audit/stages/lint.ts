@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseSolhintJson, solhintFindings } from "../adapters/solhint";
 import { SourceIndex } from "../solidity";
-import { outputTail, resolveNodeTool, runNodeTool } from "../exec";
+import { failureReason, outputTail, resolveNodeTool, runNodeTool } from "../exec";
 import { readText, relPath, walkFiles } from "../paths";
 import type { Stage } from "../types";
 import { freshRawDir, NOT_INSTALLED, outcome, skip } from "./common";
@@ -31,10 +31,10 @@ export const lintStage: Stage = {
     let reports;
     try {
       reports = parseSolhintJson(run.stdout);
-    } catch (e) {
+    } catch {
       // No JSON: solhint could not run (bad config, crash) - exit 255 and a message.
       return outcome("error", {
-        reason: run.spawnError ?? `solhint produced no JSON report (exit ${run.exitCode ?? "signal"}): ${(e as Error).message}`,
+        reason: failureReason("solhint", run, `solhint produced no JSON report (exit ${run.exitCode ?? "signal"})`),
         tools,
         artifacts: run.logs,
         stderrTail: outputTail(run),

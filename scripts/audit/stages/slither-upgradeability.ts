@@ -39,6 +39,8 @@ import {
   type UpgradeabilityCheckInfo,
   type UpgradeabilityRun,
 } from "../adapters/slither-upgradeability";
+import { errorLine } from "../exec";
+import { loadDomainsFile } from "../analyzers/domain";
 import { listBuildInfoFiles, readBuildContracts, type BuildContract } from "../tools/build-info";
 import { outputTail, runProvisioned, type ProvisionedRun } from "../tools/run-provisioned";
 import type { Stage, StageContext, StageResult } from "../types";
@@ -69,22 +71,16 @@ export const DOMAINS_FILE = "audit/domains.json";
 const contractName = (ref: string): string => ref.slice(ref.lastIndexOf(":") + 1);
 
 /**
- * The domains of audit/domains.json (undefined when the file does not exist).
- * Only the fields this stage needs are read; the analyzers validate the file.
+ * The domains of audit/domains.json (undefined when the file does not exist), read with the
+ * analyzers' validating loader (the run validated the file before any stage started; a file
+ * changed under the run throws AnalyzerInputError). Only the fields this stage needs are kept.
  */
 export function readDomains(root: string): DomainSpec[] | undefined {
-  const file = path.join(root, DOMAINS_FILE);
-  if (!existsSync(file)) return undefined;
-  const raw = JSON.parse(readFileSync(file, "utf8")) as {
-    domains?: { proxy?: string; implementations?: { contract?: string }[]; upgrades?: { from?: string; to?: string }[] }[];
-  };
-  return (raw.domains ?? [])
-    .filter((d) => typeof d.proxy === "string")
-    .map((d) => ({
-      proxy: contractName(d.proxy!),
-      implementations: (d.implementations ?? []).flatMap((i) => (i.contract ? [contractName(i.contract)] : [])),
-      upgrades: (d.upgrades ?? []).flatMap((u) => (u.from && u.to ? [{ v1: contractName(u.from), v2: contractName(u.to) }] : [])),
-    }));
+  return loadDomainsFile(root)?.map((d) => ({
+    proxy: contractName(d.proxy),
+    implementations: d.implementations.map((i) => contractName(i.contract)),
+    upgrades: d.upgrades.map((u) => ({ v1: contractName(u.from), v2: contractName(u.to) })),
+  }));
 }
 
 /**
@@ -156,7 +152,7 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
   try {
     domains = readDomains(ctx.root);
   } catch (e) {
-    return outcome("error", { reason: `unreadable ${DOMAINS_FILE}: ${(e as Error).message.split("\n")[0]}` });
+    return outcome("error", { reason: (e as Error).message.split("\n")[0] });
   }
   const plans = domains?.length ? domains.map((d) => planUpgradeabilityRuns(contracts, d)) : [planUpgradeabilityRuns(contracts)];
   for (const p of plans) {
@@ -197,10 +193,13 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
     const base = { run, process: proc, drafts: [] as DraftFinding[], ...(existsSync(jsonFile) ? { json: jsonFile } : {}) };
     if (proc.cancelled) return { ...base, ok: false, error: "stopped (timeout or interrupt)" };
     if (proc.spawnError) return { ...base, ok: false, error: `could not start: ${proc.spawnError}` };
-    if (!existsSync(jsonFile)) return { ...base, ok: false, error: `no JSON report (exit ${proc.exitCode ?? "signal"})` };
+    if (!existsSync(jsonFile)) {
+      const line = errorLine(proc.stderr) ?? errorLine(proc.stdout);
+      return { ...base, ok: false, error: `no JSON report (exit ${proc.exitCode ?? "signal"})${line ? `: ${line}` : ""}` };
+    }
     try {
       const json = parseUpgradeabilityJson(readFileSync(jsonFile, "utf8"));
-      if (!json.success) return { ...base, ok: false, error: slitherErrorLine(json) };
+      if (!json.success) return { ...base, ok: false, error: errorLine(json.error ?? "") ?? slitherErrorLine(json) };
       const drafts = upgradeabilityDrafts(json, run, { root: ctx.root, toolVersion: tool.version, contractFile: fileOf, ...(checks ? { checks } : {}) });
       return { ...base, ok: true, drafts };
     } catch (e) {
@@ -252,6 +251,8 @@ export const slitherUpgradeabilityStage: Stage = {
   title: "Upgradeability checks (slither-check-upgradeability)",
   dependsOn: ["compile"],
   profiles: ["ci", "deep"],
+  // PARALLEL_RUNS Python processes, each parsing the whole build.
+  heavy: true,
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: (r: StageResult) => {
     const runs = r.metrics.runs as { ok: boolean }[] | undefined;

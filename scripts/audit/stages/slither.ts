@@ -25,10 +25,12 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { countBySeverity, parseSlitherJson, SLITHER_STAGE, slitherErrorLine, slitherFindings, SlitherOutputError } from "../adapters/slither";
+import { errorLine } from "../exec";
 import { listBuildInfoFiles } from "../tools/build-info";
 import { ensureSlither, ToolInstallError, ToolUnavailableError, type ProvisionOptions, type SlitherTools } from "../tools/provision";
 import { escapeRegex, outputTail, runProvisioned } from "../tools/run-provisioned";
 import type { Stage, StageContext, StageResult } from "../types";
+import { toolsOffline } from "./common";
 
 export type StageOutcome = Omit<StageResult, "name" | "durationMs">;
 
@@ -89,7 +91,7 @@ export async function provisionSlither(ctx: StageContext, opts: SlitherStageOpti
     root: ctx.root,
     log: ctx.log,
     signal: ctx.signal,
-    offline: process.env.AUDIT_TOOLS_OFFLINE === "1",
+    offline: toolsOffline(process.env),
     ...(opts.toolsDir ? { toolsDir: opts.toolsDir } : {}),
   };
   try {
@@ -183,7 +185,10 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
   ctx.log(`slither ${slither.version}: analyzing ${rel(ctx.root, build.dir)}/build-info (scope contracts/, mocks excluded)`);
   const run = await runProvisioned(slither, args, { cwd: ctx.root, signal: ctx.signal, rawDir: raw, logName: "slither", env: buildEnv(ctx, slither) });
   const artifacts = [...run.logs, ...[jsonFile, sarifFile].filter((f) => existsSync(f))].map((f) => rel(ctx.root, f));
-  const failure = (reason: string): StageOutcome => outcome("error", { reason, tools, artifacts, stderrTail: outputTail(run) });
+  // The reason carries the first meaningful line of slither's own error output.
+  const toolLine = errorLine(run.stderr) ?? errorLine(run.stdout);
+  const failure = (reason: string): StageOutcome =>
+    outcome("error", { reason: toolLine && !reason.includes(toolLine) ? `${reason}: ${toolLine}` : reason, tools, artifacts, stderrTail: outputTail(run) });
 
   if (run.cancelled) return failure("slither was stopped (timeout or interrupt)");
   if (run.spawnError) return failure(`slither could not start: ${run.spawnError}`);
@@ -195,7 +200,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
     if (e instanceof SlitherOutputError) return failure(`slither's JSON report is unusable: ${e.message}`);
     throw e;
   }
-  if (!json.success) return failure(`slither failed: ${slitherErrorLine(json)}`);
+  if (!json.success) return failure(`slither failed: ${errorLine(json.error ?? "") ?? slitherErrorLine(json)}`);
 
   const { findings, outOfScope } = slitherFindings(json, { root: ctx.root, toolVersion: slither.version });
   const bySeverity = countBySeverity(findings);
@@ -233,6 +238,8 @@ export const slitherStage: Stage = {
   name: SLITHER_STAGE,
   title: "Static analysis (Slither)",
   dependsOn: ["compile"],
+  // One Python process parsing the whole build (about a core for ~15 s).
+  heavy: true,
   // First use installs slither into .tools/venv (about a minute); later runs take ~15 s.
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: slitherKeyMetric,

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { junitFindings, parseJunitXml } from "../adapters/mocha-junit";
-import { outputTail, packageVersion, runNodeTool } from "../exec";
+import { failureReason, outputTail, packageVersion, runNodeTool } from "../exec";
 import { relPath, walkFiles } from "../paths";
 import type { Stage, StageContext } from "../types";
 import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
@@ -77,7 +77,11 @@ export const testStage: Stage = {
     const artifacts = [...run.logs, ...[junitFile, gasFile].filter((f) => existsSync(f)).map((f) => relPath(ctx.root, f))];
     if (!results || (run.exitCode !== 0 && results.failures === 0)) {
       return outcome("error", {
-        reason: run.spawnError ?? (results ? `hardhat test exited with ${run.exitCode ?? "a signal"} without a failing test` : "mocha wrote no JUnit report (the suite did not run)"),
+        reason: failureReason(
+          "hardhat test",
+          run,
+          results ? `hardhat test exited with ${run.exitCode ?? "a signal"} without a failing test` : "mocha wrote no JUnit report (the suite did not run)",
+        ),
         tools,
         artifacts,
         stderrTail: outputTail(run),

@@ -456,10 +456,13 @@ async function installPython(ctx: InstallContext): Promise<Stamp> {
   const rel = path.relative(opts.root, paths.venv) || paths.venv;
   const python = await findPython(ctx);
   const stale = readStamp(paths, PYTHON_GROUP);
+  const missing = [...PYTHON_BINS, "python"].filter((b) => !isExecutable(path.join(paths.venvBin, b)));
   opts.log(
-    stale
-      ? `pins changed (${Object.entries(stale.pins).map(([p, v]) => `${p}==${v}`).join(" ")} -> ${spec.join(" ")}): recreating ${rel}`
-      : `installing ${spec.join(" ")} into ${rel} (first run; later runs reuse it)`,
+    !stale
+      ? `installing ${spec.join(" ")} into ${rel} (first run; later runs reuse it)`
+      : samePins(stale.pins, pins)
+        ? `${missing.join(", ") || "a tool"} missing from ${rel}/bin: recreating ${rel} with ${spec.join(" ")}`
+        : `pins changed (${Object.entries(stale.pins).map(([p, v]) => `${p}==${v}`).join(" ")} -> ${spec.join(" ")}): recreating ${rel}`,
   );
   rmSync(stampFile(paths, PYTHON_GROUP), { force: true });
   rmSync(paths.venv, { recursive: true, force: true });
@@ -618,10 +621,15 @@ async function installMedusa(ctx: InstallContext, moduleDir: string): Promise<St
   const go = findOnPath("go", ctx.env);
   if (!go) throw new ToolUnavailableError("medusa", `go is not on PATH (medusa ${MEDUSA_PIN.version} is built from source with Go >= 1.24)`);
   const stale = readStamp(paths, MEDUSA_GROUP);
+  const binRel = path.relative(opts.root, medusaBin(paths)) || medusaBin(paths);
   opts.log(
-    stale
-      ? `pins changed (medusa ${stale.pins.medusa ?? "?"} -> ${MEDUSA_PIN.version}): rebuilding ${target}`
-      : `building ${target} into ${path.relative(opts.root, paths.bin) || paths.bin} (first run: a few minutes; later runs reuse it)`,
+    !stale
+      ? `building ${target} into ${path.relative(opts.root, paths.bin) || paths.bin} (first run: a few minutes; later runs reuse it)`
+      : samePins(stale.pins, pins)
+        ? `${binRel} is missing: rebuilding ${target}`
+        : stale.pins.medusa !== MEDUSA_PIN.version
+          ? `pins changed (medusa ${stale.pins.medusa ?? "?"} -> ${MEDUSA_PIN.version}): rebuilding ${target}`
+          : `the wrapper module's go.mod/go.sum changed: rebuilding ${target}`,
   );
   rmSync(stampFile(paths, MEDUSA_GROUP), { force: true });
   rmSync(medusaBin(paths), { force: true });

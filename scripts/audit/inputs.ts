@@ -1,0 +1,93 @@
+/**
+ * The one input validator: every committed file the pipeline itself reads,
+ * checked with its zod schema before any stage runs. A problem stops the run
+ * with one line naming the file and the field (InputError, exit 2), so no
+ * stage starts, no tool runs and the previous reports stay as they are.
+ *
+ * A file is checked when a stage that reads it is selected (policy and
+ * suppressions always). A missing file is not an error here: each reader has
+ * its documented default (no baseline, no campaign: the stage is skipped).
+ * Files that only tools read (hardhat.config.ts, .solcover.js, echidna.yaml)
+ * are the tools' to check; their errors reach the stage's reason.
+ */
+import path from "node:path";
+import { z } from "zod";
+import { BENCH_STAGE } from "./stages/bench";
+import { DomainsFileSchema } from "./analyzers/domain";
+import { BenchReportSchema } from "../bench/io";
+import { BENCH_BASELINE_FILE } from "../bench/types";
+import { InputError } from "./errors";
+import { readJsonInput } from "./fs/json-input";
+import { CAMPAIGN_CONFIG, CampaignConfigSchema, MedusaConfigSchema, type CampaignConfig } from "./invariants/campaign";
+import { GAS_BASELINE_FILE, GasBaselineSchema, loadPolicy, loadSuppressions, type Policy } from "./policy";
+import { DOMAINS_FILE } from "./stages/slither-upgradeability";
+import { INVARIANTS_STAGE } from "./stages/invariants";
+import type { SuppressionEntry } from "./types";
+
+/** solhint's config: the keys solhint knows, with their types; anything else passes through. */
+export const SolhintConfigSchema = z
+  .object({
+    extends: z.union([z.string(), z.array(z.string())]).optional(),
+    plugins: z.array(z.string()).optional(),
+    rules: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.unknown()).min(1)])).optional(),
+    excludedFiles: z.array(z.string()).optional(),
+  })
+  .passthrough();
+
+export const SOLHINT_CONFIG = ".solhint.json";
+
+/** One input file: where it is, what it is called in errors, its schema and which stages read it. */
+export interface InputFile {
+  file: string;
+  what: string;
+  schema: z.ZodTypeAny;
+  readBy: readonly string[];
+}
+
+/** Every input file of a fixed path (policy.json and suppressions.json are checked by their loaders, always). */
+export const INPUT_FILES: readonly InputFile[] = [
+  { file: GAS_BASELINE_FILE, what: "gas baseline", schema: GasBaselineSchema, readBy: ["gas"] },
+  { file: BENCH_BASELINE_FILE, what: "bench baseline", schema: BenchReportSchema, readBy: [BENCH_STAGE] },
+  { file: DOMAINS_FILE, what: "domains file", schema: DomainsFileSchema, readBy: ["storage", "selectors", "slither-upgradeability"] },
+  { file: CAMPAIGN_CONFIG, what: "invariant campaign", schema: CampaignConfigSchema, readBy: [INVARIANTS_STAGE] },
+  { file: SOLHINT_CONFIG, what: "solhint config", schema: SolhintConfigSchema, readBy: ["lint"] },
+];
+
+export interface ValidatedInputs {
+  policy: Policy;
+  suppressions: SuppressionEntry[];
+  /** Repository-relative files that were checked (present and valid). */
+  checked: string[];
+}
+
+/**
+ * Checks every input file the selected stages read; throws InputError on the first problem.
+ * Files named by other inputs are checked too: the Medusa config that campaign.json names (when
+ * the engine can be Medusa: env AUDIT_INVARIANT_ENGINE, else campaign.json's `engine`).
+ */
+export function validateInputs(root: string, knownStages: readonly string[], selected: readonly string[], env: NodeJS.ProcessEnv): ValidatedInputs {
+  const policy = loadPolicy(root, knownStages);
+  const suppressions = loadSuppressions(root);
+  const checked: string[] = [];
+  for (const input of INPUT_FILES) {
+    if (!input.readBy.some((s) => selected.includes(s))) continue;
+    const value: unknown = readJsonInput(root, input.file, input.schema, input.what);
+    if (value === undefined) continue;
+    checked.push(input.file);
+    if (input.file === CAMPAIGN_CONFIG) {
+      const medusa = medusaConfigFile(value as CampaignConfig, env);
+      if (!medusa) continue;
+      if (readJsonInput(root, medusa, MedusaConfigSchema, "medusa config") === undefined) {
+        throw new InputError(`malformed invariant campaign ${CAMPAIGN_CONFIG}: medusa.config: ${medusa} does not exist`);
+      }
+      checked.push(medusa);
+    }
+  }
+  return { policy, suppressions, checked };
+}
+
+/** The Medusa config the campaign will read, or undefined when the engine is Echidna for sure. */
+function medusaConfigFile(cfg: CampaignConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const engine = env.AUDIT_INVARIANT_ENGINE?.trim().toLowerCase() || cfg.engine;
+  return engine === "echidna" ? undefined : path.posix.normalize(cfg.medusa.config);
+}
