@@ -77,7 +77,7 @@ const contractName = (ref: string): string => ref.slice(ref.lastIndexOf(":") + 1
  */
 export function readDomains(root: string): DomainSpec[] | undefined {
   return loadDomainsFile(root)?.map((d) => ({
-    proxy: contractName(d.proxy),
+    proxy: d.proxy !== undefined ? contractName(d.proxy) : PROXY,
     implementations: d.implementations.map((i) => contractName(i.contract)),
     upgrades: d.upgrades.map((u) => ({ v1: contractName(u.from), v2: contractName(u.to) })),
   }));
