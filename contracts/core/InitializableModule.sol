@@ -11,10 +11,13 @@ import {LoadBalancerModule} from "./LoadBalancerModule.sol";
  * register-and-initialize or upgrade-and-migrate call.
  */
 abstract contract InitializableModule is LoadBalancerModule {
-    /// @notice An initializer ran outside {ILoadBalancer-addImplementation}/{ILoadBalancer-upgradeImplementation}.
+    /// @notice An initializer ran outside {ILoadBalancer-addImplementation}/{ILoadBalancer-upgradeImplementation}
+    /// for this implementation, or after another initializer already used that call's context.
     error NotInitializing();
 
     /// @notice The module's storage is already at `currentVersion`, not below `requestedVersion`.
+    /// @param currentVersion The version the storage is at.
+    /// @param requestedVersion The version the initializer would set.
     error InvalidInitialization(uint64 currentVersion, uint64 requestedVersion);
 
     /// @notice The module's storage was initialized (or migrated).
@@ -24,11 +27,14 @@ abstract contract InitializableModule is LoadBalancerModule {
     /**
      * @dev Runs the function at most once per module storage for each `version` (ascending), and only
      * inside the owner's register-and-initialize (or upgrade-and-migrate) call for this very
-     * implementation: the proxy opens that context in transient storage just for the call.
+     * implementation: the proxy opens that context in transient storage just for the call. The context
+     * is single-use and only the owner may use it: the first initializer that runs closes it, and a
+     * caller other than the owner (e.g. a token callback re-entering the proxy while the owner's
+     * migration runs) reverts {ILoadBalancer-OwnableUnauthorizedAccount}.
      */
     modifier reinitializer(uint64 version) {
         if (address(this) == SELF) revert NotDelegateCall();
-        if (LibLoadBalancer.initializing() != SELF) revert NotInitializing();
+        if (!LibLoadBalancer.consumeInitializing(SELF, msg.sender)) revert NotInitializing();
         uint64 current = _initializedVersion();
         if (current >= version) revert InvalidInitialization(current, version);
         _setInitializedVersion(version);

@@ -26,7 +26,7 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
 
     /// @inheritdoc ILoadBalancer
     function transferOwnership(address newOwner) external onlyDelegateCall onlyOwner {
-        if (newOwner == address(0)) revert OwnableInvalidOwner(address(0));
+        // Zero is accepted: it cancels a pending transfer (no one can accept as the zero address).
         LibLoadBalancer.layout().pendingOwner = newOwner;
         emit OwnershipTransferStarted(msg.sender, newOwner);
     }
@@ -50,8 +50,10 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
         LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
         address existing = $.modules[id].implementation;
         if (existing != address(0)) revert ImplementationAlreadyRegistered(id, existing);
+        LibLoadBalancer.enforceNotInUse(implementation_);
         $.modules[id] = LibLoadBalancer.Module({implementation: implementation_, paused: false});
         $.registeredIds |= 1 << id;
+        $.idOf[implementation_] = id;
         emit ImplementationAdded(id, implementation_);
         if (initData.length != 0) LibLoadBalancer.initialize(implementation_, initData);
     }
@@ -66,7 +68,11 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
         address previous = LibLoadBalancer.registered(id);
         if (newImplementation == previous) revert ImplementationUnchanged(id, previous);
         LibLoadBalancer.enforceValidImplementation(newImplementation, SELF);
-        LibLoadBalancer.layout().modules[id].implementation = newImplementation;
+        LibLoadBalancer.enforceNotInUse(newImplementation);
+        LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
+        $.modules[id].implementation = newImplementation;
+        delete $.idOf[previous];
+        $.idOf[newImplementation] = id;
         emit ImplementationUpgraded(id, previous, newImplementation);
         if (migrationData.length != 0) LibLoadBalancer.initialize(newImplementation, migrationData);
     }
@@ -76,7 +82,10 @@ contract LoadBalancerAdmin is ILoadBalancer, LoadBalancerModule {
         LibLoadBalancer.enforceNotReserved(id);
         address previous = LibLoadBalancer.registered(id);
         LibLoadBalancer.Layout storage $ = LibLoadBalancer.layout();
+        // Removal clears the pause flag with the entry: say so, so indexers tracking pauses stay right.
+        if ($.modules[id].paused) emit ImplementationPauseChanged(id, false);
         delete $.modules[id];
+        delete $.idOf[previous];
         $.registeredIds &= ~(uint256(1) << id);
         emit ImplementationRemoved(id, previous);
     }

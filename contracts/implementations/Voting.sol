@@ -6,35 +6,46 @@ import {LibVoting} from "../libraries/LibVoting.sol";
 
 /**
  * @title Voting
- * @notice Stake-weighted proposals: one vote per account per proposal (against / for / abstain), weight
- * = the voter's stake in Staking, which stays locked until the proposal ends. Runs only through the
- * load balancer, in the proxy's storage; logic and storage live in {LibVoting}.
+ * @notice Stake-weighted proposals: one vote per account per proposal (against / for / abstain). Weights
+ * and quorum come from one snapshot of Staking's stake checkpoints, the second before the proposal was
+ * created; a vote counts the voter's stake then (capped by its stake now) and keeps that much staked
+ * until the proposal ends. Runs only through the load balancer, in the proxy's storage; logic and
+ * storage live in {LibVoting}. It reads and locks stake in Staking's storage directly, so it keeps
+ * working while the Staking id is paused or removed.
  */
 contract Voting is InitializableModule {
     /**
-     * @notice Sets the allowed voting-period range and the quorum (basis points of total stake at
-     * proposal creation). Runs once, inside the owner's register-and-initialize call.
+     * @notice Sets the allowed voting-period range, the quorum (basis points of the total stake at a
+     * proposal's snapshot) and the proposal threshold. Runs once, inside the owner's
+     * register-and-initialize call.
      * @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
      * @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum, at most 3650 days.
      * @param quorumBps Quorum in basis points; at most 10 000.
+     * @param proposalThreshold Stake a proposer needs at the snapshot; 0 lets any staker propose.
      */
-    function initialize(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps) external reinitializer(1) {
-        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
+    function initialize(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps, uint256 proposalThreshold)
+        external
+        reinitializer(1)
+    {
+        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps, proposalThreshold);
     }
 
-    /// @notice Changes the voting-period range and quorum for proposals created from now on. Owner only.
+    /// @notice Changes the voting-period range, quorum and proposal threshold for proposals created from
+    /// now on. Owner only.
     /// @param minVotingPeriod Shortest allowed voting period in seconds; not zero.
     /// @param maxVotingPeriod Longest allowed voting period in seconds; at least the minimum, at most 3650 days.
     /// @param quorumBps Quorum in basis points; at most 10 000.
-    function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
+    /// @param proposalThreshold Stake a proposer needs at the snapshot; 0 lets any staker propose.
+    function configure(uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps, uint256 proposalThreshold)
         external
         onlyDelegateCall
         onlyOwner
     {
-        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps);
+        LibVoting.configure(minVotingPeriod, maxVotingPeriod, quorumBps, proposalThreshold);
     }
 
-    /// @notice Opens a proposal. The caller must have stake.
+    /// @notice Opens a proposal. The caller needs stake of at least the proposal threshold (and 1 wei)
+    /// at the snapshot, the end of the previous second.
     /// @param description The proposal's text; only its hash is stored, the text is in the event.
     /// @param votingPeriod How long voting stays open, in seconds, within the configured range.
     /// @return proposalId The new proposal's id (1, 2, ...).
@@ -46,7 +57,8 @@ contract Voting is InitializableModule {
         return LibVoting.propose(msg.sender, description, votingPeriod);
     }
 
-    /// @notice Votes on an active proposal with the caller's whole stake and locks it until the end.
+    /// @notice Votes on an active proposal with the caller's stake at the proposal's snapshot (capped by
+    /// its stake now), and keeps that much staked until the proposal ends.
     /// @param proposalId The proposal.
     /// @param support Against (0), For (1) or Abstain (2).
     /// @return weight The stake counted.
@@ -63,6 +75,21 @@ contract Voting is InitializableModule {
     /// @return The proposal.
     function getProposal(uint256 proposalId) external view onlyDelegateCall returns (LibVoting.Proposal memory) {
         return LibVoting.proposal(proposalId);
+    }
+
+    /// @notice The instant a proposal's weights and quorum are read at.
+    /// @param proposalId The proposal.
+    /// @return A timestamp: the end of the second before the proposal was created.
+    function proposalSnapshot(uint256 proposalId) external view onlyDelegateCall returns (uint48) {
+        return LibVoting.snapshot(LibVoting.proposal(proposalId));
+    }
+
+    /// @notice The weight an account's vote on a proposal would have now.
+    /// @param proposalId The proposal.
+    /// @param account The account.
+    /// @return Its stake at the proposal's snapshot, capped by its stake now.
+    function getVotes(uint256 proposalId, address account) external view onlyDelegateCall returns (uint256) {
+        return LibVoting.votingPower(account, LibVoting.snapshot(LibVoting.proposal(proposalId)));
     }
 
     /// @notice Where a proposal stands.
@@ -114,6 +141,7 @@ contract Voting is InitializableModule {
     }
 
     /// @notice Number of proposals created.
+    /// @return The count, which is also the id of the latest proposal.
     function proposalCount() external view onlyDelegateCall returns (uint256) {
         return LibVoting.layout().proposalCount;
     }
@@ -121,21 +149,26 @@ contract Voting is InitializableModule {
     /// @notice The current configuration.
     /// @return minVotingPeriod Shortest allowed voting period in seconds.
     /// @return maxVotingPeriod Longest allowed voting period in seconds.
-    /// @return quorumBps Quorum in basis points of the total stake at proposal creation.
+    /// @return quorumBps Quorum in basis points of the total stake at a proposal's snapshot.
+    /// @return proposalThreshold Stake a proposer needs at the snapshot.
     function votingConfig()
         external
         view
         onlyDelegateCall
-        returns (uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps)
+        returns (uint64 minVotingPeriod, uint64 maxVotingPeriod, uint16 quorumBps, uint256 proposalThreshold)
     {
         LibVoting.Layout storage $ = LibVoting.layout();
-        return ($.minVotingPeriod, $.maxVotingPeriod, $.quorumBps);
+        return ($.minVotingPeriod, $.maxVotingPeriod, $.quorumBps, $.proposalThreshold);
     }
 
+    /// @notice Version counter kept in the module's own namespace.
+    /// @return The version the module's storage is at (0 before initialization).
     function _initializedVersion() internal view override returns (uint64) {
         return LibVoting.layout().initializedVersion;
     }
 
+    /// @notice Records the version the module's storage is at.
+    /// @param version The new version.
     function _setInitializedVersion(uint64 version) internal override {
         LibVoting.layout().initializedVersion = version;
     }

@@ -14,7 +14,8 @@ pragma solidity 0.8.28;
  * by a proxy function (no selector clash is possible by construction).
  */
 interface ILoadBalancer {
-    /// @notice One row of the registry, as returned by {implementations}.
+    /// @notice One row of the registry, as returned by {implementations}: the module `id`, the
+    /// `implementation` serving it and whether its circuit breaker is on (`paused`).
     struct ModuleInfo {
         uint8 id;
         address implementation;
@@ -28,9 +29,10 @@ interface ILoadBalancer {
     /// @param newOwner The owner now.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    /// @notice The owner proposed a new owner, who becomes owner when it calls {acceptOwnership}.
+    /// @notice The owner proposed a new owner, who becomes owner when it calls {acceptOwnership}; a
+    /// zero `newOwner` means the owner cancelled the pending transfer.
     /// @param previousOwner The current owner.
-    /// @param newOwner The proposed owner.
+    /// @param newOwner The proposed owner, or zero when the transfer was cancelled.
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
 
     /// @notice An implementation was registered.
@@ -44,7 +46,8 @@ interface ILoadBalancer {
     /// @param newImplementation The implementation it serves now.
     event ImplementationUpgraded(uint8 indexed id, address indexed previousImplementation, address indexed newImplementation);
 
-    /// @notice An id was removed; calls to it now revert with {UnknownImplementation}.
+    /// @notice An id was removed; calls to it now revert with {UnknownImplementation}. A paused id
+    /// emits {ImplementationPauseChanged}(id, false) first: removal clears its pause flag.
     /// @param id The module id.
     /// @param implementation The implementation it served last.
     event ImplementationRemoved(uint8 indexed id, address indexed implementation);
@@ -57,33 +60,51 @@ interface ILoadBalancer {
     // ------------------------------------------------------------------ errors
 
     /// @notice A routed call named an id with no registered implementation.
+    /// @param id The id named by the call's first byte.
     error UnknownImplementation(uint8 id);
 
     /// @notice A routed call named an id whose circuit breaker is on.
+    /// @param id The id named by the call's first byte.
     error ImplementationPaused(uint8 id);
 
     /// @notice The proxy was called with no calldata at all (not even an id byte).
     error EmptyCalldata();
 
-    /// @notice `account` is not the owner.
+    /// @notice `account` is not the owner (or, for {acceptOwnership}, not the pending owner).
+    /// @param account The caller.
     error OwnableUnauthorizedAccount(address account);
 
-    /// @notice The zero address cannot be proposed as owner.
+    /// @notice The proxy cannot be deployed with the zero address as its first owner.
+    /// @param owner The rejected owner.
     error OwnableInvalidOwner(address owner);
 
     /// @notice `implementation` is the zero address, has no code, is the proxy or is the admin module.
+    /// @param implementation The rejected implementation.
     error InvalidImplementation(address implementation);
 
+    /// @notice `implementation` already serves the id `id`: one implementation serves at most one id, so
+    /// pausing an id always stops its code (remove it from `id` first to move it).
+    /// @param implementation The rejected implementation.
+    /// @param id The id it is registered under.
+    error ImplementationInUse(address implementation, uint8 id);
+
     /// @notice Id 0 belongs to the admin module and cannot be registered, changed, removed or paused.
+    /// @param id The rejected id (0).
     error ReservedId(uint8 id);
 
     /// @notice `id` is already registered (use {upgradeImplementation} to re-point it).
+    /// @param id The taken id.
+    /// @param implementation The implementation registered under it.
     error ImplementationAlreadyRegistered(uint8 id, address implementation);
 
     /// @notice {upgradeImplementation} was asked to re-point `id` to the implementation it already has.
+    /// @param id The id.
+    /// @param implementation Its current implementation.
     error ImplementationUnchanged(uint8 id, address implementation);
 
     /// @notice {setPaused} was asked to set the state `id` already has.
+    /// @param id The id.
+    /// @param paused Its current state.
     error PauseUnchanged(uint8 id, bool paused);
 
     // ------------------------------------------------------------------ ownership
@@ -97,9 +118,10 @@ interface ILoadBalancer {
     function pendingOwner() external view returns (address);
 
     /**
-     * @notice Starts a two-step ownership transfer; `newOwner` must call {acceptOwnership}.
+     * @notice Starts a two-step ownership transfer; `newOwner` must call {acceptOwnership}. Proposing
+     * the zero address cancels a pending transfer (as OpenZeppelin's Ownable2Step).
      * @dev Owner only. Proposing again replaces the pending owner.
-     * @param newOwner The proposed owner; not the zero address.
+     * @param newOwner The proposed owner, or zero to cancel.
      */
     function transferOwnership(address newOwner) external;
 
@@ -112,9 +134,12 @@ interface ILoadBalancer {
      * @notice Registers `implementation` under the free id `id` and, when `initData` is not empty,
      * delegatecalls it with `initData` in the same transaction, so no one can front-run the initializer.
      * @dev Owner only. The initializer runs with the initialization context open for `implementation`
-     * (see {InitializableModule-reinitializer}); its revert data bubbles up unchanged.
+     * (see {InitializableModule-reinitializer}); its revert data bubbles up unchanged. A module
+     * registered without `initData` stays uninitialized: to initialize it later, the owner removes and
+     * re-adds it with `initData` in one {batch} (its namespaced storage is kept).
      * @param id A free id in 1..255.
-     * @param implementation A contract other than the proxy and the admin module.
+     * @param implementation A contract other than the proxy and the admin module, not registered under
+     * another id ({ImplementationInUse}).
      * @param initData Calldata for the implementation's initializer, or empty for none.
      */
     function addImplementation(uint8 id, address implementation, bytes calldata initData) external;
@@ -124,12 +149,15 @@ interface ILoadBalancer {
      * optionally runs `migrationData` on it atomically (a versioned reinitializer).
      * @dev Owner only. The pause state of the id is kept.
      * @param id A registered id.
-     * @param newImplementation The new implementation; must differ from the current one.
+     * @param newImplementation The new implementation; must differ from the current one and not be
+     * registered under another id ({ImplementationInUse}).
      * @param migrationData Calldata for a `reinitializer` of the new implementation, or empty for none.
      */
     function upgradeImplementation(uint8 id, address newImplementation, bytes calldata migrationData) external;
 
     /// @notice Unregisters an id; later calls to it revert with {UnknownImplementation}. Owner only.
+    /// Clears the id's pause flag (emitting {ImplementationPauseChanged} when it was set) and frees its
+    /// implementation to be registered again, under this id or another.
     /// @param id A registered id.
     function removeImplementation(uint8 id) external;
 

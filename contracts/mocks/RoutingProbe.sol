@@ -23,8 +23,19 @@ contract RoutingProbe is InitializableModule {
         }
     }
 
-    function initialize(uint256 value) external reinitializer(1) {
+    function initialize(uint256 value) public reinitializer(1) {
         _layout().initValue = value;
+    }
+
+    /// @dev A second-version initializer, for the single-use context test.
+    function initializeV2(uint256 value) public reinitializer(2) {
+        _layout().initValue = value;
+    }
+
+    /// @dev Runs both initializers in one call: the context serves the first only.
+    function initializeBoth(uint256 v1, uint256 v2) external {
+        initialize(v1);
+        initializeV2(v2);
     }
 
     /// @dev Initializer that calls back into the proxy: proves the init context names only this module.
@@ -43,6 +54,11 @@ contract RoutingProbe is InitializableModule {
 
     function echo(bytes calldata data) external pure returns (bytes memory) {
         return data;
+    }
+
+    /// @dev The exact calldata this module received: proves the router forwards the payload byte for byte.
+    function msgData() external pure returns (bytes memory) {
+        return msg.data;
     }
 
     function whoAmI() external view returns (address self, address sender) {

@@ -42,19 +42,34 @@ contract InvariantLens {
         return ($.totalStaked, $.totalRewardsFunded, $.totalRewardsPaid, $.token.balanceOf(address(this)));
     }
 
-    /// @notice Stake, vote lock and claimable rewards of each account.
+    /// @notice Rewards not yet paid nor claimable: what the running period will still stream (from now
+    /// to its end) and the unallocated rewards the next funding streams again.
+    function rewardsAhead() external view returns (uint256 remaining, uint256 unallocated) {
+        LibStaking.Layout storage $ = LibStaking.layout();
+        remaining = block.timestamp < $.periodFinish ? ($.periodFinish - block.timestamp) * $.rewardRate : 0;
+        unallocated = LibStaking.unallocatedRewards();
+    }
+
+    /// @notice Stake, vote lock (end, and the amount locked now) and claimable rewards of each account.
     function accounts(address[] calldata who)
         external
         view
-        returns (uint256[] memory stakes, uint256[] memory lockedUntil, uint256[] memory earned)
+        returns (
+            uint256[] memory stakes,
+            uint256[] memory lockedUntil,
+            uint256[] memory lockedAmount,
+            uint256[] memory earned
+        )
     {
         LibStaking.Layout storage $ = LibStaking.layout();
         stakes = new uint256[](who.length);
         lockedUntil = new uint256[](who.length);
+        lockedAmount = new uint256[](who.length);
         earned = new uint256[](who.length);
         for (uint256 i; i < who.length; ++i) {
             stakes[i] = $.stakeOf[who[i]];
-            lockedUntil[i] = $.lockedUntil[who[i]];
+            lockedAmount[i] = LibStaking.lockedAmount(who[i]);
+            lockedUntil[i] = LibStaking.lockedUntil(who[i]);
             earned[i] = LibStaking.earned(who[i]);
         }
     }
@@ -66,17 +81,18 @@ contract InvariantLens {
 
     /**
      * @notice One proposal as the properties need it: its end, its stored tally, the sums of the
-     * recorded individual votes (receipts) of `voters`, and which of them voted (bit i = voters[i]).
-     * Tallies are indexed by {LibVoting.Support}: [against, for, abstain]. Zeros for an unknown id.
+     * recorded individual votes (receipts) of `voters`, which of them voted (bit i = voters[i]), and its
+     * quorum. Tallies are indexed by {LibVoting.Support}: [against, for, abstain]. Zeros for an unknown id.
      */
     function proposalState(uint256 proposalId, address[] calldata voters)
         external
         view
-        returns (uint64 endTime, uint256[3] memory tally, uint256[3] memory receiptSums, uint256 votedMask)
+        returns (uint64 endTime, uint256[3] memory tally, uint256[3] memory receiptSums, uint256 votedMask, uint256 quorum)
     {
         LibVoting.Layout storage $ = LibVoting.layout();
         LibVoting.Proposal storage p = $.proposals[proposalId];
         endTime = p.endTime;
+        quorum = p.quorum;
         tally = [p.againstVotes, p.forVotes, p.abstainVotes];
         for (uint256 i; i < voters.length; ++i) {
             LibVoting.Receipt storage r = $.receipts[proposalId][voters[i]];

@@ -43,6 +43,8 @@ contract LoadBalancerInvariants {
     uint64 internal constant MIN_VOTING_PERIOD = 1 hours;
     uint64 internal constant MAX_VOTING_PERIOD = 3 days;
     uint16 internal constant QUORUM_BPS = 1000;
+    /// @dev Stake a proposer needs at the snapshot; small, so the fuzzer meets it and falls short of it.
+    uint256 internal constant PROPOSAL_THRESHOLD = 1000;
     uint256 internal constant INITIAL_BALANCE = 1e30;
     uint256 internal constant MAX_AMOUNT = 1e24;
     /// @dev Caps the proposals the properties loop over (each loop step is one lens call).
@@ -80,17 +82,31 @@ contract LoadBalancerInvariants {
         bool paused;
     }
 
+    /// @dev A stake (or the total) as it stood at the end of second `time`.
+    struct StakePoint {
+        uint256 time;
+        uint256 stake;
+    }
+
     mapping(uint8 id => Entry) internal registry;
     address internal ghostOwner;
     address internal ghostPending;
 
     mapping(address actor => uint256) internal ghostStake;
     mapping(address actor => uint256) internal ghostLockEnd;
+    mapping(address actor => uint256) internal ghostLockAmount;
+    /// @dev Every stake change by time, and the total's: the model's own stake history, to check that
+    /// votes and quorum come from the proposal's snapshot without reading the system's checkpoints.
+    mapping(address actor => StakePoint[]) internal ghostStakeHistory;
+    StakePoint[] internal ghostTotalHistory;
+    uint256 internal ghostTotalStaked;
     uint256 internal ghostRewardsFunded;
     uint256 internal ghostRewardsReceived;
 
     uint256 internal ghostProposals;
     mapping(uint256 proposalId => uint64) internal ghostEnd;
+    mapping(uint256 proposalId => uint256) internal ghostStart;
+    mapping(uint256 proposalId => uint256) internal ghostQuorum;
     mapping(uint256 proposalId => mapping(address actor => bool)) internal ghostVoted;
     mapping(uint256 proposalId => mapping(address actor => uint256)) internal ghostWeight;
     mapping(uint256 proposalId => uint256[3]) internal ghostTally; // by LibVoting.Support
@@ -104,6 +120,7 @@ contract LoadBalancerInvariants {
     bool internal lockedStakeLeft;
     bool internal doubleVoteCounted;
     bool internal wrongVoteWeight;
+    bool internal proposalBelowThreshold;
     bool internal payoutMismatch;
 
     /// @notice A ghost flag was raised; `what` names the transition (for traces and replays).
@@ -134,7 +151,7 @@ contract LoadBalancerInvariants {
         ));
         _mustAdmin(abi.encodeCall(
             ILoadBalancer.addImplementation,
-            (VOTING_ID, votingImpl, abi.encodeCall(Voting.initialize, (MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS)))
+            (VOTING_ID, votingImpl, abi.encodeCall(Voting.initialize, (MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS, PROPOSAL_THRESHOLD)))
         ));
         _mustAdmin(abi.encodeCall(ILoadBalancer.addImplementation, (PROBE_ID, probeA, "")));
         _mustAdmin(abi.encodeCall(ILoadBalancer.addImplementation, (LENS_ID, lensImpl, "")));
@@ -162,7 +179,7 @@ contract LoadBalancerInvariants {
         InvariantActor a = _staker(actorSeed);
         amount = 1 + (amount % MAX_AMOUNT);
         (bool ok, bytes memory ret) = _route(a, STAKING_ID, abi.encodeCall(Staking.stake, (amount)));
-        if (ok) ghostStake[address(a)] += abi.decode(ret, (uint256));
+        if (ok) _setGhostStake(a, ghostStake[address(a)] + abi.decode(ret, (uint256)));
     }
 
     function withdraw(uint8 actorSeed, uint256 amount) external {
@@ -172,8 +189,8 @@ contract LoadBalancerInvariants {
         uint256 before = token.balanceOf(address(a));
         (bool ok,) = _route(a, STAKING_ID, abi.encodeCall(Staking.withdraw, (amount)));
         if (!ok) return;
-        if (block.timestamp < ghostLockEnd[address(a)]) _flagLockedStakeLeft(a, amount);
-        ghostStake[address(a)] -= amount;
+        if (_lockBreached(a, staked - amount)) _flagLockedStakeLeft(a, amount);
+        _setGhostStake(a, staked - amount);
         // withdraw pays principal only
         if (token.balanceOf(address(a)) - before != amount) _flag("withdraw paid a wrong amount", a, amount);
     }
@@ -191,8 +208,8 @@ contract LoadBalancerInvariants {
         uint256 before = token.balanceOf(address(a));
         (bool ok,) = _route(a, STAKING_ID, abi.encodeCall(Staking.exit, ()));
         if (!ok) return;
-        if (staked != 0 && block.timestamp < ghostLockEnd[address(a)]) _flagLockedStakeLeft(a, staked);
-        ghostStake[address(a)] = 0;
+        if (staked != 0 && _lockBreached(a, 0)) _flagLockedStakeLeft(a, staked);
+        if (staked != 0) _setGhostStake(a, 0);
         uint256 received = token.balanceOf(address(a)) - before;
         if (received < staked) _flag("exit returned less than the stake", a, received);
         else ghostRewardsReceived += received - staked;
@@ -207,6 +224,14 @@ contract LoadBalancerInvariants {
         uint256 id = abi.decode(ret, (uint256));
         ghostProposals = id;
         ghostEnd[id] = uint64(block.timestamp) + period;
+        ghostStart[id] = block.timestamp;
+        // Weights and quorum come from the end of the second before the proposal (the snapshot).
+        uint256 power = _ghostVotingPower(a, block.timestamp - 1);
+        if (power == 0 || power < PROPOSAL_THRESHOLD) {
+            proposalBelowThreshold = true;
+            emit Violation("proposal opened below the threshold", address(a), power);
+        }
+        ghostQuorum[id] = _ceilDiv(_ghostAt(ghostTotalHistory, block.timestamp - 1) * QUORUM_BPS, 10_000);
     }
 
     function castVote(uint8 actorSeed, uint256 proposalSeed, uint8 supportSeed) external {
@@ -268,10 +293,11 @@ contract LoadBalancerInvariants {
     /// @dev The model's side of a user action that succeeded inside a batch.
     function _applyUserCall(uint8 kind, InvariantActor a, uint256 arg, uint256 id, bytes memory result) internal {
         if (kind == 0) {
-            ghostStake[address(a)] += abi.decode(result, (uint256));
+            _setGhostStake(a, ghostStake[address(a)] + abi.decode(result, (uint256)));
         } else if (kind == 1) {
-            if (block.timestamp < ghostLockEnd[address(a)]) _flagLockedStakeLeft(a, arg);
-            ghostStake[address(a)] -= arg;
+            uint256 left = ghostStake[address(a)] - arg;
+            if (_lockBreached(a, left)) _flagLockedStakeLeft(a, arg);
+            _setGhostStake(a, left);
         } else if (kind == 2) {
             _recordVote(a, id, uint8(arg), abi.decode(result, (uint256)));
         } else {
@@ -279,21 +305,28 @@ contract LoadBalancerInvariants {
         }
     }
 
-    /// @dev The model's side of a successful vote; a second vote on the same proposal is a violation.
+    /**
+     * @dev The model's side of a successful vote: a second vote on the same proposal is a violation, and
+     * the weight must be the voter's stake at the proposal's snapshot capped by its stake now. The vote
+     * keeps its weight staked until the proposal ends: a running lock grows to the larger amount and the
+     * later end; an expired one is replaced.
+     */
     function _recordVote(InvariantActor a, uint256 id, uint8 support, uint256 weight) internal {
         if (ghostVoted[id][address(a)]) {
             doubleVoteCounted = true;
             emit Violation("second vote counted", address(a), id);
             return;
         }
-        if (weight != ghostStake[address(a)]) {
+        if (weight != _ghostVotingPower(a, ghostStart[id] - 1)) {
             wrongVoteWeight = true;
-            emit Violation("vote weight differs from stake", address(a), weight);
+            emit Violation("vote weight differs from the stake at the snapshot", address(a), weight);
         }
         ghostVoted[id][address(a)] = true;
         ghostVotedMask[id] |= 1 << _indexOf(a);
         ghostWeight[id][address(a)] = weight;
         ghostTally[id][support] += weight;
+        if (block.timestamp >= ghostLockEnd[address(a)]) ghostLockAmount[address(a)] = 0;
+        if (weight > ghostLockAmount[address(a)]) ghostLockAmount[address(a)] = weight;
         if (ghostEnd[id] > ghostLockEnd[address(a)]) ghostLockEnd[address(a)] = ghostEnd[id];
     }
 
@@ -344,12 +377,13 @@ contract LoadBalancerInvariants {
 
     /**
      * @notice The owner tries to register an invalid implementation (no code, the proxy itself, the admin
-     * module) at a free id or over the probe: it must be refused, so the model does not change and
-     * {echidna_only_owner_changes_registry} catches any registry write that got through.
+     * module, or one already serving another id: Voting's or the lens's) at a free id or over the probe:
+     * it must be refused, so the model does not change and {echidna_only_owner_changes_registry} catches
+     * any registry write that got through.
      */
     function ownerTriesInvalidImplementation(uint8 which, bool upgrade) external {
-        address[3] memory invalid = [address(0xdead), proxy, _adminModule()];
-        address impl = invalid[which % 3];
+        address[5] memory invalid = [address(0xdead), proxy, _adminModule(), votingImpl, lensImpl];
+        address impl = invalid[which % 5];
         _route(
             _owner(),
             ADMIN_ID,
@@ -359,10 +393,11 @@ contract LoadBalancerInvariants {
         );
     }
 
-    /// @notice The owner starts a transfer to a user or to the first owner; never to the attacker.
+    /// @notice The owner starts a transfer to a user or to the first owner (never to the attacker), or
+    /// cancels a pending one by proposing the zero address.
     function ownerTransferOwnership(uint8 toSeed) external {
-        uint256 pick = toSeed % (USERS + 1);
-        address to = pick == USERS ? address(firstOwner) : address(stakers[pick]);
+        uint256 pick = toSeed % (USERS + 2);
+        address to = pick == USERS + 1 ? address(0) : pick == USERS ? address(firstOwner) : address(stakers[pick]);
         (bool ok,) = _route(_owner(), ADMIN_ID, abi.encodeCall(ILoadBalancer.transferOwnership, (to)));
         if (ok) ghostPending = to;
     }
@@ -408,7 +443,7 @@ contract LoadBalancerInvariants {
             data = abi.encodeCall(Staking.setRewardsDuration, (1 + (value % 7 days)));
         } else if (op == 7) {
             route = VOTING_ID;
-            data = abi.encodeCall(Voting.configure, (1, uint64(1 + (value % 30 days)), uint16(value % 10_001)));
+            data = abi.encodeCall(Voting.configure, (1, uint64(1 + (value % 30 days)), uint16(value % 10_001), 0));
         } else if (op == 8) {
             // The admin module's batch keeps msg.sender: owner-only calls inside it stay owner-only.
             bytes[] memory calls = new bytes[](1);
@@ -501,10 +536,19 @@ contract LoadBalancerInvariants {
         return true;
     }
 
-    /// @notice The proxy's token balance covers every stake plus every funded, unpaid reward.
+    /// @notice The proxy's token balance covers every stake plus every funded, unpaid reward; and what is
+    /// owed (paid, claimable now, still to stream in the running period) plus the unallocated rewards
+    /// that the next funding streams again never exceeds what was funded: carrying unallocated rewards
+    /// over takes nothing that is owed to a staker.
     function echidna_solvent() external view returns (bool) {
         (uint256 totalStaked, uint256 funded, uint256 paid, uint256 balance) = _totals();
-        return paid <= funded && balance >= totalStaked + (funded - paid);
+        if (paid > funded || balance < totalStaked + (funded - paid)) return false;
+        (,,, uint256[] memory earned) = _accounts();
+        (uint256 remaining, uint256 unallocated) =
+            abi.decode(_view(LENS_ID, abi.encodeCall(InvariantLens.rewardsAhead, ())), (uint256, uint256));
+        uint256 claimable;
+        for (uint256 i; i < STAKERS; ++i) claimable += earned[i];
+        return paid + claimable + remaining + unallocated <= funded;
     }
 
     /// @notice totalStaked is the sum of the stakes, and each stake is what its owner put in minus
@@ -512,7 +556,7 @@ contract LoadBalancerInvariants {
     function echidna_total_stake_is_sum_of_stakes() external view returns (bool) {
         if (payoutMismatch) return false;
         (uint256 totalStaked,,,) = _totals();
-        (uint256[] memory stakes,,) = _accounts();
+        (uint256[] memory stakes,,,) = _accounts();
         uint256 sum;
         for (uint256 i; i < STAKERS; ++i) {
             if (stakes[i] != ghostStake[address(stakers[i])]) return false;
@@ -525,7 +569,7 @@ contract LoadBalancerInvariants {
     /// the books match what the owner funded and the stakers received.
     function echidna_rewards_paid_within_funded() external view returns (bool) {
         (, uint256 funded, uint256 paid,) = _totals();
-        (,, uint256[] memory earned) = _accounts();
+        (,,, uint256[] memory earned) = _accounts();
         uint256 claimable;
         for (uint256 i; i < STAKERS; ++i) claimable += earned[i];
         return paid <= funded && paid + claimable <= funded && funded == ghostRewardsFunded
@@ -536,26 +580,27 @@ contract LoadBalancerInvariants {
     /// the harness saw succeed), by support.
     function echidna_tally_is_sum_of_votes() external view returns (bool) {
         for (uint256 id = 1; id <= ghostProposals; ++id) {
-            (, uint256[3] memory tally, uint256[3] memory receipts,) = _proposal(id);
+            (, uint256[3] memory tally, uint256[3] memory receipts,,) = _proposal(id);
             uint256[3] memory ghost = ghostTally[id];
             for (uint256 s; s < 3; ++s) if (tally[s] != receipts[s] || tally[s] != ghost[s]) return false;
         }
         return true;
     }
 
-    /// @notice While a proposal runs, its tally never exceeds the stake its voters keep locked in it.
+    /// @notice While a proposal runs, its tally never exceeds the stake its voters keep locked (and
+    /// still have) until its end.
     function echidna_tally_within_locked_stake() external view returns (bool) {
-        (uint256[] memory stakes, uint256[] memory lockedUntil,) = _accounts();
+        (uint256[] memory stakes, uint256[] memory lockedUntil, uint256[] memory lockedAmount,) = _accounts();
         (uint256 totalStaked,,,) = _totals();
         for (uint256 id = 1; id <= ghostProposals; ++id) {
             uint64 end = ghostEnd[id];
             if (block.timestamp >= end) continue;
-            (, uint256[3] memory tally,, uint256 voted) = _proposal(id);
+            (, uint256[3] memory tally,, uint256 voted,) = _proposal(id);
             uint256 locked;
             for (uint256 i; i < STAKERS; ++i) {
                 if (voted & (1 << i) == 0) continue;
                 if (lockedUntil[i] < end) return false;
-                locked += stakes[i];
+                locked += stakes[i] < lockedAmount[i] ? stakes[i] : lockedAmount[i];
             }
             uint256 votes = tally[0] + tally[1] + tally[2];
             if (votes > locked || votes > totalStaked) return false;
@@ -566,10 +611,23 @@ contract LoadBalancerInvariants {
     /// @notice An account votes at most once per proposal: a second vote never succeeds, and the
     /// recorded voters are exactly the ones whose (first) vote succeeded.
     function echidna_one_vote_per_account() external view returns (bool) {
-        if (doubleVoteCounted || wrongVoteWeight) return false;
+        if (doubleVoteCounted) return false;
         for (uint256 id = 1; id <= ghostProposals; ++id) {
-            (,,, uint256 voted) = _proposal(id);
+            (,,, uint256 voted,) = _proposal(id);
             if (voted != ghostVotedMask[id]) return false;
+        }
+        return true;
+    }
+
+    /// @notice Weights and quorum come from one snapshot, the end of the second before the proposal:
+    /// every vote weighed the voter's stake then (capped by its stake at voting time), every quorum is
+    /// the configured share of the total stake then (rounded up), and no proposal opened below the
+    /// proposal threshold. The model keeps its own stake history; it never reads the checkpoints.
+    function echidna_weights_and_quorum_from_snapshot() external view returns (bool) {
+        if (wrongVoteWeight || proposalBelowThreshold) return false;
+        for (uint256 id = 1; id <= ghostProposals; ++id) {
+            (,,,, uint256 quorum) = _proposal(id);
+            if (quorum != ghostQuorum[id]) return false;
         }
         return true;
     }
@@ -578,7 +636,7 @@ contract LoadBalancerInvariants {
     /// while locked, and every voter of a running proposal still has at least the stake it voted with.
     function echidna_locked_stake_stays_until_end() external view returns (bool) {
         if (lockedStakeLeft) return false;
-        (uint256[] memory stakes,,) = _accounts();
+        (uint256[] memory stakes,,,) = _accounts();
         for (uint256 id = 1; id <= ghostProposals; ++id) {
             if (block.timestamp >= ghostEnd[id]) continue;
             for (uint256 i; i < STAKERS; ++i) {
@@ -643,22 +701,66 @@ contract LoadBalancerInvariants {
         );
     }
 
-    function _accounts() internal view returns (uint256[] memory, uint256[] memory, uint256[] memory) {
+    /// @dev Stakes, lock ends, amounts locked now and claimable rewards of the stakers, in order.
+    function _accounts()
+        internal
+        view
+        returns (uint256[] memory, uint256[] memory, uint256[] memory, uint256[] memory)
+    {
         return abi.decode(
             _view(LENS_ID, abi.encodeCall(InvariantLens.accounts, (_stakerAddresses()))),
-            (uint256[], uint256[], uint256[])
+            (uint256[], uint256[], uint256[], uint256[])
         );
     }
 
     function _proposal(uint256 id)
         internal
         view
-        returns (uint64, uint256[3] memory, uint256[3] memory, uint256)
+        returns (uint64, uint256[3] memory, uint256[3] memory, uint256, uint256)
     {
         return abi.decode(
             _view(LENS_ID, abi.encodeCall(InvariantLens.proposalState, (id, _stakerAddresses()))),
-            (uint64, uint256[3], uint256[3], uint256)
+            (uint64, uint256[3], uint256[3], uint256, uint256)
         );
+    }
+
+    /// @dev The model's stake change: the actor's stake and the total, recorded in both histories.
+    function _setGhostStake(InvariantActor a, uint256 newStake) internal {
+        ghostTotalStaked = ghostTotalStaked + newStake - ghostStake[address(a)];
+        ghostStake[address(a)] = newStake;
+        _record(ghostStakeHistory[address(a)], newStake);
+        _record(ghostTotalHistory, ghostTotalStaked);
+    }
+
+    /// @dev Appends `value` at this second, or overwrites this second's entry.
+    function _record(StakePoint[] storage history, uint256 value) private {
+        uint256 n = history.length;
+        if (n != 0 && history[n - 1].time == block.timestamp) history[n - 1].stake = value;
+        else history.push(StakePoint(block.timestamp, value));
+    }
+
+    /// @dev The value a history held at the end of second `t` (zero before its first entry).
+    function _ghostAt(StakePoint[] storage history, uint256 t) internal view returns (uint256) {
+        for (uint256 i = history.length; i != 0; --i) {
+            if (history[i - 1].time <= t) return history[i - 1].stake;
+        }
+        return 0;
+    }
+
+    /// @dev The model's vote weight: the stake at the end of second `snapshot`, capped by the stake now.
+    function _ghostVotingPower(InvariantActor a, uint256 snapshot) internal view returns (uint256) {
+        uint256 then = _ghostAt(ghostStakeHistory[address(a)], snapshot);
+        uint256 current = ghostStake[address(a)];
+        return then < current ? then : current;
+    }
+
+    /// @dev Whether leaving `left` staked breaks the actor's running vote lock (in the model).
+    function _lockBreached(InvariantActor a, uint256 left) internal view returns (bool) {
+        return block.timestamp < ghostLockEnd[address(a)] && left < ghostLockAmount[address(a)];
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
     }
 
     function _stakerAddresses() internal view returns (address[] memory out) {

@@ -96,7 +96,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
     expect(clean.status, clean.reason ?? clean.stderrTail).to.equal("passed");
     expect(clean.failures).to.deep.equal([]);
     const props = clean.properties.filter((p) => p.kind === "property");
-    expect(props).to.have.length(11);
+    expect(props).to.have.length(12);
     expect(props.every((p) => p.status === "passed")).to.equal(true);
     expect(clean.calls).to.be.greaterThan(0);
     expect(clean.coverage.branches).to.be.greaterThan(0);

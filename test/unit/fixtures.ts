@@ -13,6 +13,8 @@ export const REWARDS_DURATION = 7n * DAY;
 export const MIN_VOTING_PERIOD = 3600n;
 export const MAX_VOTING_PERIOD = 30n * DAY;
 export const QUORUM_BPS = 1000;
+/** Stake a proposer needs at the snapshot in the system fixture: 0, any staker (the threshold's own tests set one). */
+export const PROPOSAL_THRESHOLD = 0n;
 export const PROBE_ID = 7;
 
 /** A bare proxy (no modules) plus deployed, unregistered implementations. */
@@ -40,7 +42,7 @@ export async function deploySystemFixture() {
   await admin.addImplementation(
     ModuleId.Voting,
     await votingImpl.getAddress(),
-    votingImpl.interface.encodeFunctionData("initialize", [MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS]),
+    votingImpl.interface.encodeFunctionData("initialize", [MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS, PROPOSAL_THRESHOLD]),
   );
   const staking = (signer = owner) => routed(Staking__factory, proxyAddress, ModuleId.Staking, signer);
   const voting = (signer = owner) => routed(Voting__factory, proxyAddress, ModuleId.Voting, signer);

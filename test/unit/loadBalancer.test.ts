@@ -13,6 +13,8 @@ import {
 import { ModuleId, adminOf, routeCalldata, routed } from "../../scripts/lib/routing";
 import { PROBE_ID, deployBareFixture } from "./fixtures";
 
+const probeInterface = RoutingProbe__factory.createInterface();
+
 async function probeFixture() {
   const bare = await deployBareFixture();
   const { admin, probeImpl, proxyAddress, owner } = bare;
@@ -89,11 +91,21 @@ describe("LoadBalancer", function () {
         .withArgs(attacker.address);
     });
 
-    it("rejects the zero address as new owner and lets a new proposal replace the pending one", async function () {
-      const { admin, alice, bob, proxyAddress } = await loadFixture(deployBareFixture);
+    it("cancels a pending transfer when the owner proposes the zero address (as Ownable2Step)", async function () {
+      const { admin, owner, alice, proxyAddress } = await loadFixture(deployBareFixture);
+      await admin.transferOwnership(alice.address);
       await expect(admin.transferOwnership(ethers.ZeroAddress))
-        .to.be.revertedWithCustomError(admin, "OwnableInvalidOwner")
-        .withArgs(ethers.ZeroAddress);
+        .to.emit(admin, "OwnershipTransferStarted")
+        .withArgs(owner.address, ethers.ZeroAddress);
+      expect(await admin.pendingOwner()).to.equal(ethers.ZeroAddress);
+      await expect(adminOf(proxyAddress, alice).acceptOwnership())
+        .to.be.revertedWithCustomError(admin, "OwnableUnauthorizedAccount")
+        .withArgs(alice.address);
+      expect(await admin.owner()).to.equal(owner.address);
+    });
+
+    it("lets a new proposal replace the pending one", async function () {
+      const { admin, alice, bob, proxyAddress } = await loadFixture(deployBareFixture);
       await admin.transferOwnership(alice.address);
       await admin.transferOwnership(bob.address);
       await expect(adminOf(proxyAddress, alice).acceptOwnership())
@@ -211,9 +223,10 @@ describe("LoadBalancer", function () {
 
     it("removes an id: the loupe drops it and calls revert with UnknownImplementation", async function () {
       const { admin, probe, probeImpl } = await loadFixture(probeFixture);
-      await expect(admin.removeImplementation(PROBE_ID))
-        .to.emit(admin, "ImplementationRemoved")
-        .withArgs(PROBE_ID, await probeImpl.getAddress());
+      const tx = admin.removeImplementation(PROBE_ID);
+      await expect(tx).to.emit(admin, "ImplementationRemoved").withArgs(PROBE_ID, await probeImpl.getAddress());
+      // Not paused: no pause event.
+      await expect(tx).not.to.emit(admin, "ImplementationPauseChanged");
       expect(await admin.implementation(PROBE_ID)).to.equal(ethers.ZeroAddress);
       expect(await admin.implementations()).to.deep.equal([]);
       await expect(probe().counter()).to.be.revertedWithCustomError(admin, "UnknownImplementation").withArgs(PROBE_ID);
@@ -222,13 +235,73 @@ describe("LoadBalancer", function () {
         .withArgs(PROBE_ID);
     });
 
-    it("clears the pause flag on removal, so a re-added id starts unpaused", async function () {
+    it("clears the pause flag on removal, with ImplementationPauseChanged, so a re-added id starts unpaused", async function () {
       const { admin, probe, probeImpl } = await loadFixture(probeFixture);
       await admin.setPaused(PROBE_ID, true);
-      await admin.removeImplementation(PROBE_ID);
+      await expect(admin.removeImplementation(PROBE_ID))
+        .to.emit(admin, "ImplementationPauseChanged")
+        .withArgs(PROBE_ID, false);
+      expect(await admin.isPaused(PROBE_ID)).to.equal(false);
       await admin.addImplementation(PROBE_ID, await probeImpl.getAddress(), "0x");
       expect(await admin.isPaused(PROBE_ID)).to.equal(false);
       expect(await probe().increment.staticCall()).to.equal(1n);
+    });
+  });
+
+  describe("one implementation, one id", function () {
+    it("refuses to add an implementation already registered under another id (ImplementationInUse)", async function () {
+      const { admin, probeImpl } = await loadFixture(probeFixture);
+      const impl = await probeImpl.getAddress();
+      await expect(admin.addImplementation(8, impl, "0x"))
+        .to.be.revertedWithCustomError(admin, "ImplementationInUse")
+        .withArgs(impl, PROBE_ID);
+      expect(await admin.implementation(8)).to.equal(ethers.ZeroAddress);
+    });
+
+    it("refuses to upgrade an id to an implementation registered under another id (ImplementationInUse)", async function () {
+      const { admin, probeImpl, owner } = await loadFixture(probeFixture);
+      const other = await new RoutingProbe__factory(owner).deploy();
+      await admin.addImplementation(8, await other.getAddress(), "0x");
+      await expect(admin.upgradeImplementation(8, await probeImpl.getAddress(), "0x"))
+        .to.be.revertedWithCustomError(admin, "ImplementationInUse")
+        .withArgs(await probeImpl.getAddress(), PROBE_ID);
+      expect(await admin.implementation(8)).to.equal(await other.getAddress());
+    });
+
+    it("pausing an id stops its implementation: it cannot keep running under a second id", async function () {
+      // The attack the rule closes: register the paused id's implementation again under a free id.
+      const { admin, probe, probeImpl, proxyAddress, owner } = await loadFixture(probeFixture);
+      await admin.setPaused(PROBE_ID, true);
+      await expect(admin.addImplementation(8, await probeImpl.getAddress(), "0x")).to.be.revertedWithCustomError(
+        admin,
+        "ImplementationInUse",
+      );
+      await expect(routed(RoutingProbe__factory, proxyAddress, 8, owner).increment())
+        .to.be.revertedWithCustomError(admin, "UnknownImplementation")
+        .withArgs(8);
+      await expect(probe().increment()).to.be.revertedWithCustomError(admin, "ImplementationPaused").withArgs(PROBE_ID);
+      // Upgrading another id to it is refused as well.
+      const other = await new RoutingProbe__factory(owner).deploy();
+      await admin.addImplementation(9, await other.getAddress(), "0x");
+      await expect(admin.upgradeImplementation(9, await probeImpl.getAddress(), "0x")).to.be.revertedWithCustomError(
+        admin,
+        "ImplementationInUse",
+      );
+      expect(await routed(RoutingProbe__factory, proxyAddress, 9, owner).whoAmI()).to.have.length(2);
+    });
+
+    it("frees an implementation when its id is removed or upgraded away", async function () {
+      const { admin, probeImpl, owner } = await loadFixture(probeFixture);
+      const impl = await probeImpl.getAddress();
+      await admin.removeImplementation(PROBE_ID);
+      await expect(admin.addImplementation(8, impl, "0x")).to.emit(admin, "ImplementationAdded").withArgs(8, impl);
+      const v2 = await new RoutingProbe__factory(owner).deploy();
+      await admin.upgradeImplementation(8, await v2.getAddress(), "0x");
+      await expect(admin.addImplementation(PROBE_ID, impl, "0x")).to.emit(admin, "ImplementationAdded").withArgs(PROBE_ID, impl);
+      // ...and the one upgraded to is now taken.
+      await expect(admin.addImplementation(9, await v2.getAddress(), "0x"))
+        .to.be.revertedWithCustomError(admin, "ImplementationInUse")
+        .withArgs(await v2.getAddress(), 8);
     });
   });
 
@@ -242,8 +315,9 @@ describe("LoadBalancer", function () {
     });
 
     it("pauses one id without touching the others", async function () {
-      const { admin, probe, probeImpl, proxyAddress, owner } = await loadFixture(probeFixture);
-      await admin.addImplementation(8, await probeImpl.getAddress(), "0x");
+      const { admin, probe, proxyAddress, owner } = await loadFixture(probeFixture);
+      const secondProbe = await new RoutingProbe__factory(owner).deploy();
+      await admin.addImplementation(8, await secondProbe.getAddress(), "0x");
       await admin.setPaused(PROBE_ID, true);
       const other = routed(RoutingProbe__factory, proxyAddress, 8, owner);
       expect(await other.increment.staticCall()).to.equal(1n);
@@ -265,6 +339,24 @@ describe("LoadBalancer", function () {
       const [self, sender] = await probe(alice).whoAmI();
       expect(self).to.equal(proxyAddress);
       expect(sender).to.equal(alice.address);
+    });
+
+    it("forwards the payload byte for byte: the module sees exactly the calldata after the id byte", async function () {
+      // RoutingProbe.msgData() returns msg.data: any byte lost or added by the router (e.g. forwarding
+      // calldatasize() bytes from memory offset 32, one zero byte too many) shows up here.
+      const { owner, proxyAddress } = await loadFixture(probeFixture);
+      const selector = probeInterface.getFunction("msgData")!.selector;
+      const returned = async (payload: string) =>
+        probeInterface.decodeFunctionResult(
+          "msgData",
+          await ethers.provider.call({ from: owner.address, to: proxyAddress, data: routeCalldata(PROBE_ID, payload) }),
+        )[0] as string;
+      expect(await returned(selector)).to.equal(selector);
+      for (const extra of [1, 2, 31, 32, 33, 100]) {
+        // Trailing bytes the ABI decoder ignores: they must still arrive, and nothing else.
+        const payload = ethers.concat([selector, ethers.randomBytes(extra)]);
+        expect(await returned(payload)).to.equal(ethers.hexlify(payload));
+      }
     });
 
     it("returns the module's return data unchanged, small and large", async function () {
@@ -416,14 +508,58 @@ describe("LoadBalancer", function () {
     });
 
     it("stops an initializer from re-entering itself through the proxy", async function () {
+      // The outer initializer used the context up: the re-entrant call finds it closed.
       const { admin, probeImpl } = await loadFixture(deployBareFixture);
       const reenter = probeImpl.interface.encodeFunctionData("initializeAndCall", [
         routeCalldata(PROBE_ID, probeImpl.interface.encodeFunctionData("initialize", [5n])),
       ]);
-      await expect(admin.addImplementation(PROBE_ID, await probeImpl.getAddress(), reenter))
-        .to.be.revertedWithCustomError(probeImpl, "InvalidInitialization")
-        .withArgs(1n, 1n);
+      await expect(admin.addImplementation(PROBE_ID, await probeImpl.getAddress(), reenter)).to.be.revertedWithCustomError(
+        probeImpl,
+        "NotInitializing",
+      );
       expect(await admin.implementation(PROBE_ID)).to.equal(ethers.ZeroAddress);
+    });
+
+    it("serves one initializer per register or upgrade call: the context is single-use", async function () {
+      // initializeBoth runs reinitializer(1) then reinitializer(2) in the owner's one call: the first
+      // closes the context, so the second is refused and the whole registration rolls back.
+      const { admin, probeImpl, owner, proxyAddress } = await loadFixture(deployBareFixture);
+      const both = probeImpl.interface.encodeFunctionData("initializeBoth", [1n, 2n]);
+      await expect(admin.addImplementation(PROBE_ID, await probeImpl.getAddress(), both)).to.be.revertedWithCustomError(
+        probeImpl,
+        "NotInitializing",
+      );
+      expect(await admin.implementation(PROBE_ID)).to.equal(ethers.ZeroAddress);
+      // One step per call works: v1 at registration, v2 with an upgrade.
+      await admin.addImplementation(PROBE_ID, await probeImpl.getAddress(), probeImpl.interface.encodeFunctionData("initialize", [1n]));
+      const v2 = await new RoutingProbe__factory(owner).deploy();
+      await admin.upgradeImplementation(PROBE_ID, await v2.getAddress(), v2.interface.encodeFunctionData("initializeV2", [2n]));
+      expect(await routed(RoutingProbe__factory, proxyAddress, PROBE_ID, owner).initValue()).to.equal(2n);
+    });
+
+    it("initializes a module registered without init data later: remove and re-add it in one owner batch", async function () {
+      // README "Safety rules": the documented way; the namespaced storage written in between is kept.
+      const { admin, probeImpl, owner, proxyAddress } = await loadFixture(deployBareFixture);
+      const impl = await probeImpl.getAddress();
+      await admin.addImplementation(PROBE_ID, impl, "0x");
+      const probe = routed(RoutingProbe__factory, proxyAddress, PROBE_ID, owner);
+      await probe.increment();
+      expect(await probe.initValue()).to.equal(0n);
+      await expect(probe.initialize(9n)).to.be.revertedWithCustomError(probe, "NotInitializing");
+      await expect(
+        admin.batch([
+          routeCalldata(ModuleId.Admin, admin.interface.encodeFunctionData("removeImplementation", [PROBE_ID])),
+          routeCalldata(
+            ModuleId.Admin,
+            admin.interface.encodeFunctionData("addImplementation", [PROBE_ID, impl, probeImpl.interface.encodeFunctionData("initialize", [9n])]),
+          ),
+        ]),
+      )
+        .to.emit(probe, "Initialized")
+        .withArgs(1n);
+      expect(await probe.initValue()).to.equal(9n);
+      expect(await probe.counter()).to.equal(1n);
+      expect(await admin.implementation(PROBE_ID)).to.equal(impl);
     });
 
     it("closes the context when the initializer returns, even within the same transaction", async function () {
@@ -443,7 +579,7 @@ describe("LoadBalancer", function () {
           v2.interface.encodeFunctionData("initialize", [await token.getAddress(), 100n]),
         ]),
       );
-      const migrate = routeCalldata(ModuleId.Staking, v2.interface.encodeFunctionData("migrateToV2"));
+      const migrate = routeCalldata(ModuleId.Staking, v2.interface.encodeFunctionData("migrateToV2", [100n]));
       await expect(
         batcher.run([
           { target: proxyAddress, data: register },

@@ -23,6 +23,8 @@ const E = 10n ** 18n; // one token
 // rewards stream at `rate` per second until `periodFinish`; each staked token earns
 // rewardPerToken = sum(dt * rate * 1e18 / totalStaked) (floor), and an account earns
 // stake * (rewardPerToken - rewardPerToken at its last settlement) / 1e18 (floor) on top of what it had.
+// What nobody can earn is "unallocated" and streams again with the next funding: the stream of any
+// stretch with nothing staked, and the remainder of each funding's rate (streamed mod duration).
 // ====================================================================================================
 class StakingRewardsModel {
   periodFinish = 0n;
@@ -32,6 +34,7 @@ class StakingRewardsModel {
   totalStaked = 0n;
   funded = 0n;
   paid = 0n;
+  unallocated = 0n;
   private readonly stakes = new Map<string, bigint>();
   private readonly userRewardPerTokenPaid = new Map<string, bigint>();
   private readonly rewards = new Map<string, bigint>();
@@ -57,7 +60,13 @@ class StakingRewardsModel {
     return (this.stakeOf(account) * delta) / PRECISION + (this.rewards.get(account) ?? 0n);
   }
 
+  unallocatedAt(t: bigint): bigint {
+    if (this.totalStaked !== 0n) return this.unallocated;
+    return this.unallocated + (this.lastTimeRewardApplicable(t) - this.lastUpdateTime) * this.rewardRate;
+  }
+
   private settle(account: string | null, t: bigint): void {
+    this.unallocated = this.unallocatedAt(t);
     this.rewardPerTokenStored = this.rewardPerToken(t);
     this.lastUpdateTime = this.lastTimeRewardApplicable(t);
     if (account !== null) {
@@ -90,8 +99,10 @@ class StakingRewardsModel {
   notify(amount: bigint, t: bigint): void {
     this.settle(null, t);
     const leftover = t < this.periodFinish ? (this.periodFinish - t) * this.rewardRate : 0n;
-    const rate = (amount + leftover) / this.duration;
+    const streamed = amount + leftover + this.unallocated;
+    const rate = streamed / this.duration;
     if (rate === 0n) throw new Error("model: reward too small");
+    this.unallocated = streamed - rate * this.duration;
     this.funded += amount;
     this.rewardRate = rate;
     this.lastUpdateTime = t;
@@ -172,6 +183,7 @@ class Run {
     expect(await s.periodFinish()).to.equal(this.model.periodFinish);
     expect(await s.totalRewardsFunded()).to.equal(this.model.funded);
     expect(await s.totalRewardsPaid()).to.equal(this.model.paid);
+    expect(await s.unallocatedRewards()).to.equal(this.model.unallocatedAt(t), "unallocatedRewards");
     for (const [address] of this.accounts) {
       expect(await s.earned(address)).to.equal(this.model.earned(address, t), `earned(${address})`);
       expect(await s.stakeOf(address)).to.equal(this.model.stakeOf(address));
@@ -294,6 +306,19 @@ describe("Staking", function () {
         .withArgs(0n);
     });
 
+    it("rejects a rewards duration above 365 days (InvalidRewardsDuration)", async function () {
+      const { admin, stakingImpl, token } = await loadFixture(deployBareFixture);
+      await expect(
+        admin.addImplementation(
+          ModuleId.Staking,
+          await stakingImpl.getAddress(),
+          stakingImpl.interface.encodeFunctionData("initialize", [await token.getAddress(), 365n * DAY + 1n]),
+        ),
+      )
+        .to.be.revertedWithCustomError(stakingImpl, "InvalidRewardsDuration")
+        .withArgs(365n * DAY + 1n);
+    });
+
     it("accepts a duration of 1 second", async function () {
       const { admin, stakingImpl, token, proxyAddress, owner } = await loadFixture(deployBareFixture);
       await admin.addImplementation(
@@ -363,8 +388,12 @@ describe("Staking", function () {
         "periodFinish",
         "rewardsDuration",
         "lockedUntil",
+        "lockedStake",
+        "stakeAt",
+        "totalStakedAt",
         "totalRewardsFunded",
         "totalRewardsPaid",
+        "unallocatedRewards",
       ]);
       for (const fragment of fragments) {
         const args = fragment.inputs.map(zeroOf);
@@ -430,22 +459,88 @@ describe("Staking", function () {
         .withArgs(proxyAddress, 5n, 6n);
     });
 
-    it("handles stakes adding up to the whole uint256 token supply without overflow", async function () {
+    it("handles stakes adding up to 2**208 - 1, the checkpoints' width, and refuses more (StakeTooLarge)", async function () {
+      // The stake history is kept in OpenZeppelin Checkpoints (208-bit values), like ERC20Votes' supply cap.
       const { staking, alice, bob, carol, owner, token, proxyAddress } = await loadFixture(deploySystemFixture);
+      const MAX_TOTAL = 2n ** 208n - 1n;
       await token.mint(alice.address, ethers.MaxUint256 - (await token.totalSupply()));
-      expect(await token.totalSupply()).to.equal(ethers.MaxUint256);
-      const aliceAll = await token.balanceOf(alice.address);
-      await staking(alice).stake(aliceAll);
-      await staking(bob).stake(await token.balanceOf(bob.address));
-      await staking(carol).stake(await token.balanceOf(carol.address));
-      const ownerAll = await token.balanceOf(owner.address);
-      await staking(owner).stake(ownerAll);
-      expect(await staking().totalStaked()).to.equal(ethers.MaxUint256);
-      expect(await token.balanceOf(proxyAddress)).to.equal(ethers.MaxUint256);
-      expect(await staking().stakeOf(alice.address)).to.equal(aliceAll);
-      // and all of it comes back out
-      await expect(staking(alice).withdraw(aliceAll)).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, aliceAll);
-      expect(await staking().totalStaked()).to.equal(ethers.MaxUint256 - aliceAll);
+      const others = [bob, carol, owner];
+      for (const who of others) await staking(who).stake(await token.balanceOf(who.address));
+      const aliceShare = MAX_TOTAL - (await staking().totalStaked());
+      await expect(staking(alice).stake(aliceShare + 1n))
+        .to.be.revertedWithCustomError(staking(alice), "StakeTooLarge")
+        .withArgs(MAX_TOTAL + 1n, MAX_TOTAL);
+      await staking(alice).stake(aliceShare);
+      expect(await staking().totalStaked()).to.equal(MAX_TOTAL);
+      expect(await token.balanceOf(proxyAddress)).to.equal(MAX_TOTAL);
+      expect(await staking().stakeOf(alice.address)).to.equal(aliceShare);
+      await expect(staking(alice).stake(1n)).to.be.revertedWithCustomError(staking(alice), "StakeTooLarge");
+      // and all of it comes back out, with the history kept
+      const t = BigInt(await time.latest());
+      await expect(staking(alice).withdraw(aliceShare)).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, aliceShare);
+      expect(await staking().totalStaked()).to.equal(MAX_TOTAL - aliceShare);
+      expect(await staking().totalStakedAt(t)).to.equal(MAX_TOTAL);
+      expect(await staking().stakeAt(alice.address, t)).to.equal(aliceShare);
+    });
+
+    it("checkpoints every stake change by second: stakeAt and totalStakedAt read the history", async function () {
+      const { staking, alice, bob } = await loadFixture(deploySystemFixture);
+      const t0 = (await now()) + 10n;
+      await time.setNextBlockTimestamp(t0);
+      await staking(alice).stake(100n);
+      await time.setNextBlockTimestamp(t0 + 5n);
+      await staking(bob).stake(30n);
+      await time.setNextBlockTimestamp(t0 + 9n);
+      await staking(alice).withdraw(40n);
+      await time.setNextBlockTimestamp(t0 + 12n);
+      await staking(alice).stake(1n);
+      const at = async (t: bigint) => [await staking().stakeAt(alice.address, t), await staking().stakeAt(bob.address, t), await staking().totalStakedAt(t)];
+      expect(await at(t0 - 1n)).to.deep.equal([0n, 0n, 0n]);
+      expect(await at(t0)).to.deep.equal([100n, 0n, 100n]);
+      expect(await at(t0 + 4n)).to.deep.equal([100n, 0n, 100n]);
+      expect(await at(t0 + 5n)).to.deep.equal([100n, 30n, 130n]);
+      expect(await at(t0 + 9n)).to.deep.equal([60n, 30n, 90n]);
+      expect(await at(t0 + 11n)).to.deep.equal([60n, 30n, 90n]);
+      expect(await at(t0 + 12n)).to.deep.equal([61n, 30n, 91n]);
+      expect(await at(t0 + 1000n)).to.deep.equal([61n, 30n, 91n]);
+      // never staked: no history at all
+      expect(await staking().stakeAt(ethers.Wallet.createRandom().address, t0 + 5n)).to.equal(0n);
+    });
+
+    it("finds every past stake in a long history (binary search), with several changes in one second kept as the last", async function () {
+      const { staking, alice } = await loadFixture(deploySystemFixture);
+      const t0 = (await now()) + 10n;
+      const expected: [bigint, bigint][] = []; // (second, stake at its end)
+      let stake = 0n;
+      for (let i = 0n; i < 21n; i++) {
+        const t = t0 + 3n * i;
+        await time.setNextBlockTimestamp(t);
+        if (i % 3n === 2n) {
+          await staking(alice).withdraw(2n);
+          stake -= 2n;
+        } else {
+          await staking(alice).stake(5n + i);
+          stake += 5n + i;
+        }
+        expected.push([t, stake]);
+      }
+      // Two changes in the same second (one block): the checkpoint holds the second one.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        await staking(alice).stake(100n);
+        await staking(alice).withdraw(1n);
+        await time.setNextBlockTimestamp(t0 + 3n * 21n);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      stake += 99n;
+      expected.push([t0 + 3n * 21n, stake]);
+      for (let t = t0 - 2n; t <= t0 + 3n * 21n + 2n; t++) {
+        const last = expected.filter(([at]) => at <= t).pop();
+        expect(await staking().stakeAt(alice.address, t), `stake at ${t - t0}`).to.equal(last ? last[1] : 0n);
+        expect(await staking().totalStakedAt(t)).to.equal(last ? last[1] : 0n);
+      }
     });
   });
 
@@ -648,6 +743,43 @@ describe("Staking", function () {
       await staking().exit();
     });
 
+    it("caps the rate by the accumulator's headroom: several periods at the cap with 1 wei staked never overflow", async function () {
+      // With 1 wei staked, a period at rate r raises rewardPerToken by D * r * 1e18. A cap taken from the
+      // full uint256 range allows that once; a second period at the same cap overflowed the accumulator
+      // and froze every stake, withdrawal and claim. The cap is now the headroom left above it.
+      const { staking, token, owner, alice } = await loadFixture(deploySystemFixture);
+      const scale = D * PRECISION;
+      const fullRangeCap = ethers.MaxUint256 / scale;
+      await token.mint(owner.address, 4n * fullRangeCap * D);
+      await staking(alice).stake(1n);
+      let stored = 0n;
+      for (let period = 0; period < 3; period++) {
+        const cap = (ethers.MaxUint256 - stored) / scale;
+        if (period > 0) {
+          // What the full-range cap would still let through is refused now.
+          await expect(staking().notifyRewardAmount(fullRangeCap * D))
+            .to.be.revertedWithCustomError(staking(), "RewardRateTooHigh")
+            .withArgs(fullRangeCap, cap);
+        }
+        await expect(staking().notifyRewardAmount((cap + 1n) * D))
+          .to.be.revertedWithCustomError(staking(), "RewardRateTooHigh")
+          .withArgs(cap + 1n, cap);
+        // Half the headroom, then (last period) all of it.
+        const rate = period === 2 ? cap : cap / 2n;
+        await staking().notifyRewardAmount(rate * D);
+        await time.increase(D);
+        stored += D * rate * PRECISION;
+        expect(await staking().rewardPerToken()).to.equal(stored);
+        // Every path that settles the accumulator still works.
+        await staking(alice).claimReward();
+      }
+      // The headroom is used up (less than one period at 1 wei per second): funding is refused, not frozen.
+      expect(ethers.MaxUint256 - stored).to.be.lessThan(scale);
+      await expect(staking().notifyRewardAmount(D)).to.be.revertedWithCustomError(staking(), "RewardRateTooHigh").withArgs(1n, 0n);
+      await expect(staking(alice).exit()).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, 1n);
+      expect(await staking().totalRewardsPaid()).to.equal(stored / PRECISION);
+    });
+
     it("rejects a small top-up only if the combined rate is zero", async function () {
       const { staking } = await loadFixture(deploySystemFixture);
       await staking().notifyRewardAmount(D); // rate 1 over D
@@ -703,6 +835,19 @@ describe("Staking", function () {
       await expect(staking().setRewardsDuration(0n))
         .to.be.revertedWithCustomError(staking(), "InvalidRewardsDuration")
         .withArgs(0n);
+    });
+
+    it("accepts up to 365 days and rejects longer (InvalidRewardsDuration)", async function () {
+      const { staking } = await loadFixture(deploySystemFixture);
+      for (const tooLong of [365n * DAY + 1n, ethers.MaxUint256]) {
+        await expect(staking().setRewardsDuration(tooLong))
+          .to.be.revertedWithCustomError(staking(), "InvalidRewardsDuration")
+          .withArgs(tooLong);
+      }
+      await expect(staking().setRewardsDuration(365n * DAY)).to.emit(staking(), "RewardsDurationUpdated").withArgs(365n * DAY);
+      // The longest period still funds and streams.
+      await staking().notifyRewardAmount(365n * DAY * 1_000n);
+      expect(await staking().periodFinish()).to.equal(BigInt(await time.latest()) + 365n * DAY);
     });
 
     it("is rejected during a period up to its last second (RewardPeriodActive) and allowed at periodFinish", async function () {
@@ -837,7 +982,9 @@ describe("Staking", function () {
       await run.check(tTop + D + 8n);
     });
 
-    it("rewards streamed while nobody is staked are not distributed", async function () {
+    it("rewards streamed while nobody is staked are carried into the next period, not stranded", async function () {
+      // The review's PoC: half a period streams with nothing staked. Before the fix that half stayed in
+      // the proxy for good; now it is unallocated and the next funding streams it to the stakers.
       const { staking, owner, alice, token, proxyAddress } = await loadFixture(deploySystemFixture);
       const run = new Run(staking, token, owner, proxyAddress);
       const R = 7_000n * E;
@@ -845,15 +992,46 @@ describe("Staking", function () {
       await run.notify(R, t0);
       await run.check(t0 + D / 4n);
       expect(await staking().rewardPerToken()).to.equal(0n); // nobody staked: accumulator idle
+      const rate = R / D;
+      expect(await staking().unallocatedRewards()).to.equal((D / 4n) * rate + (R - rate * D));
       await run.stake(alice, 50n * E, t0 + D / 2n);
       await run.check(t0 + D);
       const paid = await run.claim(alice, t0 + D + 1n);
-      // alice got only the second half of the stream: R/2 is stranded in the proxy
-      const rate = R / D;
+      // alice got the second half of the stream; the first half (and the rate's remainder) waits
       expect(paid).to.equal((50n * E * (((D / 2n) * rate * PRECISION) / (50n * E))) / PRECISION);
-      expect(paid).to.be.lessThanOrEqual(R / 2n);
-      expect((await staking().totalRewardsFunded()) - (await staking().totalRewardsPaid())).to.equal(R - paid);
-      expect(await token.balanceOf(proxyAddress)).to.equal(50n * E + R - paid);
+      const carried = (D / 2n) * rate + (R - rate * D);
+      expect(await staking().unallocatedRewards()).to.equal(carried);
+      // The next funding streams it again: rate = (R2 + carried) / D, written out independently of the model.
+      const R2 = 1_000n * E + 3n;
+      await run.notify(R2, t0 + D + 10n);
+      expect(await staking().rewardRate()).to.equal((R2 + carried) / D);
+      expect(await staking().unallocatedRewards()).to.equal((R2 + carried) % D);
+      await run.check(t0 + 2n * D + 10n);
+      const paid2 = await run.claim(alice, t0 + 2n * D + 11n);
+      await run.check(t0 + 2n * D + 11n);
+      // Everything funded reached the staker except the last remainder and the accumulator's floor dust.
+      const left = R + R2 - paid - paid2;
+      expect(left).to.equal((R2 + carried) % D + (((R2 + carried) / D) * D - paid2));
+      expect(left).to.be.lessThan(D + 1_000n);
+      expect(await token.balanceOf(proxyAddress)).to.equal(50n * E + left);
+    });
+
+    it("carries the rate's rounding remainder into the next period", async function () {
+      const { staking, owner, alice, token, proxyAddress } = await loadFixture(deploySystemFixture);
+      const run = new Run(staking, token, owner, proxyAddress);
+      const t0 = (await now()) + 100n;
+      await run.stake(alice, 10n * E, t0);
+      const R = 5n * D + (D - 1n); // remainder D - 1: almost one more wei per second
+      await run.notify(R, t0 + 1n);
+      expect(await staking().rewardRate()).to.equal(5n);
+      expect(await staking().unallocatedRewards()).to.equal(D - 1n);
+      await run.check(t0 + 1n + D);
+      // 1 wei more makes the remainder a whole wei per second of the next period.
+      await run.notify(1n, t0 + 2n + D);
+      expect(await staking().rewardRate()).to.equal(1n);
+      expect(await staking().unallocatedRewards()).to.equal(0n);
+      await run.check(t0 + 2n + 2n * D);
+      await run.claim(alice, t0 + 3n + 2n * D);
     });
 
     it("a gap with no stakers inside a period is skipped, then the accumulator resumes", async function () {
@@ -876,7 +1054,7 @@ describe("Staking", function () {
       const run = new Run(staking, token, owner, proxyAddress);
       await token.mint(alice.address, ethers.MaxUint256 - (await token.totalSupply()));
       const t0 = (await now()) + 100n;
-      await run.stake(alice, ethers.MaxUint256 / 2n, t0);
+      await run.stake(alice, 2n ** 208n - 1n, t0); // the largest total stake
       await run.notify(D * 10n ** 6n, t0 + 1n);
       await run.check(t0 + 1n + D);
       expect(await staking().earned(alice.address)).to.equal(0n);
@@ -1067,9 +1245,9 @@ describe("Staking", function () {
       const tx = await admin.upgradeImplementation(
         ModuleId.Staking,
         await v2.getAddress(),
-        v2.interface.encodeFunctionData("migrateToV2"),
+        v2.interface.encodeFunctionData("migrateToV2", [D]),
       );
-      await expect(tx).to.emit(v2Routed, "MigratedToV2").withArgs();
+      await expect(tx).to.emit(v2Routed, "MigratedToV2").withArgs(owner.address, D);
       await expect(tx).to.emit(v2Routed, "Initialized").withArgs(2n);
       await expect(tx)
         .to.emit(admin, "ImplementationUpgraded")
@@ -1088,10 +1266,10 @@ describe("Staking", function () {
     it("migrateToV2 cannot run twice (InvalidInitialization(2, 2)) nor through a routed call (NotInitializing)", async function () {
       const { admin, owner, proxyAddress } = await loadFixture(deploySystemFixture);
       const v2 = await new StakingV2__factory(owner).deploy();
-      const migrate = v2.interface.encodeFunctionData("migrateToV2");
+      const migrate = v2.interface.encodeFunctionData("migrateToV2", [D]);
       await admin.upgradeImplementation(ModuleId.Staking, await v2.getAddress(), migrate);
       const v2Routed = routed(StakingV2__factory, proxyAddress, ModuleId.Staking, owner);
-      await expect(v2Routed.migrateToV2()).to.be.revertedWithCustomError(v2Routed, "NotInitializing");
+      await expect(v2Routed.migrateToV2(D)).to.be.revertedWithCustomError(v2Routed, "NotInitializing");
       const v2b = await new StakingV2__factory(owner).deploy();
       await expect(admin.upgradeImplementation(ModuleId.Staking, await v2b.getAddress(), migrate))
         .to.be.revertedWithCustomError(v2b, "InvalidInitialization")
@@ -1106,7 +1284,39 @@ describe("Staking", function () {
       )
         .to.be.revertedWithCustomError(v2b, "InvalidInitialization")
         .withArgs(2n, 1n);
-      await expect(v2.migrateToV2()).to.be.revertedWithCustomError(v2, "NotDelegateCall");
+      await expect(v2.migrateToV2(D)).to.be.revertedWithCustomError(v2, "NotDelegateCall");
+    });
+
+    it("a token callback cannot run the migration while the owner's upgrade runs; the owner's migration does", async function () {
+      // The review's PoC: the owner's migration first tops up rewards (a token transfer); the token's hook
+      // re-enters the proxy with `0x01 ++ migrateToV2(attackerArgs)` while the initialization context is
+      // open for V2. Before the fix the attacker's migration ran (with its arguments) and the owner's then
+      // reverted InvalidInitialization(2, 2). Now only the owner may use the context: the hook's call is
+      // refused (the token records the failure and lets the transfer go on) and the owner's migration runs.
+      const env = await loadFixture(reentrantTokenFixture);
+      const { admin, owner, token, proxyAddress } = env;
+      const v2 = await new StakingV2__factory(owner).deploy();
+      const v2Routed = routed(StakingV2__factory, proxyAddress, ModuleId.Staking, owner);
+      const attackerDuration = 1n;
+      await token.armQuiet(proxyAddress, routeCalldata(ModuleId.Staking, v2.interface.encodeFunctionData("migrateToV2", [attackerDuration])));
+      const ownerDuration = 3n * DAY;
+      const tx = admin.upgradeImplementation(
+        ModuleId.Staking,
+        await v2.getAddress(),
+        v2.interface.encodeFunctionData("topUpAndMigrateToV2", [D * 10n, ownerDuration]),
+      );
+      await expect(tx).to.emit(v2Routed, "MigratedToV2").withArgs(owner.address, ownerDuration);
+      await expect(tx).to.emit(v2Routed, "Initialized").withArgs(2n);
+      // The hook did fire, inside the owner's upgrade, and its migration was refused: the token is not the owner.
+      expect(await token.hookTarget()).to.equal(ethers.ZeroAddress);
+      expect(await token.lastHookOk()).to.equal(false);
+      expect(await token.lastHookResult()).to.equal(
+        v2.interface.encodeErrorResult("OwnableUnauthorizedAccount", [await token.getAddress()]),
+      );
+      expect(await v2Routed.rewardsDuration()).to.equal(ownerDuration);
+      expect(await admin.implementation(ModuleId.Staking)).to.equal(await v2.getAddress());
+      // After the upgrade the context is closed for everyone, the owner included.
+      await expect(v2Routed.migrateToV2(attackerDuration)).to.be.revertedWithCustomError(v2Routed, "NotInitializing");
     });
   });
 });

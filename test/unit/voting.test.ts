@@ -9,6 +9,7 @@ import {
   DAY,
   MAX_VOTING_PERIOD,
   MIN_VOTING_PERIOD,
+  PROPOSAL_THRESHOLD,
   QUORUM_BPS,
   deployBareFixture,
   deploySystemFixture,
@@ -40,6 +41,11 @@ function zeroOf(param: ParamType): unknown {
   return 0n;
 }
 
+/** ceil(total * quorumBps / 10000): the quorum rule, written out. */
+function quorumOf(total: bigint, quorumBps = BigInt(QUORUM_BPS)): bigint {
+  return (total * quorumBps + BPS - 1n) / BPS;
+}
+
 /** System with stakes alice 600, bob 300, carol 100 (total 1000 tokens, quorum 10% = 100). */
 async function stakedFixture() {
   const sys = await deploySystemFixture();
@@ -60,21 +66,21 @@ async function proposalFixture() {
 describe("Voting", function () {
   // ================================================================================================
   describe("initialize", function () {
-    async function register(min: bigint, max: bigint, quorumBps: bigint) {
+    async function register(min: bigint, max: bigint, quorumBps: bigint, threshold = 0n) {
       const bare = await loadFixture(deployBareFixture);
       const tx = bare.admin.addImplementation(
         ModuleId.Voting,
         await bare.votingImpl.getAddress(),
-        bare.votingImpl.interface.encodeFunctionData("initialize", [min, max, quorumBps]),
+        bare.votingImpl.interface.encodeFunctionData("initialize", [min, max, quorumBps, threshold]),
       );
       return { ...bare, tx, voting: routed(Voting__factory, bare.proxyAddress, ModuleId.Voting, bare.owner) };
     }
 
     it("stores the config and emits VotingConfigured and Initialized(1)", async function () {
-      const { tx, voting } = await register(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS));
-      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS);
+      const { tx, voting } = await register(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS), 5n * E);
+      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS, 5n * E);
       await expect(tx).to.emit(voting, "Initialized").withArgs(1n);
-      expect(await voting.votingConfig()).to.deep.equal([MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS)]);
+      expect(await voting.votingConfig()).to.deep.equal([MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS), 5n * E]);
       expect(await voting.proposalCount()).to.equal(0n);
     });
 
@@ -98,25 +104,25 @@ describe("Voting", function () {
       const { tx, votingImpl } = await register(1n, cap + 1n, 100n);
       await expect(tx).to.be.revertedWithCustomError(votingImpl, "InvalidVotingConfig").withArgs(1n, cap + 1n, 100n);
       const ok = await register(1n, cap, 100n);
-      await expect(ok.tx).to.emit(ok.voting, "VotingConfigured").withArgs(1n, cap, 100n);
+      await expect(ok.tx).to.emit(ok.voting, "VotingConfigured").withArgs(1n, cap, 100n, 0n);
     });
 
     it("accepts the boundaries: min = max = 1, quorum = 10000", async function () {
-      const { tx, voting } = await register(1n, 1n, 10_000n);
-      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(1n, 1n, 10_000n);
-      expect(await voting.votingConfig()).to.deep.equal([1n, 1n, 10_000n]);
+      const { tx, voting } = await register(1n, 1n, 10_000n, ethers.MaxUint256);
+      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(1n, 1n, 10_000n, ethers.MaxUint256);
+      expect(await voting.votingConfig()).to.deep.equal([1n, 1n, 10_000n, ethers.MaxUint256]);
     });
 
     it("accepts quorum = 0 and the widest allowed range (1 s .. 3650 days)", async function () {
       const max = 3650n * 24n * 3600n;
       const { tx, voting } = await register(1n, max, 0n);
-      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(1n, max, 0n);
+      await expect(tx).to.emit(voting, "VotingConfigured").withArgs(1n, max, 0n, 0n);
     });
 
     it("cannot run twice (InvalidInitialization(1, 1)) nor through a routed call (NotInitializing)", async function () {
       const { admin, owner, attacker, voting } = await loadFixture(deploySystemFixture);
       const other = await new Voting__factory(owner).deploy();
-      const init = other.interface.encodeFunctionData("initialize", [1n, 2n, 3n]);
+      const init = other.interface.encodeFunctionData("initialize", [1n, 2n, 3n, 4n]);
       await expect(admin.upgradeImplementation(ModuleId.Voting, await other.getAddress(), init))
         .to.be.revertedWithCustomError(other, "InvalidInitialization")
         .withArgs(1n, 1n);
@@ -124,9 +130,9 @@ describe("Voting", function () {
         .to.be.revertedWithCustomError(other, "InvalidInitialization")
         .withArgs(1n, 1n);
       for (const who of [owner, attacker]) {
-        await expect(voting(who).initialize(1n, 2n, 3n)).to.be.revertedWithCustomError(voting(who), "NotInitializing");
+        await expect(voting(who).initialize(1n, 2n, 3n, 4n)).to.be.revertedWithCustomError(voting(who), "NotInitializing");
       }
-      expect(await voting().votingConfig()).to.deep.equal([MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS)]);
+      expect(await voting().votingConfig()).to.deep.equal([MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, BigInt(QUORUM_BPS), PROPOSAL_THRESHOLD]);
     });
   });
 
@@ -148,6 +154,8 @@ describe("Voting", function () {
         "hasVoted",
         "proposalCount",
         "votingConfig",
+        "proposalSnapshot",
+        "getVotes",
       ]);
       for (const fragment of fragments) {
         await expect(
@@ -163,7 +171,7 @@ describe("Voting", function () {
     it("is owner only (OwnableUnauthorizedAccount)", async function () {
       const { voting, attacker, alice } = await loadFixture(deploySystemFixture);
       for (const who of [attacker, alice]) {
-        await expect(voting(who).configure(1n, 2n, 3n))
+        await expect(voting(who).configure(1n, 2n, 3n, 4n))
           .to.be.revertedWithCustomError(voting(who), "OwnableUnauthorizedAccount")
           .withArgs(who.address);
       }
@@ -171,8 +179,8 @@ describe("Voting", function () {
 
     it("updates the config and emits VotingConfigured", async function () {
       const { voting } = await loadFixture(deploySystemFixture);
-      await expect(voting().configure(60n, 120n, 5_000n)).to.emit(voting(), "VotingConfigured").withArgs(60n, 120n, 5_000n);
-      expect(await voting().votingConfig()).to.deep.equal([60n, 120n, 5_000n]);
+      await expect(voting().configure(60n, 120n, 5_000n, 7n)).to.emit(voting(), "VotingConfigured").withArgs(60n, 120n, 5_000n, 7n);
+      expect(await voting().votingConfig()).to.deep.equal([60n, 120n, 5_000n, 7n]);
     });
 
     it("validates like initialize (InvalidVotingConfig)", async function () {
@@ -182,11 +190,11 @@ describe("Voting", function () {
         [11n, 10n, 1n],
         [1n, 10n, 10_001n],
       ]) {
-        await expect(voting().configure(min, max, q))
+        await expect(voting().configure(min, max, q, 0n))
           .to.be.revertedWithCustomError(voting(), "InvalidVotingConfig")
           .withArgs(min, max, q);
       }
-      await expect(voting().configure(10n, 10n, 10_000n)).to.emit(voting(), "VotingConfigured").withArgs(10n, 10n, 10_000n);
+      await expect(voting().configure(10n, 10n, 10_000n, 0n)).to.emit(voting(), "VotingConfigured").withArgs(10n, 10n, 10_000n, 0n);
     });
 
     it("applies to proposals created afterwards only", async function () {
@@ -194,7 +202,7 @@ describe("Voting", function () {
       await voting(alice).propose("old rules", DAY);
       const before = await voting().getProposal(1n);
       expect(before.quorum).to.equal(100n * E);
-      await voting().configure(2n * DAY, 3n * DAY, 5_000n);
+      await voting().configure(2n * DAY, 3n * DAY, 5_000n, 0n);
       expect(await voting().getProposal(1n)).to.deep.equal(before);
       await expect(voting(alice).propose("new rules", DAY))
         .to.be.revertedWithCustomError(voting(), "InvalidVotingPeriod")
@@ -231,7 +239,7 @@ describe("Voting", function () {
       expect(await voting().proposalCount()).to.equal(2n);
     });
 
-    it("any staker may propose; quorum = floor(totalStaked * quorumBps / 10000) at creation", async function () {
+    it("with a zero threshold any staker may propose; quorum = ceil(total stake at the snapshot * quorumBps / 10000)", async function () {
       const { voting, staking, carol, bob } = await loadFixture(deploySystemFixture);
       await staking(carol).stake(12_345n);
       const total = 12_345n;
@@ -239,11 +247,30 @@ describe("Voting", function () {
       await time.setNextBlockTimestamp(t);
       await expect(voting(carol).propose("", MIN_VOTING_PERIOD))
         .to.emit(voting(), "ProposalCreated")
-        .withArgs(1n, carol.address, t, t + MIN_VOTING_PERIOD, (total * BigInt(QUORUM_BPS)) / BPS, "");
-      expect((await voting().getProposal(1n)).quorum).to.equal(1_234n);
+        .withArgs(1n, carol.address, t, t + MIN_VOTING_PERIOD, quorumOf(total), "");
+      expect((await voting().getProposal(1n)).quorum).to.equal(1_235n); // 1234.5 rounded up
+      expect(await voting().proposalSnapshot(1n)).to.equal(t - 1n);
       // more stake afterwards does not move the quorum
       await staking(bob).stake(1_000_000n);
-      expect((await voting().getProposal(1n)).quorum).to.equal(1_234n);
+      expect((await voting().getProposal(1n)).quorum).to.equal(1_235n);
+    });
+
+    it("takes the quorum from the total stake at the snapshot, not from stake added in the proposal's own second", async function () {
+      const { voting, staking, alice, bob } = await loadFixture(stakedFixture);
+      // bob stakes 9000 more in the same block as alice's proposal (a flash stake around the proposal)
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        await staking(bob).stake(9_000n * E);
+        await voting(alice).propose("same block", DAY);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const p = await voting().getProposal(1n);
+      expect(p.quorum).to.equal(quorumOf(1_000n * E)); // the 9000 staked at startTime is not in the snapshot
+      expect(await staking().totalStakedAt(p.startTime - 1n)).to.equal(1_000n * E);
+      expect(await voting().getVotes(1n, bob.address)).to.equal(300n * E);
+      await expect(voting(bob).castVote(1n, For)).to.emit(voting(), "VoteCast").withArgs(bob.address, 1n, For, 300n * E);
     });
 
     it("accepts exactly the min and max voting periods", async function () {
@@ -281,24 +308,102 @@ describe("Voting", function () {
         .withArgs(carol.address);
     });
 
-    it("a proposer with 1 wei of stake is enough; a 1-wei total gives a zero quorum", async function () {
+    it("with a zero threshold 1 wei of stake is enough to propose; a 1-wei total still gives a quorum of 1 wei", async function () {
       const { voting, staking, alice } = await loadFixture(deploySystemFixture);
       await staking(alice).stake(1n);
       await expect(voting(alice).propose("tiny", DAY)).to.emit(voting(), "ProposalCreated");
-      expect((await voting().getProposal(1n)).quorum).to.equal(0n);
+      // Rounded up: a nonzero total and quorumBps never give a zero quorum.
+      expect((await voting().getProposal(1n)).quorum).to.equal(1n);
     });
 
-    it("computes the quorum without overflow when the total stake is close to 2^256", async function () {
+    it("computes the quorum at the largest total stake (2**208 - 1)", async function () {
       const { voting, staking, token, alice } = await loadFixture(deploySystemFixture);
-      await token.mint(alice.address, ethers.MaxUint256 - (await token.totalSupply()));
-      const stake = await token.balanceOf(alice.address);
-      await staking(alice).stake(stake);
-      expect(stake * BigInt(QUORUM_BPS)).to.be.greaterThan(ethers.MaxUint256); // the naive product overflows
+      const stake = 2n ** 208n - 1n;
+      await token.mint(alice.address, stake);
+      await staking(alice).stake(stake - (await staking().totalStaked()));
       await voting(alice).propose("huge", DAY);
-      expect((await voting().getProposal(1n)).quorum).to.equal((stake * BigInt(QUORUM_BPS)) / BPS);
+      expect((await voting().getProposal(1n)).quorum).to.equal(quorumOf(stake));
       await voting(alice).castVote(1n, For);
       await time.increase(DAY);
       expect(await voting().state(1n)).to.equal(Succeeded);
+    });
+  });
+
+  // ================================================================================================
+  describe("proposal threshold", function () {
+    it("refuses a proposer whose stake at the snapshot is below the threshold (InsufficientProposerStake)", async function () {
+      const { voting, staking, alice, carol } = await loadFixture(stakedFixture);
+      await voting().configure(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS, 100n * E + 1n);
+      await expect(voting(carol).propose("x", DAY))
+        .to.be.revertedWithCustomError(voting(), "InsufficientProposerStake")
+        .withArgs(carol.address, 100n * E, 100n * E + 1n);
+      // Stake added now is not in the snapshot (the end of the previous second): still refused in this block...
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        await staking(carol).stake(1n);
+        await voting(carol).propose("flash", DAY);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await voting().proposalCount()).to.equal(0n);
+      // ...and accepted from the next second on, at exactly the threshold.
+      await expect(voting(carol).propose("x", DAY)).to.emit(voting(), "ProposalCreated");
+      await expect(voting(alice).propose("y", DAY)).to.emit(voting(), "ProposalCreated");
+    });
+
+    it("the review's PoC: a 1-wei staker can no longer open a proposal and carry it alone", async function () {
+      // Before: any staker could propose, and a proposal opened while the total stake was tiny had a
+      // zero quorum, so 1 wei For passed it while the large stakers had not voted. With a threshold the
+      // owner sets (deploy.ts defaults to one token), the 1-wei staker cannot propose at all.
+      const { voting, staking, token, attacker, alice, proxyAddress } = await loadFixture(deploySystemFixture);
+      await voting().configure(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, QUORUM_BPS, E);
+      await token.mint(attacker.address, 1n);
+      await token.connect(attacker).approve(proxyAddress, 1n);
+      await staking(attacker).stake(1n);
+      await expect(voting(attacker).propose("drain", MIN_VOTING_PERIOD))
+        .to.be.revertedWithCustomError(voting(), "InsufficientProposerStake")
+        .withArgs(attacker.address, 1n, E);
+      // With stake in the snapshot, the quorum counts every staker, so 1 wei For cannot carry it.
+      await staking(alice).stake(1_000n * E);
+      await voting(alice).propose("real", MIN_VOTING_PERIOD);
+      await voting(attacker).castVote(1n, For);
+      await time.increase(MIN_VOTING_PERIOD);
+      expect(await voting().state(1n)).to.equal(Defeated);
+    });
+  });
+
+  // ================================================================================================
+  describe("Voting while Staking is paused or removed", function () {
+    it("keeps working while the Staking id is paused: weights from the checkpoints, locks kept", async function () {
+      // Voting reads and writes Staking's namespace directly, not through the Staking id: pausing Staking
+      // (which stops stake, withdraw and claims) does not stop governance, and the locks it writes hold
+      // once Staking is unpaused.
+      const { voting, staking, admin, alice, bob } = await loadFixture(stakedFixture);
+      await admin.setPaused(ModuleId.Staking, true);
+      await expect(staking(alice).withdraw(1n)).to.be.revertedWithCustomError(admin, "ImplementationPaused");
+      await voting(alice).propose("while paused", DAY);
+      const end = (await voting().getProposal(1n)).endTime;
+      await expect(voting(bob).castVote(1n, Against)).to.emit(voting(), "VoteCast").withArgs(bob.address, 1n, Against, 300n * E);
+      await admin.setPaused(ModuleId.Staking, false);
+      await expect(staking(bob).withdraw(1n))
+        .to.be.revertedWithCustomError(staking(bob), "StakeIsLocked")
+        .withArgs(bob.address, 300n * E, end);
+    });
+
+    it("keeps working while the Staking id is removed, and the stakes and locks are there when it is re-added", async function () {
+      const { voting, staking, admin, alice, stakingImpl } = await loadFixture(stakedFixture);
+      await admin.removeImplementation(ModuleId.Staking);
+      await expect(staking(alice).stakeOf(alice.address)).to.be.revertedWithCustomError(admin, "UnknownImplementation");
+      await voting(alice).propose("while removed", DAY);
+      const end = (await voting().getProposal(1n)).endTime;
+      await expect(voting(alice).castVote(1n, For)).to.emit(voting(), "VoteCast").withArgs(alice.address, 1n, For, 600n * E);
+      // The same implementation comes back (its namespace was never touched): the lock is in force.
+      await admin.addImplementation(ModuleId.Staking, await stakingImpl.getAddress(), "0x");
+      expect(await staking().stakeOf(alice.address)).to.equal(600n * E);
+      await expect(staking(alice).withdraw(1n))
+        .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
+        .withArgs(alice.address, 600n * E, end);
     });
   });
 
@@ -337,15 +442,36 @@ describe("Voting", function () {
       expect([p.forVotes, p.againstVotes, p.abstainVotes]).to.deep.equal([400n * E, 0n, 600n * E]);
     });
 
-    it("uses the stake at voting time; later stake changes do not change the receipt or tally", async function () {
+    it("weighs the stake at the proposal's snapshot: stake added since does not count, later changes do not move the tally", async function () {
       const { voting, staking, alice, id } = await loadFixture(proposalFixture);
       await staking(alice).stake(50n * E);
+      expect(await voting().getVotes(id, alice.address)).to.equal(600n * E);
       await voting(alice).castVote(id, For);
-      expect((await voting().getReceipt(id, alice.address)).weight).to.equal(650n * E);
+      expect((await voting().getReceipt(id, alice.address)).weight).to.equal(600n * E);
       await staking(alice).stake(1n * E); // staking more while locked is allowed
       expect(await staking().stakeOf(alice.address)).to.equal(651n * E);
-      expect((await voting().getReceipt(id, alice.address)).weight).to.equal(650n * E);
-      expect((await voting().getProposal(id)).forVotes).to.equal(650n * E);
+      expect((await voting().getReceipt(id, alice.address)).weight).to.equal(600n * E);
+      expect((await voting().getProposal(id)).forVotes).to.equal(600n * E);
+    });
+
+    it("caps the weight by the stake now: stake withdrawn since the snapshot no longer counts", async function () {
+      const { voting, staking, bob, id } = await loadFixture(proposalFixture);
+      await staking(bob).withdraw(120n * E); // bob has not voted: not locked
+      expect(await voting().getVotes(id, bob.address)).to.equal(180n * E);
+      await expect(voting(bob).castVote(id, Against)).to.emit(voting(), "VoteCast").withArgs(bob.address, id, Against, 180n * E);
+      expect(await staking().lockedStake(bob.address)).to.equal(180n * E);
+    });
+
+    it("no stake counts twice: stake moved to another account after the snapshot has no weight there", async function () {
+      // The review's PoC for weights taken from current stake: move the tokens after voting... or before.
+      const { voting, staking, token, alice, attacker, proxyAddress, id } = await loadFixture(proposalFixture);
+      await staking(alice).withdraw(600n * E); // not voted yet, so free to leave
+      await token.connect(alice).transfer(attacker.address, 600n * E);
+      await token.connect(attacker).approve(proxyAddress, 600n * E);
+      await staking(attacker).stake(600n * E);
+      await expect(voting(attacker).castVote(id, For)).to.be.revertedWithCustomError(voting(), "NoStake").withArgs(attacker.address);
+      await expect(voting(alice).castVote(id, For)).to.be.revertedWithCustomError(voting(), "NoStake").withArgs(alice.address);
+      expect((await voting().getProposal(id)).forVotes).to.equal(0n);
     });
 
     it("rejects a second vote (AlreadyVoted), whatever the option", async function () {
@@ -400,13 +526,14 @@ describe("Voting", function () {
     });
 
     it("a 1-wei stake votes with weight 1", async function () {
-      const { voting, staking, attacker, token, proxyAddress, id } = await loadFixture(proposalFixture);
+      const { voting, staking, alice, attacker, token, proxyAddress } = await loadFixture(stakedFixture);
       await token.mint(attacker.address, 1n);
       await token.connect(attacker).approve(proxyAddress, 1n);
       await staking(attacker).stake(1n);
-      await expect(voting(attacker).castVote(id, Abstain))
+      await voting(alice).propose("after the 1-wei stake", DAY);
+      await expect(voting(attacker).castVote(1n, Abstain))
         .to.emit(voting(), "VoteCast")
-        .withArgs(attacker.address, id, Abstain, 1n);
+        .withArgs(attacker.address, 1n, Abstain, 1n);
     });
   });
 
@@ -544,7 +671,7 @@ describe("Voting", function () {
         const proposer = signers[c.stakes.findIndex((s) => s > 0n)];
         await sys.voting(proposer).propose(c.name, DAY);
         const p = await sys.voting().getProposal(1n);
-        expect(p.quorum).to.equal((total * BigInt(QUORUM_BPS)) / BPS);
+        expect(p.quorum).to.equal(quorumOf(total));
         for (const [name, support] of c.votes) await sys.voting(who[name]).castVote(1n, support);
         expect(await sys.voting().state(1n)).to.equal(Active);
         await time.increaseTo(p.endTime);
@@ -555,7 +682,7 @@ describe("Voting", function () {
 
     it("a zero quorum (quorumBps = 0) still needs For > Against", async function () {
       const { voting, staking, alice, bob } = await loadFixture(deploySystemFixture);
-      await voting().configure(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, 0n);
+      await voting().configure(MIN_VOTING_PERIOD, MAX_VOTING_PERIOD, 0n, 0n);
       await staking(alice).stake(10n);
       await staking(bob).stake(10n);
       await voting(alice).propose("a", DAY);
@@ -571,28 +698,55 @@ describe("Voting", function () {
 
   // ================================================================================================
   describe("stake lock (Voting -> Staking)", function () {
-    it("voting locks the stake: StakeLocked event, lockedUntil, withdraw/exit revert StakeIsLocked until the end", async function () {
+    it("voting locks the stake it counted: StakeLocked event, lockedUntil, withdraw/exit revert StakeIsLocked until the end", async function () {
       const { voting, staking, alice, token, id, endTime } = await loadFixture(proposalFixture);
       expect(await staking().lockedUntil(alice.address)).to.equal(0n);
+      expect(await staking().lockedStake(alice.address)).to.equal(0n);
       const tx = voting(alice).castVote(id, For);
-      await expect(tx).to.emit(voting(alice), "StakeLocked").withArgs(alice.address, endTime);
+      await expect(tx).to.emit(voting(alice), "StakeLocked").withArgs(alice.address, 600n * E, endTime);
       expect(await staking().lockedUntil(alice.address)).to.equal(endTime);
+      expect(await staking().lockedStake(alice.address)).to.equal(600n * E);
       for (const amount of [1n, 600n * E]) {
         await expect(staking(alice).withdraw(amount))
           .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-          .withArgs(alice.address, endTime);
+          .withArgs(alice.address, 600n * E, endTime);
       }
       await expect(staking(alice).exit())
         .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-        .withArgs(alice.address, endTime);
+        .withArgs(alice.address, 600n * E, endTime);
       await time.setNextBlockTimestamp(endTime - 1n);
       await expect(staking(alice).withdraw(1n))
         .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-        .withArgs(alice.address, endTime);
+        .withArgs(alice.address, 600n * E, endTime);
       await time.setNextBlockTimestamp(endTime);
       const w = await staking(alice).withdraw(600n * E);
       await expect(w).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, 600n * E);
       await expect(w).to.changeTokenBalance(token, alice, 600n * E);
+      expect(await staking().lockedStake(alice.address)).to.equal(0n);
+    });
+
+    it("locks only what the vote counted: stake added after the snapshot can leave during the vote", async function () {
+      const { voting, staking, alice, id, endTime } = await loadFixture(proposalFixture);
+      await staking(alice).stake(50n * E); // after the snapshot: no weight, so not locked
+      await voting(alice).castVote(id, For);
+      await staking(alice).stake(7n * E); // after the vote: not locked either
+      await expect(staking(alice).withdraw(57n * E + 1n))
+        .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
+        .withArgs(alice.address, 600n * E, endTime);
+      await expect(staking(alice).withdraw(57n * E)).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, 57n * E);
+      expect(await staking().stakeOf(alice.address)).to.equal(600n * E);
+      await expect(staking(alice).exit()).to.be.revertedWithCustomError(staking(alice), "StakeIsLocked");
+    });
+
+    it("an expired lock is replaced by the next vote's weight, not kept at the old amount", async function () {
+      const { voting, staking, alice, bob, id, endTime } = await loadFixture(proposalFixture);
+      await voting(alice).castVote(id, For); // locks 600 until endTime
+      await time.setNextBlockTimestamp(endTime);
+      await staking(alice).withdraw(500n * E);
+      await voting(bob).propose("next", DAY);
+      const end2 = (await voting().getProposal(2n)).endTime;
+      await expect(voting(alice).castVote(2n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, 100n * E, end2);
+      expect(await staking().lockedStake(alice.address)).to.equal(100n * E);
     });
 
     it("the lock does not block staking more or claiming rewards", async function () {
@@ -624,26 +778,39 @@ describe("Voting", function () {
       const end1 = (await voting().getProposal(1n)).endTime;
       const end2 = (await voting().getProposal(2n)).endTime;
       expect(end2).to.be.lessThan(end1);
-      await expect(voting(alice).castVote(1n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, end1);
+      await expect(voting(alice).castVote(1n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, 600n * E, end1);
       await expect(voting(alice).castVote(2n, Against)).not.to.emit(voting(), "StakeLocked");
       expect(await staking().lockedUntil(alice.address)).to.equal(end1);
       // past the short one's end, still locked by the long one
       await time.setNextBlockTimestamp(end2);
       await expect(staking(alice).withdraw(1n))
         .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-        .withArgs(alice.address, end1);
+        .withArgs(alice.address, 600n * E, end1);
       // a later-ending proposal extends the lock
       await voting(bob).propose("later", 5n * DAY);
       const end3 = (await voting().getProposal(3n)).endTime;
       expect(end3).to.be.greaterThan(end1);
-      await expect(voting(alice).castVote(3n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, end3);
+      await expect(voting(alice).castVote(3n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, 600n * E, end3);
       expect(await staking().lockedUntil(alice.address)).to.equal(end3);
       await time.setNextBlockTimestamp(end1);
       await expect(staking(alice).withdraw(1n))
         .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-        .withArgs(alice.address, end3);
+        .withArgs(alice.address, 600n * E, end3);
       await time.setNextBlockTimestamp(end3);
       await expect(staking(alice).withdraw(1n)).to.emit(staking(alice), "Withdrawn").withArgs(alice.address, 1n);
+    });
+
+    it("a running lock grows to the larger weight of a later vote", async function () {
+      const { voting, staking, alice, bob } = await loadFixture(stakedFixture);
+      await voting(bob).propose("one", 3n * DAY);
+      const end1 = (await voting().getProposal(1n)).endTime;
+      await voting(alice).castVote(1n, For); // 600 until end1
+      await staking(alice).stake(400n * E);
+      await voting(bob).propose("two", DAY); // snapshot after the 400: alice weighs 1000 here
+      await expect(voting(alice).castVote(2n, For)).to.emit(voting(), "StakeLocked").withArgs(alice.address, 1_000n * E, end1);
+      await expect(staking(alice).withdraw(1n))
+        .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
+        .withArgs(alice.address, 1_000n * E, end1);
     });
 
     it("one stake cannot be counted twice by moving it to another account before the end", async function () {
@@ -652,7 +819,7 @@ describe("Voting", function () {
       // alice tries to withdraw to hand the tokens to attacker, who would vote again with them
       await expect(staking(alice).withdraw(600n * E))
         .to.be.revertedWithCustomError(staking(alice), "StakeIsLocked")
-        .withArgs(alice.address, endTime);
+        .withArgs(alice.address, 600n * E, endTime);
       await expect(voting(attacker).castVote(id, For))
         .to.be.revertedWithCustomError(voting(attacker), "NoStake")
         .withArgs(attacker.address);

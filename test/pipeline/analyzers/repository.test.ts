@@ -97,8 +97,8 @@ describe("analyzers on this repository", function () {
       module: "LoadBalancer (proxy)",
       kind: "erc7201",
       slotStart: "0x13e249253a846412c22329a98490c6f16f1bbf70b742efd1f2029f4b88c7b200",
-      // Module[256] + registeredIds + owner + pendingOwner = 259 slots.
-      slotEnd: "0x13e249253a846412c22329a98490c6f16f1bbf70b742efd1f2029f4b88c7b302",
+      // Module[256] + registeredIds + owner + pendingOwner + idOf (mapping) = 260 slots.
+      slotEnd: "0x13e249253a846412c22329a98490c6f16f1bbf70b742efd1f2029f4b88c7b303",
       file: "contracts/libraries/LibLoadBalancer.sol",
     });
     expect(row(/loadbalancer\.storage\.LoadBalancer/)!.usedBy).to.have.members(["LoadBalancer (proxy)", "LoadBalancerAdmin (id 0)", "Staking (id 1)", "Voting (id 2)"]);
