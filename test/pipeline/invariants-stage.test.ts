@@ -193,7 +193,7 @@ describe("invariant stage", function () {
       expect(r.tools).to.deep.equal([{ name: "echidna", version: "2.2.7" }]);
       expect(r.metrics).to.deep.include({ engine: "echidna", version: "2.2.7", calls: 30112, budgetSeconds: loadCampaignConfig(ROOT).budgets.quick.seconds });
       expect(r.metrics.engineReason).to.match(/auto: echidna is installed/);
-      expect((r.metrics.properties as { failed: number; total: number })).to.deep.include({ failed: 1, total: 11 });
+      expect((r.metrics.properties as { failed: number; total: number })).to.deep.include({ failed: 1, total: 12 });
       expect((r.metrics.coverage as { instructions: number }).instructions).to.equal(10231);
 
       const args = readFileSync(argsFile, "utf8").trim().split("\n");
@@ -218,7 +218,7 @@ describe("invariant stage", function () {
       // Report sections (ReportSection in the pipeline's types): the properties, then the failing sequence.
       const sections = (r as { sections?: InvariantSection[] }).sections ?? [];
       expect(sections.map((x) => x.id)).to.deep.equal(["invariants-properties", "invariants-sequence-1"]);
-      expect(sections[0].table?.rows).to.have.length(11);
+      expect(sections[0].table?.rows).to.have.length(12);
       expect(sections[1].table?.rows.map((row) => row.call)).to.deep.equal([
         "stake(0, 1000)", "propose(0, 3600)", "castVote(0, 0, 1)", "(wait)", "withdraw(0, 1000)",
       ]);
@@ -246,7 +246,7 @@ describe("invariant stage", function () {
       });
       expect(r.status, r.reason).to.equal("failed");
       expect(r.reason).to.match(/echidna ended without its final report; results are its live falsification events/);
-      expect(r.metrics.properties).to.deep.include({ total: 11, failed: 1, passed: 0 });
+      expect(r.metrics.properties).to.deep.include({ total: 12, failed: 1, passed: 0 });
       const data = r.findings[0].data as { source: string; callSequence: { function: string; sender?: string }[] };
       expect(data.source).to.equal("echidna-live");
       // The unshrunk sequence of the live event, with its senders and the *wait* step.
