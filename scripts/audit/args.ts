@@ -26,6 +26,7 @@ export interface AuditOptions {
 
 export function usage(stageNames: readonly string[]): string {
   return `Usage: npm run audit -- [options]      (or: npx hardhat audit [options])
+       npm run audit -- init [--root DIR]  (or: npx hardhat audit:init): prepare a project for its first audit
 
 Runs the audit pipeline (${stageNames.join(", ")}), writes report.json/.md/.html/.sarif
 and junit.xml to the output directory, and gates the result against audit/policy.json.
@@ -41,7 +42,8 @@ Options:
                               with npm, use npm run --silent audit -- --json (npm prints a banner)
   --json-file FILE          also write the JSON summary to FILE
   --update-gas-baseline     write audit/baselines/gas.json from this run's gas measurements
-  --root DIR                repository root (default: nearest directory with hardhat.config.ts)
+  --root DIR                the Hardhat project to audit (default: nearest directory with a
+                              hardhat.config.*); any project with its dependencies installed
   -h, --help                show this help
 
 Each flag that takes a value may be given once.

@@ -12,22 +12,20 @@ import { AnalyzerInputError } from "./analyzers/errors";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { InputError } from "./errors";
-import { relPath, walkFiles } from "./paths";
-import { SOURCES_DIR } from "./scope";
+import { relPath } from "./paths";
+import { defaultScope, sourceFiles, type ProjectScope } from "./scope";
 import { listBuildInfoFiles } from "./tools/build-info";
 import type { BuildRef } from "./types";
 
-/** Matches hardhat.config.ts `paths.artifacts`. */
-export const ARTIFACTS_DIR = "artifacts";
-
-export function buildPaths(root: string): Pick<BuildRef, "artifactsDir" | "buildInfoDir"> {
-  const artifactsDir = path.join(root, ARTIFACTS_DIR);
+/** The project's artifacts and build-info folders (Hardhat `paths.artifacts`, from the scope). */
+export function buildPaths(root: string, scope: ProjectScope = defaultScope()): Pick<BuildRef, "artifactsDir" | "buildInfoDir"> {
+  const artifactsDir = path.join(root, scope.artifacts);
   return { artifactsDir, buildInfoDir: path.join(artifactsDir, "build-info") };
 }
 
 /** What stages see before the compile stage has finished (no files yet). */
-export function pendingBuild(root: string): BuildRef {
-  return { ...buildPaths(root), buildInfoFiles: [], solcVersion: "" };
+export function pendingBuild(root: string, scope: ProjectScope = defaultScope()): BuildRef {
+  return { ...buildPaths(root, scope), buildInfoFiles: [], solcVersion: "" };
 }
 
 /**
@@ -35,8 +33,8 @@ export function pendingBuild(root: string): BuildRef {
  * point at (older build-infos of earlier compiles are ignored), and the solc
  * version they record. Throws InputError when there is no build.
  */
-export function loadBuild(root: string): BuildRef {
-  const { artifactsDir, buildInfoDir } = buildPaths(root);
+export function loadBuild(root: string, scope: ProjectScope = defaultScope()): BuildRef {
+  const { artifactsDir, buildInfoDir } = buildPaths(root, scope);
   if (!existsSync(buildInfoDir)) {
     throw new InputError(`no build found: ${path.relative(root, buildInfoDir) || buildInfoDir} does not exist (run the compile stage)`);
   }
@@ -76,9 +74,10 @@ export function sourceOnDisk(root: string, sourceName: string): string | undefin
 /**
  * Why the build on disk does not describe the sources on disk, as a phrase after "the build"
  * ("spans 2 build-info files (an incremental compile)"); undefined when it is current. Stale when:
- * - artifacts/build-info holds several files (Hardhat compiles incrementally, and every tool that
- *   reads the folder, Slither and crytic-compile first, takes each file as a compilation unit, so
- *   stale copies of recompiled contracts would count);
+ * - artifacts/build-info holds several files of one compiler configuration (Hardhat compiles
+ *   incrementally, and every tool that reads the folder, Slither and crytic-compile first, takes each
+ *   file as a compilation unit, so stale copies of recompiled contracts would count), or a file no
+ *   artifact points at; one file per configuration (a project with two compilers) is one build;
  * - a source it was compiled from is no longer on disk (a deleted or renamed contract: Hardhat says
  *   "Nothing to compile" and keeps the build-info that names it, and crytic-compile then stops with
  *   "Unknown file");
@@ -86,9 +85,23 @@ export function sourceOnDisk(root: string, sourceName: string): string | undefin
  *   from it (a build made before an edit, read with --skip compile);
  * - an artifact points at a build-info file that is gone, or a build-info cannot be read.
  */
-export function buildStaleness(root: string, build: Pick<BuildRef, "artifactsDir" | "buildInfoDir" | "buildInfoFiles">): string | undefined {
+export function buildStaleness(root: string, build: Pick<BuildRef, "artifactsDir" | "buildInfoDir" | "buildInfoFiles">, scope: ProjectScope = defaultScope()): string | undefined {
   const files = [...new Set([...build.buildInfoFiles, ...listBuildInfoFiles(build.buildInfoDir)].map((f) => path.resolve(f)))];
-  if (files.length > 1) return `spans ${files.length} build-info files (an incremental compile)`;
+  // One build-info per compiler configuration (version and settings) is one coherent build - a
+  // project with two compilers has two. Two of one configuration are an incremental compile.
+  const byConfig = new Map<string, string[]>();
+  for (const f of files) {
+    let key = "unreadable";
+    try {
+      const info = JSON.parse(readFileSync(f, "utf8")) as { solcVersion?: string; input?: { settings?: unknown } };
+      key = `${info.solcVersion ?? "?"}|${JSON.stringify(info.input?.settings ?? {})}`;
+    } catch {
+      return `has an unreadable build-info file ${relPath(root, f)}`;
+    }
+    byConfig.set(key, [...(byConfig.get(key) ?? []), f]);
+  }
+  const split = [...byConfig.values()].find((group) => group.length > 1);
+  if (split) return `spans ${split.length} build-info files (an incremental compile)`;
   let referenced: string[] = [];
   try {
     referenced = [...new Set(currentBuild(build.artifactsDir).authority.values())];
@@ -97,6 +110,8 @@ export function buildStaleness(root: string, build: Pick<BuildRef, "artifactsDir
   }
   const dangling = referenced.find((f) => !existsSync(f));
   if (dangling) return `has artifacts that point at ${relPath(root, dangling)}, which is missing`;
+  const orphan = referenced.length > 0 ? files.find((f) => !referenced.includes(f)) : undefined;
+  if (orphan) return `holds ${relPath(root, orphan)}, which no artifact points at (an earlier compile's)`;
   const compiled = new Set<string>();
   for (const file of files) {
     let sources: Record<string, { content?: unknown }>;
@@ -120,8 +135,8 @@ export function buildStaleness(root: string, build: Pick<BuildRef, "artifactsDir
       if (text !== source.content) return `was compiled from another version of ${name} than the one on disk`;
     }
   }
-  if (files.length === 1) {
-    const missing = walkFiles(path.join(root, SOURCES_DIR), (f) => f.endsWith(".sol"))
+  if (files.length > 0) {
+    const missing = sourceFiles(root, { ...scope, exclude: [] })
       .map((f) => relPath(root, f))
       .find((f) => !compiled.has(f));
     if (missing) return `does not include ${missing}`;

@@ -101,7 +101,12 @@ export function evaluateGate(input: GateInput): GateOutput {
   }
 
   // Findings.
-  const blocking = findings.filter((f) => !f.suppressed && severityAtLeast(f.severity, policy.failOnSeverity));
+  const preferProof = policy.disputes === "prefer-proof";
+  const disputed = findings.filter((f) => !f.suppressed && f.disputed && severityAtLeast(f.severity, policy.failOnSeverity));
+  if (preferProof && disputed.length > 0) {
+    warnings.push(`${disputed.length} finding(s) disputed by another stage's proof do not block (policy disputes: prefer-proof): ${disputed.map((f) => f.id).join(", ")}`);
+  }
+  const blocking = findings.filter((f) => !f.suppressed && !(preferProof && f.disputed) && severityAtLeast(f.severity, policy.failOnSeverity));
   for (const f of blocking.slice(0, MAX_LISTED_FINDINGS)) {
     const where = f.location ? ` at ${f.location.file}${f.location.line ? `:${f.location.line}` : ""}` : "";
     failures.push(`${f.severity} finding ${f.id}${where}: ${f.title}`);

@@ -33,3 +33,10 @@ task("audit", "Runs the audit pipeline (compile, lint, test, gas, coverage) and 
       process.exitCode = await runInProcess(argv);
     },
   );
+
+task("audit:init", "Prepares this project for its first audit: infers its storage domains, writes starter audit/domains.json, audit/policy.json and .solhint.json (never overwriting), and says what is missing").setAction(
+  async (_args: Record<string, never>, hre) => {
+    const { runInProcess } = await import("./run");
+    process.exitCode = await runInProcess(["init", "--root", hre.config.paths.root]);
+  },
+);

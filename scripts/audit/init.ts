@@ -8,7 +8,7 @@
  *  - audit/policy.json: a starter gate that requires only the stages that can run in this project
  *    (coverage only with solidity-coverage, gas only with hardhat-gas-reporter, invariants only with a
  *    campaign, bench only with this repository's benchmark);
- *  - .solhint.json: solhint's recommended rules, when the project has no lint config.
+ *  - .solhint.json: solhint's recommended rules (the lint stage's default), when the project has no lint config.
  * Then it prints what is missing before the first run (plugins, Python for Slither, Go for Medusa).
  * Returns the lines it printed; throws ProjectError / InputError (exit 2) when the project cannot be
  * opened or does not compile.
@@ -18,6 +18,7 @@ import path from "node:path";
 import { loadSolcBuild } from "./analyzers/build-info";
 import { inferDomains, type AnalyzerScope, type InferredDomain } from "./analyzers/infer";
 import { hardhatErrorLine, openProject, ProjectError } from "./project/hardhat-project";
+import { DEFAULT_SOLHINT_CONFIG, SOLHINT_CONFIGS } from "./stages/lint";
 import { findOnPath } from "./tools/provision";
 import type { Profile } from "./types";
 
@@ -36,7 +37,7 @@ export interface InitResult {
   missing: string[];
 }
 
-const LINT_CONFIGS = [".solhint.json", ".solhintrc", ".solhintrc.json", ".solhintrc.js"];
+
 
 /** The stages a project can run, from what it has (used for the starter policy's requiredStages). */
 export function runnableStages(facts: { coverage: boolean; gasReporter: boolean }, has: { campaign: boolean; bench: boolean; domains: boolean }): Record<Profile, string[]> {
@@ -90,8 +91,8 @@ export async function runInit(opts: InitOptions, scope?: AnalyzerScope): Promise
       requiredStages: runnableStages(project.facts.plugins, { campaign, bench, domains: domains.length > 0 || existsSync(path.join(root, "audit", "domains.json")) }),
     };
     writeIfAbsent(path.join(root, "audit", "policy.json"), `${JSON.stringify(policy, null, 2)}\n`, result, root);
-    if (!LINT_CONFIGS.some((f) => existsSync(path.join(root, f)))) {
-      writeIfAbsent(path.join(root, ".solhint.json"), `${JSON.stringify({ extends: "solhint:recommended" }, null, 2)}\n`, result, root);
+    if (!SOLHINT_CONFIGS.some((f) => existsSync(path.join(root, f)))) {
+      writeIfAbsent(path.join(root, ".solhint.json"), `${JSON.stringify(DEFAULT_SOLHINT_CONFIG, null, 2)}\n`, result, root);
     }
 
     if (!project.facts.plugins.coverage) result.missing.push("solidity-coverage is not loaded by the Hardhat config: the coverage stage will be skipped (npm i -D solidity-coverage, require it in the config)");

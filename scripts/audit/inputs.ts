@@ -20,7 +20,7 @@ import { InputError } from "./errors";
 import { readJsonInput } from "./fs/json-input";
 import { CAMPAIGN_CONFIG, CampaignConfigSchema, MedusaConfigSchema, type CampaignConfig } from "./invariants/campaign";
 import { GAS_BASELINE_FILE, GasBaselineSchema, loadPolicy, loadSuppressions, type Policy } from "./policy";
-import { DOMAINS_FILE } from "./stages/slither-upgradeability";
+import { DOMAINS_FILE } from "./analyzers/domain";
 import { INVARIANTS_STAGE } from "./stages/invariants";
 import type { SuppressionEntry } from "./types";
 

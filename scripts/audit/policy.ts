@@ -46,6 +46,23 @@ export const PolicySchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Findings another stage's proof contradicts (scripts/audit/disputes.ts): `report` keeps them
+     * blocking like any other; `prefer-proof` lets the proof win (listed as a gate warning).
+     */
+    disputes: z.enum(["report", "prefer-proof"]).default("report"),
+    /**
+     * What the audit looks at (scripts/audit/scope.ts): test files or folders to run (default: the
+     * project's Hardhat `paths.tests`) and folders under the sources that are out of scope (default:
+     * `<sources>/mocks`, `<sources>/test`). Repository-relative paths.
+     */
+    scope: z
+      .object({
+        tests: z.array(z.string().min(1)).min(1).optional(),
+        exclude: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     /** Stages that must run (not be skipped) for the gate to pass, per profile. */
     requiredStages: z
       .object({

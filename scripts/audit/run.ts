@@ -7,15 +7,18 @@
  * exit code: 0 gate passed, 1 gate failed, 2 could not run, 130 interrupted
  * (nothing written).
  */
-import { accessSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
+import { parseArgs } from "node:util";
 import { baselineFrom, parseGasReporterJson, type GasMetrics } from "./adapters/gas-reporter";
 import { parseAuditArgs, planStages, usage, type AuditOptions, type StagePlan } from "./args";
 import { buildStaleness, loadBuild, pendingBuild } from "./build";
 import { describeErrno, EXIT, InputError } from "./errors";
 import { commitStaged, createStagingDir, keepStagingDirAlive, writeFileAtomic } from "./fs/atomic";
+import { markDisputes } from "./disputes";
+import { initSummary, runInit } from "./init";
 import { evaluateGate } from "./gate";
 import { validateInputs } from "./inputs";
 import { handleInterrupts, holdDirectory, Interrupted, INTERRUPTED_EXIT, releaseHeld, unholdDirectory } from "./interrupt";
@@ -24,11 +27,12 @@ import { GAS_BASELINE_FILE, type Policy } from "./policy";
 import { listrProgress, plainProgress, wantsInteractive, type Progress } from "./progress";
 import { renderReports } from "./reports";
 import { runStages, validateRegistry } from "./scheduler";
-import { computeScope, gitState } from "./scope";
+import { HARDHAT_CONFIGS, HARNESS_ROOT, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
+import { computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
-import { REPORT_SCHEMA_VERSION, type AuditReport, type BuildRef, type Stage, type StageResult, type SuppressionEntry } from "./types";
+import { REPORT_SCHEMA_VERSION, type AuditProject, type AuditReport, type BuildRef, type Stage, type StageResult, type SuppressionEntry } from "./types";
 
 /** Folder of the tools' raw outputs inside the output directory. */
 export const RAW_DIR = "raw";
@@ -44,8 +48,7 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-/** The file names that make a directory a Hardhat project. */
-export const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs", "hardhat.config.mjs", "hardhat.config.cts", "hardhat.config.mts"];
+export { HARDHAT_CONFIGS };
 
 /** Nearest directory at or above `from` holding a hardhat.config.*; `from` when none. */
 export function findRoot(from: string): string {
@@ -96,13 +99,46 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   if (opts.updateGasBaseline && !(plan.selected.includes("gas") && plan.selected.includes("test"))) {
     throw new InputError("--update-gas-baseline needs the test and gas stages in the run");
   }
-  let build: BuildRef = pendingBuild(root);
-  if (!plan.selected.includes("compile") && selected.some((s) => needsBuild(s, stages))) {
-    build = loadBuild(root); // InputError when compile is skipped and there is no build
-    const stale = buildStaleness(root, build);
-    if (stale) throw new InputError(`the existing build ${stale}: run the compile stage, or npx hardhat compile --force`);
+  // The project, opened as every stage will run it (its own Hardhat through the audit's wrapper
+  // config): a config that does not load, or a Hardhat that is not installed, is bad input.
+  const hardhat = await openAuditedProject(root, io);
+  try {
+    const scope = projectScope(root, hardhat.facts.paths, policy.scope);
+    const project: AuditProject = { hardhat, scope, toolsDir: path.join(HARNESS_ROOT, ".tools") };
+    let build: BuildRef = pendingBuild(root, scope);
+    if (!plan.selected.includes("compile") && selected.some((s) => needsBuild(s, stages))) {
+      build = loadBuild(root, scope); // InputError when compile is skipped and there is no build
+      const stale = buildStaleness(root, build, scope);
+      if (stale) throw new InputError(`the existing build ${stale}: run the compile stage, or npx hardhat compile --force`);
+    }
+    if (io.signal?.aborted) return interrupted(io, outDir, []);
+    return await runInStaging({ opts, io, stages, selected, plan, policy, suppressions, root, outDir, jsonFile, build, project });
+  } finally {
+    hardhat.dispose();
   }
-  if (io.signal?.aborted) return interrupted(io, outDir, []);
+}
+
+/** Opens the project (project/hardhat-project.ts); its errors are bad input (exit 2). */
+async function openAuditedProject(root: string, io: CliIO): Promise<HardhatProject> {
+  const logs = mkdtempSync(path.join(os.tmpdir(), "audit-open-"));
+  const release = holdDirectory(logs);
+  try {
+    return await openProject(root, {
+      signal: io.signal ?? new AbortController().signal,
+      rawDir: logs,
+      log: (line) => void io.stderr.write(`[audit] ${line}\n`),
+      offline: io.env.AUDIT_TOOLS_OFFLINE === "1",
+    });
+  } catch (e) {
+    if (e instanceof ProjectError) throw new InputError(e.message);
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+async function runInStaging(run: Omit<StagedRun, "staging">): Promise<number> {
+  const { io, outDir } = run;
 
   // 2. Run the stages into a staging folder inside outDir; nothing under outDir changes until the
   //    run is complete (an interrupted run commits nothing: the previous reports and the raw logs
@@ -116,7 +152,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   const releaseStaging = holdDirectory(staging);
   const stopTouching = keepStagingDirAlive(staging);
   try {
-    return await runStaged({ opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile, build });
+    return await runStaged({ ...run, staging });
   } finally {
     stopTouching();
     releaseStaging();
@@ -136,10 +172,11 @@ interface StagedRun {
   staging: string;
   jsonFile: string | undefined;
   build: BuildRef;
+  project: AuditProject;
 }
 
 async function runStaged(run: StagedRun): Promise<number> {
-  const { opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile } = run;
+  const { opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile, project } = run;
   let build = run.build;
   const rawDir = path.join(staging, RAW_DIR);
   mkdirSync(rawDir, { recursive: true });
@@ -147,7 +184,7 @@ async function runStaged(run: StagedRun): Promise<number> {
   const progress: Progress = wantsInteractive(progressOut, io.env)
     ? await listrProgress(selected.map((s) => ({ name: s.name, title: s.title })), progressOut)
     : plainProgress(progressOut);
-  const [git, scope] = await Promise.all([gitState(root), Promise.resolve(computeScope(root))]);
+  const [git, scope] = await Promise.all([gitState(root), Promise.resolve(computeScope(root, project.scope))]);
   const results = await runStages({
     stages: selected,
     profile: opts.profile,
@@ -164,10 +201,11 @@ async function runStaged(run: StagedRun): Promise<number> {
       plan: plan.selected,
       signal,
       log: (m) => progress.log(stage.name, m),
+      project,
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {
-      if (stage.name === "compile" && result.status === "passed") build = loadBuild(root);
+      if (stage.name === "compile" && result.status === "passed") build = loadBuild(root, project.scope);
       progress.done(stage.name, result);
     },
   });
@@ -204,7 +242,8 @@ async function runStaged(run: StagedRun): Promise<number> {
   const verdict = evaluateGate({
     profile: opts.profile,
     policy,
-    stages: ordered,
+    // Where two tools disagree, the finding carries the other stage's proof (disputes.ts).
+    stages: markDisputes(ordered),
     suppressions,
     today: new Date().toISOString().slice(0, 10),
   });
@@ -379,8 +418,46 @@ async function updateGasBaseline(root: string, build: BuildRef, results: Map<str
 }
 
 /** CLI entry: parses argv, runs, maps bad input to exit 2 with one line on stderr. */
+/**
+ * `npm run audit -- init [--root DIR]`: the way in for a project that knows nothing of the harness
+ * (init.ts). Exit 0 when the files are written (or kept), 2 when the project cannot be opened or compiled.
+ */
+async function runInitCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (e) {
+    throw new InputError(`init: ${(e as Error).message.split("\n")[0]} (usage: npm run audit -- init [--root DIR])`);
+  }
+  if (values.help) {
+    io.stdout.write(`Usage: npm run audit -- init [--root DIR]\n\n${INIT_HELP}\n`);
+    return EXIT.passed;
+  }
+  const root = checkHardhatRoot(values.root !== undefined ? path.resolve(io.cwd, values.root) : findRoot(io.cwd));
+  const logs = mkdtempSync(path.join(os.tmpdir(), "audit-init-"));
+  const release = holdDirectory(logs);
+  try {
+    const result = await runInit({ root, rawDir: logs, signal: io.signal ?? new AbortController().signal, log: (line) => void io.stderr.write(`[audit] ${line}\n`) });
+    io.stdout.write(initSummary(result).join("\n") + "\n");
+    return EXIT.passed;
+  } catch (e) {
+    if (e instanceof ProjectError) throw new InputError(`init: ${e.message}`);
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+const INIT_HELP = [
+  "Opens the project as the audit will (its own Hardhat config, the audit's settings injected around it), compiles it,",
+  "detects its proxy patterns and writes, without overwriting anything: audit/domains.json (the inferred storage domains,",
+  "for review), audit/policy.json (a starter gate requiring only the stages that can run there) and .solhint.json (when",
+  "the project has no lint config). Then prints what is missing before the first run. Guide: docs/AUDITING-OTHER-PROJECTS.md.",
+].join("\n");
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
+    if (argv[0] === "init") return await runInitCommand(argv.slice(1), io);
     const opts = parseAuditArgs(argv);
     if (opts.help) {
       io.stdout.write(usage(STAGES.map((s) => s.name)) + "\n");

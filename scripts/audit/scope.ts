@@ -1,34 +1,92 @@
 /**
- * report.scope and the commit the report describes.
- * Scope: every .sol file under contracts/ except contracts/mocks/, with the
- * contracts it declares and its nSLOC (see solidity.ts). Computed before any
- * stage runs, so it never throws: broken Solidity gives fewer contract names
- * (the compile stage reports the error), an unreadable file an empty entry.
+ * What the audit looks at in a project - the one place every stage asks: the project's Solidity sources
+ * (its Hardhat `paths.sources`), the folders inside them that are out of scope (test doubles), its test
+ * files (`paths.tests`, or the selection audit/policy.json's `scope.tests` makes), and its artifacts.
+ * Lint, the report's scope, Slither's result filter and the analyzers' inference all use it.
+ *
+ * report.scope: every in-scope .sol file with the contracts it declares and its nSLOC (solidity.ts).
+ * Computed before any stage runs, so it never throws: broken Solidity gives fewer contract names (the
+ * compile stage reports the error), an unreadable file an empty entry. Also the commit the report
+ * describes.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { contractNames, nsloc } from "./solidity";
 import { relPath, walkFiles } from "./paths";
 import type { ScopeEntry } from "./types";
 
-export const SOURCES_DIR = "contracts";
-export const OUT_OF_SCOPE_DIRS = ["contracts/mocks/"];
+/** Repository-relative, '/'-separated folders and files, without a trailing slash. */
+export interface ProjectScope {
+  /** The Solidity sources (Hardhat `paths.sources`), e.g. `contracts`. */
+  sources: string;
+  /** Folders (or files) under the sources that are not part of the product: test doubles. */
+  exclude: string[];
+  /** Test files or folders to run (default: Hardhat `paths.tests`). */
+  tests: string[];
+  /** Hardhat `paths.artifacts`. */
+  artifacts: string;
+}
+
+/** The defaults: Hardhat's default paths; `mocks/` and `test/` under the sources are test doubles. */
+export function defaultScope(sources = "contracts", tests = ["test"], artifacts = "artifacts"): ProjectScope {
+  return { sources, exclude: [`${sources}/mocks`, `${sources}/test`], tests, artifacts };
+}
+
+/**
+ * The scope of a project from its Hardhat paths (absolute, as Hardhat resolves them) and the optional
+ * `scope` section of audit/policy.json (`tests`, `exclude`: repository-relative).
+ */
+export function projectScope(root: string, paths: { sources: string; tests: string; artifacts: string }, policy?: { tests?: string[]; exclude?: string[] }): ProjectScope {
+  const rel = (p: string): string => relPath(root, p).replace(/\/+$/, "");
+  const base = defaultScope(rel(paths.sources), [rel(paths.tests)], rel(paths.artifacts));
+  const clean = (list: string[]): string[] => list.map((p) => p.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, ""));
+  return {
+    ...base,
+    ...(policy?.tests ? { tests: clean(policy.tests) } : {}),
+    ...(policy?.exclude ? { exclude: clean(policy.exclude) } : {}),
+  };
+}
+
+/** Whether a repository-relative file is one of the project's in-scope sources. */
+export function inSources(scope: ProjectScope, file: string): boolean {
+  const f = file.replace(/\\/g, "/");
+  const under = (dir: string): boolean => f === dir || f.startsWith(`${dir}/`);
+  return under(scope.sources) && !scope.exclude.some(under);
+}
+
+/** The in-scope Solidity files (absolute paths). */
+export function sourceFiles(root: string, scope: ProjectScope): string[] {
+  return walkFiles(path.join(root, scope.sources), (f) => f.endsWith(".sol")).filter((abs) => inSources(scope, relPath(root, abs)));
+}
+
+export const TEST_FILE = /\.(ts|js|cjs|mjs)$/;
+
+/** The test files the scope selects (absolute paths), in a stable order. */
+export function testFiles(root: string, scope: ProjectScope): string[] {
+  const files = new Set<string>();
+  for (const entry of scope.tests) {
+    const abs = path.join(root, entry);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (st?.isFile()) files.add(abs);
+    else if (st?.isDirectory()) for (const f of walkFiles(abs, (x) => TEST_FILE.test(x))) files.add(f);
+  }
+  return [...files].sort();
+}
+
 /** report.commit when the repository has no commit (or is not a git repository). */
 export const NO_COMMIT = "unknown";
 
-export function computeScope(root: string): ScopeEntry[] {
-  return walkFiles(path.join(root, SOURCES_DIR), (f) => f.endsWith(".sol"))
-    .map((abs) => ({ abs, file: relPath(root, abs) }))
-    .filter(({ file }) => !OUT_OF_SCOPE_DIRS.some((d) => file.startsWith(d)))
-    .map(({ abs, file }) => {
-      let source: string;
-      try {
-        source = readFileSync(abs, "utf8");
-      } catch {
-        return { file, contracts: [], nsloc: 0 };
-      }
-      return { file, contracts: contractNames(source), nsloc: nsloc(source) };
-    });
+export function computeScope(root: string, scope: ProjectScope = defaultScope()): ScopeEntry[] {
+  return sourceFiles(root, scope).map((abs) => {
+    const file = relPath(root, abs);
+    let source: string;
+    try {
+      source = readFileSync(abs, "utf8");
+    } catch {
+      return { file, contracts: [], nsloc: 0 };
+    }
+    return { file, contracts: contractNames(source), nsloc: nsloc(source) };
+  });
 }
 
 export interface GitState {

@@ -1,4 +1,5 @@
 /** The end-of-run summary: a table on the terminal, or JSON with --json. */
+import { lastLines } from "./reports/model";
 import type { AuditReport, Stage, StageResult } from "./types";
 
 export interface SummaryRow {
@@ -49,6 +50,13 @@ export function formatTable(rows: SummaryRow[]): string {
 
 export function formatSummary(report: AuditReport, registry: readonly Stage[], written: string[]): string {
   const lines = [formatTable(summaryRows(report, registry)), ""];
+  // An error stage's cause on the terminal: its reason and the tool's last output lines.
+  for (const r of report.stages.filter((s) => s.status === "error")) {
+    lines.push(`${r.name} error: ${r.reason ?? "no reason given"}`);
+    const tail = lastLines(r.stderrTail);
+    if (tail && !(r.reason ?? "").includes(tail)) lines.push(...tail.split("\n").map((l) => `  | ${l}`));
+    lines.push("");
+  }
   lines.push(`Gate: ${report.gate.passed ? "PASSED" : "FAILED"}`);
   for (const reason of report.gate.reasons) lines.push(`  - ${reason}`);
   if (written.length > 0) lines.push("", `Reports: ${written.join(", ")}`);

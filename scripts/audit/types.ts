@@ -40,6 +40,8 @@ export interface Finding {
   fingerprint: string;
   /** Set by the gate when a suppression entry accepted this finding. */
   suppressed?: { justification: string; reviewer?: string };
+  /** Set when another stage of the run proves the opposite (disputes.ts); policy `disputes` decides what the gate does. */
+  disputed?: { by: string; reason: string };
   /** Tool-specific extra data (call sequences, storage ranges...). */
   data?: Record<string, unknown>;
 }
@@ -181,6 +183,20 @@ export interface StageContext {
   signal: AbortSignal;
   /** Names of the stages selected for this run (e.g. the test stage collects gas data only when `gas` runs). */
   plan: readonly string[];
+  /**
+   * The audited project: its Hardhat (run through the wrapper config that injects the audit's
+   * settings, scripts/audit/project/hardhat-project.ts), its facts, and its scope. Absent only in unit
+   * tests of stages that do not run Hardhat.
+   */
+  project?: AuditProject;
+}
+
+/** What stages know of the audited project. */
+export interface AuditProject {
+  hardhat: import("./project/hardhat-project").HardhatProject;
+  scope: import("./scope").ProjectScope;
+  /** The shared tools cache (the harness's .tools): Slither, Medusa, solcjs builds. */
+  toolsDir: string;
 }
 
 export interface BuildRef {

@@ -31,7 +31,9 @@ import {
   type UpgradeabilityRun,
 } from "../../scripts/audit/adapters/slither-upgradeability";
 import { runSlitherStage } from "../../scripts/audit/stages/slither";
-import { planUpgradeabilityRuns, readDomains, runUpgradeabilityStage } from "../../scripts/audit/stages/slither-upgradeability";
+import { planUpgradeabilityRuns, runUpgradeabilityStage } from "../../scripts/audit/stages/slither-upgradeability";
+import { resolveDomain } from "../../scripts/audit/analyzers/domain";
+import { domain, fixtures } from "./analyzers/helpers";
 import { ToolInstallError, ToolUnavailableError } from "../../scripts/audit/tools/provision";
 import type { BuildContract } from "../../scripts/audit/tools/build-info";
 import type { Finding } from "../../scripts/audit/types";
@@ -252,63 +254,28 @@ describe("slither-check-upgradeability adapter (recorded runs)", function () {
     expect(notRun.every((r) => r.slither.verdict === "not-run")).to.equal(true);
   });
 
-  it("plans one proxy run per implementation and per V2, and one update run per V1 -> V2 pair", function () {
-    const c = (name: string, file: string, bases: string[], extra: Partial<BuildContract> = {}): BuildContract => ({ name, file, kind: "contract", abstract: false, bases: [name, ...bases], ...extra });
-    const plan = planUpgradeabilityRuns([
-      c("LoadBalancer", "contracts/core/LoadBalancer.sol", []),
-      c("LoadBalancerModule", "contracts/core/LoadBalancerModule.sol", [], { abstract: true }),
-      c("LoadBalancerAdmin", "contracts/core/LoadBalancerAdmin.sol", ["ILoadBalancer", "LoadBalancerModule"]),
-      c("Staking", "contracts/implementations/Staking.sol", ["LoadBalancerModule"]),
-      c("Voting", "contracts/implementations/Voting.sol", ["LoadBalancerModule"]),
-      c("StakingV2", "contracts/mocks/StakingV2.sol", ["Staking", "LoadBalancerModule"]),
-      c("RoutingProbe", "contracts/mocks/RoutingProbe.sol", ["LoadBalancerModule"]),
-      c("MockERC20", "contracts/mocks/MockERC20.sol", []),
-    ]);
-    expect(plan.implementations).to.deep.equal(["LoadBalancerAdmin", "Staking", "Voting"]);
-    expect(plan.pairs).to.deep.equal([{ v1: "Staking", v2: "StakingV2" }]);
+  it("plans from the analyzers' domains: each implementation and V2 against the proxy, each V1 -> V2 pair", function () {
+    this.timeout(60_000);
+    const build = fixtures();
+    const routed = domain(build, { proxy: "FixtureRouter", impl: "VaultV1,CounterModule", upgrade: "VaultV1:VaultV2Append" });
+    const plan = planUpgradeabilityRuns([routed]);
+    expect(plan.implementations).to.deep.equal(["VaultV1", "CounterModule"]);
+    expect(plan.pairs).to.deep.equal([{ v1: "VaultV1", v2: "VaultV2Append" }]);
     expect(plan.runs.map((r) => `${r.kind} ${r.contract} ${r.against}`)).to.deep.equal([
-      "proxy LoadBalancerAdmin LoadBalancer",
-      "proxy Staking LoadBalancer",
-      "proxy Voting LoadBalancer",
-      "proxy StakingV2 LoadBalancer",
-      "update Staking StakingV2",
+      "proxy VaultV1 FixtureRouter",
+      "proxy CounterModule FixtureRouter",
+      "proxy VaultV2Append FixtureRouter",
+      "update VaultV1 VaultV2Append",
     ]);
   });
 
-  it("takes proxy, implementations and upgrades from audit/domains.json when present", function () {
-    const dir = mkdtempSync(path.join(tmpdir(), "domains-"));
-    try {
-      mkdirSync(path.join(dir, "audit"));
-      writeFileSync(
-        path.join(dir, "audit", "domains.json"),
-        JSON.stringify({
-          domains: [
-            {
-              name: "load-balancer",
-              proxy: "contracts/core/LoadBalancer.sol:LoadBalancer",
-              dispatch: "id-routed",
-              implementations: [{ contract: "contracts/core/LoadBalancerAdmin.sol:LoadBalancerAdmin", id: 0, reserved: true }, { contract: "contracts/implementations/Staking.sol:Staking", id: 1 }],
-              upgrades: [{ from: "contracts/implementations/Staking.sol:Staking", to: "contracts/mocks/StakingNext.sol:StakingNext" }],
-            },
-          ],
-        }),
-      );
-      const domains = readDomains(dir)!;
-      expect(domains).to.deep.equal([{ proxy: "LoadBalancer", implementations: ["LoadBalancerAdmin", "Staking"], upgrades: [{ v1: "Staking", v2: "StakingNext" }] }]);
-      const c = (name: string, file: string): BuildContract => ({ name, file, kind: "contract", abstract: false, bases: [name] });
-      const plan = planUpgradeabilityRuns([c("StakingV2", "contracts/mocks/StakingV2.sol"), c("StakingNext", "contracts/mocks/StakingNext.sol")], domains[0]);
-      expect(plan.runs.map((r) => `${r.kind} ${r.contract} ${r.against}`)).to.deep.equal([
-        "proxy LoadBalancerAdmin LoadBalancer",
-        "proxy Staking LoadBalancer",
-        "proxy StakingNext LoadBalancer",
-        "proxy StakingV2 LoadBalancer",
-        "update Staking StakingNext",
-        "update Staking StakingV2",
-      ]);
-      expect(readDomains(path.join(dir, "nowhere"))).to.equal(undefined);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("a domain without a proxy in the build gets its V1 -> V2 runs only; nothing defaults to this repository's proxy", function () {
+    this.timeout(60_000);
+    const build = fixtures();
+    const alone = resolveDomain(build, { name: "u", dispatch: "uups", implementations: [{ contract: "PlainV1" }], upgrades: [{ from: "PlainV1", to: "PlainV2Append" }] });
+    const plan = planUpgradeabilityRuns([alone]);
+    expect(plan.runs.map((r) => `${r.kind} ${r.contract} ${r.against}`)).to.deep.equal(["update PlainV1 PlainV2Append"]);
+    expect(plan.proxy).to.not.include("LoadBalancer");
   });
 
   it("audit/suppressions.json accepts every recorded upgradeability finding, with no stale entry", function () {

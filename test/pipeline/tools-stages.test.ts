@@ -14,7 +14,9 @@ import { gasStage } from "../../scripts/audit/stages/gas";
 import { lintStage } from "../../scripts/audit/stages/lint";
 import { testStage } from "../../scripts/audit/stages/test";
 import { errorLine, failureReason, outputTail, resolveNodeTool, runTool, tail } from "../../scripts/audit/exec";
-import type { Stage, StageContext, StageResult } from "../../scripts/audit/types";
+import type { HardhatProject } from "../../scripts/audit/project/hardhat-project";
+import { defaultScope } from "../../scripts/audit/scope";
+import type { AuditProject, Stage, StageContext, StageResult } from "../../scripts/audit/types";
 import { stage as stageResult, tempDir } from "./helpers";
 
 /** A root whose node_modules/hardhat "CLI" runs `script`. */
@@ -25,6 +27,35 @@ function rootWithFakeHardhat(script: string): string {
   writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "hardhat", version: "0.0.0-fake", bin: { hardhat: "cli.js" } }));
   writeFileSync(path.join(pkg, "cli.js"), script);
   return root;
+}
+
+/**
+ * The audited project as run.ts hands it to stages, with the fake hardhat of `root` (when there is
+ * one) behind `run()` instead of the wrapper config, and the plugins the test says the config loads.
+ */
+function fakeProject(root: string, plugins: Partial<HardhatProject["facts"]["plugins"]> = {}): AuditProject {
+  const cli = path.join(root, "node_modules", "hardhat", "cli.js");
+  const facts: HardhatProject["facts"] = {
+    hardhatVersion: "0.0.0-fake",
+    paths: { root, sources: path.join(root, "contracts"), tests: path.join(root, "test"), artifacts: path.join(root, "artifacts"), cache: path.join(root, "cache"), configFile: "" },
+    compilers: ["0.8.28"],
+    plugins: { coverage: false, gasReporter: false, typechain: false, ...plugins },
+    versions: {},
+  };
+  return {
+    hardhat: {
+      root,
+      configFile: path.join(root, "hardhat.config.js"),
+      wrapper: path.join(root, "hardhat.config.js"),
+      hardhat: { entry: cli, version: "0.0.0-fake" },
+      facts,
+      compilers: {},
+      run: (args, o) => runTool(process.execPath, [cli, ...args], { root, cwd: root, signal: o.signal, rawDir: o.rawDir, logName: o.logName, env: o.env }),
+      dispose: () => undefined,
+    },
+    scope: defaultScope(),
+    toolsDir: path.join(root, ".tools"),
+  };
 }
 
 function ctx(root: string, over: Partial<StageContext> = {}): StageContext {
@@ -38,6 +69,7 @@ function ctx(root: string, over: Partial<StageContext> = {}): StageContext {
     plan: [],
     log: () => undefined,
     signal: new AbortController().signal,
+    project: fakeProject(root),
     ...over,
   };
 }
@@ -204,15 +236,16 @@ describe("audit tools and stages (fake tools)", function () {
     ]);
   });
 
-  it("stages whose tools are missing are skipped with the reason", async function () {
+  it("stages the project cannot feed are skipped with the reason; solhint comes from the harness when the project lacks it", async function () {
     const root = tempDir();
     mkdirSync(path.join(root, "contracts"));
-    writeFileSync(path.join(root, "contracts", "A.sol"), "contract A {}");
-    expect((await runStage(lintStage, root)).reason).to.equal("solhint is not installed (npm ci installs it)");
-    expect((await runStage(compileStage, root)).reason).to.equal("hardhat is not installed (npm ci installs it)");
-    expect((await runStage(testStage, root)).reason).to.equal("hardhat is not installed (npm ci installs it)");
-    const withHardhat = rootWithFakeHardhat("");
-    expect((await runStage(coverageStage, withHardhat)).reason).to.equal("solidity-coverage is not installed (npm ci installs it)");
+    writeFileSync(path.join(root, "contracts", "A.sol"), "pragma solidity 0.8.28;\ncontract A {}\n");
+    const lint = await runStage(lintStage, root);
+    expect(lint.status, lint.reason).to.equal("passed");
+    expect(lint.tools[0].name).to.equal("solhint");
+    expect(existsSync(path.join(root, "out/raw/lint/solhint.recommended.json")), "the project has no solhint config: solhint:recommended").to.equal(true);
+    expect((await runStage(testStage, root)).reason).to.equal("no test files in test (audit/policy.json scope.tests selects them)");
+    expect((await runStage(coverageStage, rootWithFakeHardhat(""))).reason).to.equal("the project's Hardhat config does not load solidity-coverage (no coverage task)");
   });
 
   it("the gas stage needs the test stage's gas report", async function () {

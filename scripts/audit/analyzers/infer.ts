@@ -37,6 +37,11 @@ export interface AnalyzerScope {
 
 export const DEFAULT_SCOPE: AnalyzerScope = { sources: "contracts/", exclude: ["contracts/mocks/", "contracts/test/"] };
 
+/** The analyzers' view of the pipeline's project scope (scripts/audit/scope.ts). */
+export function analyzerScope(scope: { sources: string; exclude: string[] }): AnalyzerScope {
+  return { sources: `${scope.sources}/`, exclude: scope.exclude.map((d) => `${d}/`) };
+}
+
 export function inScope(c: ContractRecord, scope: AnalyzerScope): boolean {
   const file = c.file.replace(/\\/g, "/");
   const sources = scope.sources.endsWith("/") ? scope.sources : `${scope.sources}/`;

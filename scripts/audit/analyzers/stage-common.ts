@@ -5,6 +5,7 @@ import type { Finding, ReportSection, StageContext, StageResult, ToolInfo } from
 import { loadSolcBuild, type SolcBuild } from "./build-info";
 import { DOMAINS_FILE, type ResolvedDomain } from "./domain";
 import { projectDomains } from "./domains";
+import { analyzerScope } from "./infer";
 import { AnalyzerInputError } from "./errors";
 import { atLeast } from "./findings";
 
@@ -25,8 +26,9 @@ export async function runAnalyzerStage<M extends object>(
   const base = { tools: [tool], findings: [] as Finding[], metrics: {}, artifacts: [] as string[] };
   try {
     if (ctx.build.buildInfoFiles.length === 0) return { ...base, status: "skipped", reason: "no build (the compile stage did not produce build-info files)" };
-    const build = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root });
-    const set = projectDomains(build, ctx.root);
+    const sources = ctx.project ? `${ctx.project.scope.sources}/` : "contracts/";
+    const build = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root, preferredRoots: [sources] });
+    const set = projectDomains(build, ctx.root, ctx.project ? { scope: analyzerScope(ctx.project.scope) } : {});
     if (!set) {
       return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE} and no proxy in the build to infer a storage domain from: declare the domains to analyze (npm run audit -- init)` };
     }

@@ -263,6 +263,8 @@ export interface CampaignOptions {
   workers?: number;
   /** Never install tools (use what is there or skip). */
   offline?: boolean;
+  /** The shared tools cache (default <root>/.tools; the pipeline passes the harness's). */
+  toolsDir?: string;
   /** Medusa: stop at the first broken property (default: `stopOnFailedTest` of the engine config). */
   stopOnFirstFailure?: boolean;
 }
@@ -334,7 +336,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   mkdirSync(opts.rawDir, { recursive: true });
 
   const { choice, from } = opts.engine ? { choice: opts.engine, from: "caller" } : engineChoice(cfg, env);
-  const provisionOpts = { root: opts.root, log: opts.log, signal: opts.signal, env, offline: opts.offline };
+  const provisionOpts = { root: opts.root, log: opts.log, signal: opts.signal, env, offline: opts.offline, ...(opts.toolsDir ? { toolsDir: opts.toolsDir } : {}) };
 
   let engine: InvariantEngine;
   let engineReason: string;

@@ -16,17 +16,19 @@
  * Errors (`ProjectError`, one line): not a Hardhat project, Hardhat not installed there, a config that
  * does not load (with Hardhat's first meaningful line), a compiler that cannot be had.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runTool, tail, type ToolRun } from "../exec";
+import { runErrorLine, runTool, tail, type ToolRun } from "../exec";
+import { holdDirectory } from "../interrupt";
 import { solcJsBuild, type SolcJsBuild } from "../solcjs";
 import { provisionSolcJs } from "../tools/solcjs";
 
 /** The harness's own root (this repository): where its node_modules and tools cache live. */
 export const HARNESS_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-const CONFIG_NAMES = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs"];
+/** The file names that make a directory a Hardhat project. */
+export const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs", "hardhat.config.mjs", "hardhat.config.cts", "hardhat.config.mts"];
 
 export class ProjectError extends Error {
   constructor(message: string) {
@@ -41,6 +43,13 @@ export interface ProjectFacts {
   paths: { root: string; sources: string; tests: string; artifacts: string; cache: string; configFile: string };
   compilers: string[];
   plugins: { coverage: boolean; gasReporter: boolean; typechain: boolean };
+  /** Installed versions of the plugins whose output the stages read. */
+  versions: { gasReporter?: string; solidityCoverage?: string };
+}
+
+/** Whether the project's hardhat-gas-reporter writes the JSON the gas stage reads (version 2 and later). */
+export function gasJsonSupported(facts: ProjectFacts): boolean {
+  return facts.plugins.gasReporter && Number((facts.versions.gasReporter ?? "0").split(".")[0]) >= 2;
 }
 
 export interface HardhatProject {
@@ -62,7 +71,7 @@ export interface HardhatProject {
 
 /** The project's Hardhat config file, or undefined. */
 export function findConfig(root: string): string | undefined {
-  return CONFIG_NAMES.map((n) => path.join(root, n)).find((f) => existsSync(f));
+  return HARDHAT_CONFIGS.map((n) => path.join(root, n)).find((f) => existsSync(f));
 }
 
 function projectHardhat(root: string): { entry: string; version: string } | undefined {
@@ -90,10 +99,9 @@ function wrapperSource(root: string, configFile: string): string {
   ].join("\n");
 }
 
-/** The first line of Hardhat's output that says what went wrong (its error line, not the stack). */
+/** The first line of Hardhat's output that says what went wrong (exec.ts's reading of tool errors). */
 export function hardhatErrorLine(run: Pick<ToolRun, "stdout" | "stderr" | "exitCode">): string {
-  const lines = `${run.stderr}\n${run.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /^(Error|HardhatError|HH\d+|TypeError|SyntaxError|ReferenceError)\b|Error:/.test(l) && !/^at /.test(l)) ?? lines.find((l) => !/^at /.test(l)) ?? `exit ${run.exitCode}`;
+  return runErrorLine(run) ?? `exit ${run.exitCode ?? "by a signal"}`;
 }
 
 /** Hardhat's own cache of native compilers (the compilers-v2 list for this platform). */
@@ -127,10 +135,11 @@ export interface OpenOptions {
 /** Opens `root` as a Hardhat project (see the module comment). Throws ProjectError. */
 export async function openProject(root: string, opts: OpenOptions): Promise<HardhatProject> {
   const configFile = findConfig(root);
-  if (!configFile) throw new ProjectError(`not a Hardhat project: ${root} (no ${CONFIG_NAMES.join(", ")})`);
+  if (!configFile) throw new ProjectError(`not a Hardhat project: ${root} (no hardhat.config.ts or .js in it)`);
   const hardhat = projectHardhat(root);
   if (!hardhat) throw new ProjectError(`hardhat is not installed in ${root}: install the project's dependencies there first (npm ci)`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), "audit-hardhat-"));
+  const release = holdDirectory(scratch); // removed at exit, also after an interrupt
   const wrapper = path.join(scratch, `hardhat.config.audit${path.extname(configFile)}`);
   writeFileSync(wrapper, wrapperSource(root, configFile));
   let solcEnv: Record<string, SolcJsBuild> = {};
@@ -143,7 +152,7 @@ export async function openProject(root: string, opts: OpenOptions): Promise<Hard
       logName: o.logName,
       env: { AUDIT_SOLC_BUILDS: JSON.stringify(solcEnv), ...o.env },
     });
-  const dispose = (): void => rmSync(scratch, { recursive: true, force: true });
+  const dispose = release;
   try {
     const factsRun = await run(["audit:project-facts"], { signal: opts.signal, rawDir: opts.rawDir, logName: "hardhat-project-facts" });
     const line = factsRun.stdout.split("\n").find((l) => l.startsWith("AUDIT_PROJECT_FACTS "));

@@ -11,8 +11,9 @@
  *   answers TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD before Hardhat tries to download a native solc;
  * - AUDIT_JUNIT_FILE: mocha's spec output plus JUnit XML (mocha-multi-reporters and mocha-junit-reporter
  *   resolved from the harness's node_modules);
- * - AUDIT_GAS_JSON: hardhat-gas-reporter's JSON output, when the project uses that plugin (it is turned
- *   off otherwise, whatever REPORT_GAS says - hardhat-toolbox reads any non-empty REPORT_GAS as "on");
+ * - AUDIT_GAS_JSON: hardhat-gas-reporter's JSON output, when the project uses that plugin (version 2:
+ *   version 1 has no JSON output and replaces mocha's reporter). It is turned off otherwise, whatever
+ *   REPORT_GAS says - hardhat-toolbox reads any non-empty REPORT_GAS as "on";
  * - the task `audit:project-facts`, which prints (as one JSON line) what the audit needs to know of the
  *   project: its paths, compiler versions, and which plugins (coverage, gas reporter) it loaded.
  */
@@ -27,6 +28,14 @@ function withOutputs(settings) {
   all[""] = [...new Set([...(all[""] || []), "ast"])];
   selection["*"] = all;
   return { ...(settings || {}), outputSelection: selection };
+}
+
+function packageVersion(name, root) {
+  try {
+    return require(require.resolve(`${name}/package.json`, { paths: [root] })).version;
+  } catch {
+    return undefined;
+  }
 }
 
 module.exports = function inject(hardhatConfig, harness) {
@@ -72,6 +81,10 @@ module.exports = function inject(hardhatConfig, harness) {
         coverage: "coverage" in hre.tasks,
         gasReporter: hre.config.gasReporter !== undefined,
         typechain: "typechain" in hre.tasks,
+      },
+      versions: {
+        gasReporter: packageVersion("hardhat-gas-reporter", hre.config.paths.root),
+        solidityCoverage: packageVersion("solidity-coverage", hre.config.paths.root),
       },
     };
     process.stdout.write(`AUDIT_PROJECT_FACTS ${JSON.stringify(facts)}\n`);

@@ -91,6 +91,7 @@ tr.total td{font-weight:700;background:var(--alt)}
 .finding dd{margin:0}
 .finding .description{white-space:pre-wrap;overflow-wrap:anywhere}
 .finding .recommendation{background:#f0f7ff;border:1px solid #c8e1ff;border-radius:6px;padding:8px 12px;white-space:pre-wrap}
+.finding .disputed{background:#fff8e5;border:1px solid #f0d68a;border-radius:6px;padding:8px 12px;white-space:pre-wrap}
 .reasons li{margin:2px 0}
 .cov-good{color:var(--ok)}.cov-fair{color:var(--warn)}.cov-poor{color:var(--bad)}
 .delta-up{color:var(--bad)}.delta-down{color:var(--ok)}
@@ -239,12 +240,13 @@ function findingArticle(finding: Finding): string {
     .map(([term, value]) => `<dt>${term}</dt><dd>${value}</dd>`)
     .join("");
   const description = finding.description.trim() ? `<div class="description">${h(finding.description.trim())}</div>` : "";
+  const disputed = finding.disputed ? `<p class="disputed"><strong>Disputed by <code>${h(finding.disputed.by)}</code>:</strong> ${h(finding.disputed.reason)}</p>` : "";
   const recommendation = finding.recommendation?.trim()
     ? `<p class="recommendation"><strong>Recommendation:</strong> ${h(finding.recommendation.trim())}</p>`
     : "";
   return (
     `<article class="finding sev-${finding.severity}" id="${findingAnchor(finding)}" data-testid="finding" data-severity="${finding.severity}">` +
-    `<header>${badge(finding.severity)}<h4>${h(finding.title)}</h4></header><dl>${facts}</dl>${description}${recommendation}</article>`
+    `<header>${badge(finding.severity)}<h4>${h(finding.title)}</h4></header><dl>${facts}</dl>${description}${recommendation}${disputed}</article>`
   );
 }
 

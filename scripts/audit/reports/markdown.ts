@@ -112,6 +112,9 @@ function findingBlock(finding: Finding, index: number): string {
   if (finding.recommendation?.trim()) {
     parts.push(`**Recommendation:** ${escapeMarkdown(finding.recommendation.trim()).replace(/\n/g, "  \n")}`);
   }
+  if (finding.disputed) {
+    parts.push(`**Disputed by ${markdownCode(finding.disputed.by)}:** ${escapeMarkdown(finding.disputed.reason).replace(/\n/g, "  \n")}`);
+  }
   return parts.join("\n\n");
 }
 
@@ -277,9 +280,14 @@ function stageDetailsSection(view: ReportView): string {
 
 function skippedSection(view: ReportView): string {
   if (view.notRun.length === 0) return section("Skipped and why", "Every stage ran.");
-  const items = view.notRun.map(
-    (s) => `- ${markdownCode(s.name)} (${s.status}): ${s.reason ? escapeMarkdown(s.reason).replace(/\n+/g, " ") : "no reason given"}`,
-  );
+  const items = view.notRun.map((s) => {
+    const line = `- ${markdownCode(s.name)} (${s.status}): ${s.reason ? escapeMarkdown(s.reason).replace(/\n+/g, " ") : "no reason given"}`;
+    if (!s.outputTail) return line;
+    // The tool's last output lines, so the cause is here and not only in raw/.
+    const longestRun = Math.max(0, ...(s.outputTail.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = "`".repeat(Math.max(3, longestRun + 1));
+    return `${line}\n\n  ${fence}text\n${s.outputTail.split("\n").map((l) => `  ${l}`).join("\n")}\n  ${fence}`;
+  });
   return section("Skipped and why", items.join("\n"));
 }
 

@@ -61,6 +61,17 @@ export interface StageRow {
   /** Unsuppressed findings of the stage. */
   openFindings: number;
   reason?: string;
+  /** Error stages: the last lines of the tool's output (StageResult.stderrTail), at most OUTPUT_TAIL_LINES. */
+  outputTail?: string;
+}
+
+/** How many of a failed tool's last output lines the reports and the terminal summary show. */
+export const OUTPUT_TAIL_LINES = 12;
+
+/** The last meaningful lines of a tool's output: blank lines dropped, at most OUTPUT_TAIL_LINES. */
+export function lastLines(text: string | undefined, max = OUTPUT_TAIL_LINES): string | undefined {
+  const lines = (text ?? "").split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  return lines.length > 0 ? lines.slice(-max).join("\n") : undefined;
 }
 
 export interface CoverageRow {
@@ -224,10 +235,15 @@ function detailChart(chart: NonNullable<ReportSection["chart"]>): DetailChart | 
   };
 }
 
+/** A section with nothing to show (a table without rows and no chart) is left out of every report. */
+function hasContent(section: NonNullable<StageResult["sections"]>[number]): boolean {
+  return (section.table !== undefined && section.table.rows.length > 0) || (section.chart !== undefined && section.chart.categories.length > 0);
+}
+
 function collectDetails(stages: readonly StageResult[]): DetailSection[] {
   const used = new Set<string>();
   return stages.flatMap((stage) =>
-    (stage.sections ?? []).map((section): DetailSection => {
+    (stage.sections ?? []).filter(hasContent).map((section): DetailSection => {
       const table = section.table ? detailTable(section.table) : undefined;
       const chart = section.chart ? detailChart(section.chart) : undefined;
       return {
@@ -264,6 +280,7 @@ export function buildReportView(report: AuditReport): ReportView {
     durationMs: s.durationMs,
     openFindings: open.filter((f) => f.stage === s.name).length,
     reason: s.reason,
+    ...(s.status === "error" && lastLines(s.stderrTail) ? { outputTail: lastLines(s.stderrTail) } : {}),
   }));
 
   const coverage = readCoverageMetrics(report);

@@ -70,7 +70,7 @@ interface SarifResult {
   locations?: SarifLocation[];
   partialFingerprints: Record<string, string>;
   suppressions?: { kind: "external"; status: "accepted"; justification: string; properties?: { reviewer: string } }[];
-  properties: { severity: Severity; findingId: string; stage: string };
+  properties: { severity: Severity; findingId: string; stage: string; disputedBy?: string; disputeReason?: string };
 }
 
 interface SarifRun {
@@ -160,7 +160,12 @@ function toResult(finding: Finding, ruleIndex: number, root: string): SarifResul
     level: SARIF_LEVEL[finding.severity],
     message: { text: description ? `${finding.title.trim()}\n\n${description}` : finding.title.trim() },
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
-    properties: { severity: finding.severity, findingId: finding.id, stage: finding.stage },
+    properties: {
+      severity: finding.severity,
+      findingId: finding.id,
+      stage: finding.stage,
+      ...(finding.disputed ? { disputedBy: finding.disputed.by, disputeReason: finding.disputed.reason } : {}),
+    },
   };
   const locations = toLocations(finding.location, root);
   if (locations) result.locations = locations;

@@ -12,8 +12,8 @@ export const SEVERITY_LABEL: Readonly<Record<Severity, string>> = {
 
 /** One line each; printed in the reports' "Severity definitions" section. */
 export const SEVERITY_MEANING: Readonly<Record<Severity, string>> = {
-  critical: "Directly exploitable: loss or lock of funds, or takeover of the proxy or its admin.",
-  high: "Likely exploitable or breaks a core invariant (routing, access control, storage layout).",
+  critical: "Directly exploitable: loss or lock of funds, or takeover of a contract or its administration.",
+  high: "Likely exploitable, or breaks a core invariant (access control, storage layout, call dispatch).",
   medium: "Exploitable only under specific conditions, or weakens a security property.",
   low: "Minor issue or defense-in-depth improvement; no direct exploit path.",
   info: "Style, gas or informational note; no security impact.",

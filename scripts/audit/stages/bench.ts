@@ -19,11 +19,11 @@ import { diffBench, describeRegression, type BenchDiff } from "../../bench/compa
 import { benchSections } from "../../bench/format";
 import { loadBenchBaseline, loadMaxRegressionPct, parseBenchReport } from "../../bench/io";
 import { BENCH_BASELINE_FILE, BENCH_SCHEMA_VERSION, LOADBALANCER_BUDGET, OURS, type BenchReport } from "../../bench/types";
-import { failureReason, outputTail, runNodeTool } from "../exec";
+import { failureReason, outputTail } from "../exec";
 import { finalizeFindings, type DraftFinding } from "../fingerprint";
 import { relPath } from "../paths";
 import type { Finding, Stage } from "../types";
-import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
+import { freshRawDir, hardhatInfo, outcome, runHardhat, skip } from "./common";
 
 export const BENCH_STAGE = "bench";
 export const BENCH_SCRIPT = "scripts/bench/gas.ts";
@@ -97,8 +97,6 @@ export const benchStage: Stage = {
     return `${OURS} +${s.coldOverhead} cold (${s.ratioToFloor}x floor)${base}`;
   },
   async run(ctx) {
-    const hardhat = hardhatTool(ctx.root);
-    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
     if (!existsSync(path.join(ctx.root, BENCH_SCRIPT))) return skip(`this project has no routing benchmark (${BENCH_SCRIPT})`);
     const raw = freshRawDir(ctx, BENCH_STAGE);
     const out = path.join(ctx.outDir, "gas", "bench.json");
@@ -106,14 +104,12 @@ export const benchStage: Stage = {
     mkdirSync(path.dirname(out), { recursive: true });
 
     ctx.log(`hardhat run --no-compile ${BENCH_SCRIPT}`);
-    const run = await runNodeTool(hardhat, ["run", "--no-compile", BENCH_SCRIPT], {
-      root: ctx.root,
-      signal: ctx.signal,
+    const run = await runHardhat(ctx, ["run", "--no-compile", BENCH_SCRIPT], {
       rawDir: raw,
       logName: LOG_NAME,
-      env: { BENCH_OUT: out, BENCH_NO_COMPILE: "1", REPORT_GAS: "false" },
+      env: { BENCH_OUT: out, BENCH_NO_COMPILE: "1" },
     });
-    const tools = [TOOL, { name: "hardhat", version: hardhat.version }];
+    const tools = [TOOL, hardhatInfo(ctx)];
     const artifacts = [...run.logs];
     if (run.exitCode !== 0 || !existsSync(out)) {
       return outcome("error", {

@@ -10,10 +10,10 @@
  */
 import { buildStaleness, loadBuild } from "../build";
 import { InputError } from "../errors";
-import { failureReason, outputTail, runNodeTool, type ToolRun } from "../exec";
+import { failureReason, outputTail, type ToolRun } from "../exec";
 import { relPath } from "../paths";
 import type { BuildRef, Stage } from "../types";
-import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip, type StageOutcome } from "./common";
+import { freshRawDir, hardhatInfo, outcome, projectOf, runHardhat, type StageOutcome } from "./common";
 
 export const compileStage: Stage = {
   name: "compile",
@@ -22,13 +22,12 @@ export const compileStage: Stage = {
   timeoutMs: { quick: 5 * 60_000, ci: 10 * 60_000, deep: 20 * 60_000 },
   keyMetric: (r) => (r.metrics.solcVersion ? `solc ${String(r.metrics.solcVersion)}, ${String(r.metrics.buildInfoFiles)} build-info` : undefined),
   async run(ctx) {
-    const hardhat = hardhatTool(ctx.root);
-    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
+    const project = projectOf(ctx);
     const raw = freshRawDir(ctx, "compile");
-    const tools = [{ name: "hardhat", version: hardhat.version }];
+    const tools = [hardhatInfo(ctx)];
     const logs: string[] = [];
     const compile = async (args: string[], logName: string): Promise<ToolRun> => {
-      const run = await runNodeTool(hardhat, args, { root: ctx.root, signal: ctx.signal, rawDir: raw, logName });
+      const run = await runHardhat(ctx, args, { rawDir: raw, logName });
       logs.push(...run.logs);
       return run;
     };
@@ -42,8 +41,8 @@ export const compileStage: Stage = {
     // build (Hardhat's cache can say "Nothing to compile" over either) is recompiled once.
     const check = (): { build?: BuildRef; stale?: string } => {
       try {
-        const build = loadBuild(ctx.root);
-        const stale = buildStaleness(ctx.root, build);
+        const build = loadBuild(ctx.root, project.scope);
+        const stale = buildStaleness(ctx.root, build, project.scope);
         return stale ? { build, stale: `the build ${stale}` } : { build };
       } catch (e) {
         if (e instanceof InputError) return { stale: e.message };
@@ -59,12 +58,14 @@ export const compileStage: Stage = {
       if (current.stale) return outcome("error", { reason: `after hardhat compile --force: ${current.stale}`, tools, artifacts: logs });
     }
     const build = current.build!;
+    const compilers = Object.entries(project.hardhat.compilers).map(([v, c]) => `${v} (${c === "native" ? "native" : "solcjs"})`);
     return outcome("passed", {
       tools: [...tools, { name: "solc", version: build.solcVersion }],
       metrics: {
         solcVersion: build.solcVersion,
         buildInfoFiles: build.buildInfoFiles.length,
         buildInfo: build.buildInfoFiles.map((f) => relPath(ctx.root, f)),
+        compilers,
       },
       artifacts: logs,
     });

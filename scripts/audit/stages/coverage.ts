@@ -1,7 +1,8 @@
 /**
- * coverage: `hardhat coverage` (solidity-coverage; settings in .solcover.js:
- * mocks skipped, html + lcov + json-summary + text reporters) over the unit
- * tests.
+ * coverage: `hardhat coverage` (solidity-coverage, when the project's Hardhat config loads it) over
+ * the scope's tests, with a coverage config the audit passes explicitly (`--solcoverjs`): the
+ * project's own .solcover.js, if any, plus the scope's out-of-scope folders as skipFiles and the
+ * reporters the stage reads (json-summary, lcov, html, text).
  *
  * It runs in a scratch copy of the repository (node_modules symlinked):
  * solidity-coverage compiles an instrumented copy of the contracts and
@@ -20,8 +21,33 @@ import { failureReason, outputTail, packageVersion } from "../exec";
 import { relPath, walkFiles } from "../paths";
 import type { Stage } from "../types";
 import { holdDirectory } from "../interrupt";
-import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
-import { runMochaWithJunit, UNIT_TEST_DIR, unitTestFiles } from "./test";
+import { openProject, ProjectError, type HardhatProject } from "../project/hardhat-project";
+import type { ProjectScope } from "../scope";
+import { freshRawDir, hardhatInfo, outcome, projectOf, skip } from "./common";
+import { runMochaWithJunit, selectedTestFiles } from "./test";
+
+/** The coverage config the stage writes into the scratch copy and passes with --solcoverjs. */
+export const SOLCOVER_FILE = ".solcover.audit.js";
+
+/**
+ * The coverage config: the project's .solcover.js (when it has one) with the scope's out-of-scope
+ * folders added to skipFiles (paths relative to the sources, as solidity-coverage wants them) and the
+ * reporters the stage reads added to istanbulReporter.
+ */
+export function solcoverConfig(scope: ProjectScope, projectHasOwn: boolean): string {
+  const skip = scope.exclude.filter((d) => d.startsWith(`${scope.sources}/`)).map((d) => d.slice(scope.sources.length + 1));
+  return [
+    "// Written by the audit's coverage stage; the project's own .solcover.js (if any) plus what the stage reads.",
+    `const own = ${projectHasOwn ? 'require("./.solcover.js")' : "{}"};`,
+    `const skip = ${JSON.stringify(skip)};`,
+    "module.exports = {",
+    "  ...own,",
+    "  skipFiles: [...new Set([...(own.skipFiles || []), ...skip])],",
+    '  istanbulReporter: [...new Set([...(own.istanbulReporter || []), "json-summary", "lcov", "html", "text"])],',
+    "};",
+    "",
+  ].join("\n");
+}
 
 /** Top-level entries never copied into the scratch project (generated, large, or VCS). */
 export const SCRATCH_EXCLUDE = new Set([
@@ -88,27 +114,28 @@ export const coverageStage: Stage = {
     return total ? coverageLine(total) : undefined;
   },
   async run(ctx) {
-    const hardhat = hardhatTool(ctx.root);
-    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
-    const version = packageVersion(ctx.root, "solidity-coverage");
-    if (!version) return skip(NOT_INSTALLED("solidity-coverage"));
-    if (unitTestFiles(ctx.root).length === 0) return skip(`no unit tests under ${UNIT_TEST_DIR}/`);
+    const project = projectOf(ctx);
+    if (!project.hardhat.facts.plugins.coverage) return skip("the project's Hardhat config does not load solidity-coverage (no coverage task)");
+    const version = packageVersion(ctx.root, "solidity-coverage") ?? "unknown";
+    const files = selectedTestFiles(ctx);
+    if (files.length === 0) return skip(`no test files in ${project.scope.tests.join(", ")}`);
     const raw = freshRawDir(ctx, "coverage");
     const { dir: scratch, remove } = scratchCopy(ctx.root, ctx.outDir);
+    let copy: HardhatProject | undefined;
     try {
-      ctx.log("hardhat coverage (instrumented compile + unit tests, in a scratch copy)");
+      copy = await openProject(scratch, { signal: ctx.signal, rawDir: raw, log: ctx.log, toolsDir: project.toolsDir });
+      writeFileSync(path.join(scratch, SOLCOVER_FILE), solcoverConfig(project.scope, existsSync(path.join(ctx.root, ".solcover.js"))));
+      ctx.log("hardhat coverage (instrumented compile + tests, in a scratch copy)");
       const junitFile = path.join(raw, "mocha-junit.xml");
+      const rel = files.map((f) => relPath(ctx.root, f));
+      const scratchProject = copy;
       const { run, results } = await runMochaWithJunit(ctx, {
-        hardhatArgs: ["coverage", "--testfiles", `${UNIT_TEST_DIR}/**/*.{ts,js,cjs,mjs}`],
+        hardhatArgs: ["coverage", "--solcoverjs", `./${SOLCOVER_FILE}`, "--testfiles", rel.length === 1 ? rel[0] : `{${rel.join(",")}}`],
         junitFile,
         logName: "hardhat-coverage",
-        cwd: scratch,
-        env: { REPORT_GAS: "false" },
+        run: (c, args, o) => scratchProject.run(args, { signal: c.signal, ...o }),
       });
-      const tools = [
-        { name: "solidity-coverage", version },
-        { name: "hardhat", version: hardhat.version },
-      ];
+      const tools = [{ name: "solidity-coverage", version }, hardhatInfo(ctx)];
       const toolDir = path.join(scratch, "coverage");
       const summaryFile = path.join(toolDir, "coverage-summary.json");
       const logs = [...run.logs, ...[junitFile].filter((f) => existsSync(f)).map((f) => relPath(ctx.root, f))];
@@ -157,7 +184,11 @@ export const coverageStage: Stage = {
         });
       }
       return outcome("passed", { tools, metrics: { ...metrics }, artifacts });
+    } catch (e) {
+      if (e instanceof ProjectError) return outcome("error", { reason: `the scratch copy does not open: ${e.message}`, tools: [hardhatInfo(ctx)] });
+      throw e;
     } finally {
+      copy?.dispose();
       remove();
     }
   },

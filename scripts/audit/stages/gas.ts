@@ -10,6 +10,7 @@ import path from "node:path";
 import { gasMetrics, parseGasReporterJson, type GasMetrics, type GasReporterJson } from "../adapters/gas-reporter";
 import { GAS_BASELINE_FILE, loadGasBaseline, type GasBaseline } from "../policy";
 import { relPath, walkFiles } from "../paths";
+import { gasJsonSupported } from "../project/hardhat-project";
 import type { Stage } from "../types";
 import { freshRawDir, outcome, skip } from "./common";
 
@@ -50,7 +51,12 @@ export const gasStage: Stage = {
     const test = ctx.upstream.get("test");
     if (!test) return skip("needs the test stage in the same run (its mocha run measures gas)");
     const rel = test.metrics.gasReport;
-    if (typeof rel !== "string") return skip("the test stage produced no gas report");
+    if (typeof rel !== "string") {
+      const facts = ctx.project?.hardhat.facts;
+      if (facts && !facts.plugins.gasReporter) return skip("the project's Hardhat config does not load hardhat-gas-reporter");
+      if (facts && !gasJsonSupported(facts)) return skip(`hardhat-gas-reporter ${facts.versions.gasReporter ?? "?"} writes no JSON report (version 2 does): gas not measured`);
+      return skip("the test stage produced no gas report");
+    }
     const file = path.resolve(ctx.root, rel);
     if (!existsSync(file)) return skip(`gas report ${rel} is missing`);
     const raw = freshRawDir(ctx, "gas");

@@ -218,6 +218,7 @@ export async function runInvariantsStage(
     seconds,
     artifactsDir,
     offline: overrides.offline ?? toolsOffline(env),
+    ...(ctx.project ? { toolsDir: ctx.project.toolsDir } : {}),
   });
   let info: HarnessInfo | undefined;
   try {

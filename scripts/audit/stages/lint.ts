@@ -1,17 +1,29 @@
 /**
- * lint: solhint over contracts/**\/*.sol with its JSON formatter (config:
- * .solhint.json). Errors -> medium findings, warnings -> low.
+ * lint: solhint over the scope's Solidity sources (scope.ts: the project's Hardhat sources minus the
+ * out-of-scope folders) with its JSON formatter. solhint comes from the project's node_modules, else
+ * from the harness's; the config is the project's own (.solhint.json and friends), else solhint's
+ * recommended rules without `compiler-version` (DEFAULT_SOLHINT_CONFIG; `npm run audit -- init` writes
+ * that file for the project to keep).
+ * Errors -> medium findings, warnings -> low.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseSolhintJson, solhintFindings } from "../adapters/solhint";
 import { SourceIndex } from "../solidity";
-import { failureReason, outputTail, resolveNodeTool, runNodeTool } from "../exec";
-import { readText, relPath, walkFiles } from "../paths";
+import { failureReason, outputTail, runNodeTool } from "../exec";
+import { readText, relPath } from "../paths";
+import { sourceFiles } from "../scope";
 import type { Stage } from "../types";
-import { freshRawDir, NOT_INSTALLED, outcome, skip } from "./common";
+import { freshRawDir, NOT_INSTALLED, nodeTool, outcome, projectOf, skip } from "./common";
 
-export const LINT_GLOB = "contracts/**/*.sol";
+/**
+ * The lint config for a project without one: solhint's recommended rules, without `compiler-version`
+ * (which pins a pragma range of solhint's choosing; the project's compiler is the project's choice).
+ */
+export const DEFAULT_SOLHINT_CONFIG = { extends: "solhint:recommended", rules: { "compiler-version": "off" } };
+
+/** The config files solhint reads by itself. */
+export const SOLHINT_CONFIGS = [".solhint.json", ".solhintrc", ".solhintrc.json", ".solhintrc.js", ".solhintrc.yaml", ".solhintrc.yml"];
 
 export const lintStage: Stage = {
   name: "lint",
@@ -19,14 +31,21 @@ export const lintStage: Stage = {
   keyMetric: (r) =>
     r.metrics.errors === undefined ? undefined : `${String(r.metrics.errors)} error(s), ${String(r.metrics.warnings)} warning(s)`,
   async run(ctx) {
-    const solhint = resolveNodeTool(ctx.root, "solhint");
+    const scope = projectOf(ctx).scope;
+    const solhint = nodeTool(ctx, "solhint");
     if (!solhint) return skip(NOT_INSTALLED("solhint"));
-    if (walkFiles(path.join(ctx.root, "contracts"), (f) => f.endsWith(".sol")).length === 0) {
-      return skip("no Solidity files under contracts/");
-    }
+    const files = sourceFiles(ctx.root, scope).map((f) => relPath(ctx.root, f));
+    if (files.length === 0) return skip(`no Solidity files in scope under ${scope.sources}/`);
     const raw = freshRawDir(ctx, "lint");
-    ctx.log(`solhint -f json '${LINT_GLOB}'`);
-    const run = await runNodeTool(solhint, ["-f", "json", LINT_GLOB], { root: ctx.root, signal: ctx.signal, rawDir: raw, logName: "solhint" });
+    const ownConfig = SOLHINT_CONFIGS.some((f) => existsSync(path.join(ctx.root, f)));
+    const args = ["-f", "json"];
+    if (!ownConfig) {
+      const config = path.join(raw, "solhint.recommended.json");
+      writeFileSync(config, `${JSON.stringify(DEFAULT_SOLHINT_CONFIG)}\n`);
+      args.push("--config", config);
+    }
+    ctx.log(`solhint -f json (${files.length} files${ownConfig ? "" : ", solhint:recommended: the project has no solhint config"})`);
+    const run = await runNodeTool(solhint, [...args, ...files], { root: ctx.root, signal: ctx.signal, rawDir: raw, logName: "solhint" });
     const tools = [{ name: "solhint", version: solhint.version }];
     let reports;
     try {

@@ -41,13 +41,16 @@ import {
 } from "../adapters/slither-upgradeability";
 import { errorLine } from "../exec";
 import { loadDomainsFile } from "../analyzers/domain";
+import { loadSolcBuild } from "../analyzers/build-info";
+import { DOMAINS_FILE, type ResolvedDomain } from "../analyzers/domain";
+import { projectDomains } from "../analyzers/domains";
+import { AnalyzerInputError } from "../analyzers/errors";
+import { analyzerScope } from "../analyzers/infer";
 import { listBuildInfoFiles, readBuildContracts, type BuildContract } from "../tools/build-info";
 import { outputTail, runProvisioned, type ProvisionedRun } from "../tools/run-provisioned";
 import type { Stage, StageContext, StageResult } from "../types";
 import { buildEnv, buildError, buildFlags, freshDir, missingBuild, outcome, provisionSlither, rel, slitherArtifactsDir, type SlitherStageOptions, type StageOutcome } from "./slither";
 
-export const PROXY = "LoadBalancer";
-export const MODULE_BASE = "LoadBalancerModule";
 /** Runs at once (each is one Python process parsing the build). */
 const PARALLEL_RUNS = 2;
 
@@ -58,60 +61,35 @@ export interface UpgradeabilityPlan {
   runs: UpgradeabilityRun[];
 }
 
-/** One proxy and what runs in its storage, from audit/domains.json (the storage/selector analyzers' config). */
-export interface DomainSpec {
-  proxy: string;
-  implementations: string[];
-  upgrades: { v1: string; v2: string }[];
-}
-
-export const DOMAINS_FILE = "audit/domains.json";
-
-/** `path/File.sol:Name` or `Name` -> `Name`. */
-const contractName = (ref: string): string => ref.slice(ref.lastIndexOf(":") + 1);
-
 /**
- * The domains of audit/domains.json (undefined when the file does not exist), read with the
- * analyzers' validating loader (the run validated the file before any stage started; a file
- * changed under the run throws AnalyzerInputError). Only the fields this stage needs are kept.
+ * What to check, from the storage domains the analyzers see (analyzers/domains.ts: audit/domains.json
+ * completed with its undeclared members, or the domains inferred from the build - nothing of this
+ * repository's design is assumed): every implementation and every upgrade target against its proxy,
+ * and every V1 -> V2 pair (chains step by step). A domain without a proxy contract in the build (a
+ * standard ERC-1967 proxy outside it) gets the V1 -> V2 runs only. slither-check-upgradeability takes
+ * bare contract names.
  */
-export function readDomains(root: string): DomainSpec[] | undefined {
-  return loadDomainsFile(root)?.map((d) => ({
-    proxy: d.proxy !== undefined ? contractName(d.proxy) : PROXY,
-    implementations: d.implementations.map((i) => contractName(i.contract)),
-    upgrades: d.upgrades.map((u) => ({ v1: contractName(u.from), v2: contractName(u.to) })),
-  }));
-}
-
-/**
- * What to check, from the build's contracts: with a domain (audit/domains.json), its proxy,
- * implementations and upgrades; without, the contract named PROXY and every non-abstract contract
- * under contracts/ (not mocks) inheriting MODULE_BASE. Either way a contract named
- * `<Implementation>V<n>` (n >= 2) anywhere in the build adds a V1 -> V2 pair.
- */
-export function planUpgradeabilityRuns(contracts: readonly BuildContract[], domain?: DomainSpec): UpgradeabilityPlan {
-  const own = (c: BuildContract): boolean => c.file.startsWith("contracts/") && !c.file.startsWith("contracts/mocks/");
-  const proxy = domain?.proxy ?? PROXY;
-  const implementations = [
-    ...new Set(
-      domain
-        ? domain.implementations
-        : contracts.filter((c) => own(c) && c.kind === "contract" && !c.abstract && c.name !== MODULE_BASE && c.bases.includes(MODULE_BASE)).map((c) => c.name),
-    ),
-  ].sort();
-  const pairs: { v1: string; v2: string }[] = [...(domain?.upgrades ?? [])];
-  for (const c of contracts) {
-    const m = /^(.+)V(\d+)$/.exec(c.name);
-    if (!m || Number(m[2]) < 2 || !implementations.includes(m[1]) || c.kind !== "contract" || c.abstract) continue;
-    if (!pairs.some((p) => p.v2 === c.name)) pairs.push({ v1: m[1], v2: c.name });
+export function planUpgradeabilityRuns(domains: readonly ResolvedDomain[]): UpgradeabilityPlan {
+  const runs: UpgradeabilityRun[] = [];
+  const implementations = new Set<string>();
+  const pairs: { v1: string; v2: string }[] = [];
+  const proxies = new Set<string>();
+  const push = (run: UpgradeabilityRun): void => {
+    if (!runs.some((r) => r.kind === run.kind && r.contract === run.contract && r.against === run.against)) runs.push(run);
+  };
+  for (const d of domains) {
+    const proxy = d.proxy?.contract.name;
+    if (proxy) proxies.add(proxy);
+    const members = d.implementations.map((m) => m.contract.name);
+    for (const m of members) implementations.add(m);
+    const targets = d.upgrades.map((u) => u.to.name).filter((n) => !members.includes(n));
+    if (proxy) for (const c of [...members, ...targets]) push({ kind: "proxy", contract: c, against: proxy });
+    for (const u of d.upgrades) {
+      if (!pairs.some((p) => p.v1 === u.from.name && p.v2 === u.to.name)) pairs.push({ v1: u.from.name, v2: u.to.name });
+      push({ kind: "update", contract: u.from.name, against: u.to.name });
+    }
   }
-  pairs.sort((a, b) => a.v2.localeCompare(b.v2));
-  const v2s = [...new Set(pairs.map((p) => p.v2))].filter((n) => !implementations.includes(n));
-  const runs: UpgradeabilityRun[] = [
-    ...[...implementations, ...v2s].map((contract): UpgradeabilityRun => ({ kind: "proxy", contract, against: proxy })),
-    ...pairs.map((p): UpgradeabilityRun => ({ kind: "update", contract: p.v1, against: p.v2 })),
-  ];
-  return { proxy, implementations, pairs, runs };
+  return { proxy: [...proxies].join(", ") || "(none: a standard ERC-1967 proxy outside the build)", implementations: [...implementations], pairs, runs };
 }
 
 /** Runs `tasks` with at most `limit` at once, results in input order. */
@@ -148,25 +126,19 @@ export async function runUpgradeabilityStage(ctx: StageContext, opts: SlitherSta
   } catch (e) {
     return buildError(e, []);
   }
-  let domains: DomainSpec[] | undefined;
+  let domains: ResolvedDomain[];
   try {
-    domains = readDomains(ctx.root);
+    const scope = ctx.project ? analyzerScope(ctx.project.scope) : undefined;
+    const solc = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root, ...(scope ? { preferredRoots: [scope.sources] } : {}) });
+    const set = projectDomains(solc, ctx.root, scope ? { scope } : {});
+    if (!set) return outcome("skipped", { reason: `no storage domain to check: no ${DOMAINS_FILE} and no proxy in the build to infer one from` });
+    domains = set.domains;
   } catch (e) {
-    return outcome("error", { reason: (e as Error).message.split("\n")[0] });
+    if (e instanceof AnalyzerInputError) return outcome("error", { reason: e.message.split("\n")[0] });
+    throw e;
   }
-  const plans = domains?.length ? domains.map((d) => planUpgradeabilityRuns(contracts, d)) : [planUpgradeabilityRuns(contracts)];
-  for (const p of plans) {
-    if (!contracts.some((c) => c.name === p.proxy)) return outcome("skipped", { reason: `the proxy contract ${p.proxy} is not in the build` });
-    const missing = [...p.implementations, ...p.pairs.flatMap((x) => [x.v1, x.v2])].filter((n) => !contracts.some((c) => c.name === n));
-    if (missing.length) return outcome("error", { reason: `${DOMAINS_FILE} names contract(s) not in the build: ${[...new Set(missing)].join(", ")}` });
-  }
-  const plan: UpgradeabilityPlan = {
-    proxy: [...new Set(plans.map((p) => p.proxy))].join(", "),
-    implementations: [...new Set(plans.flatMap((p) => p.implementations))],
-    pairs: plans.flatMap((p) => p.pairs),
-    runs: plans.flatMap((p) => p.runs),
-  };
-  if (!plan.implementations.length) return outcome("skipped", { reason: `no implementation to check (none in ${DOMAINS_FILE}, none inheriting ${MODULE_BASE} under contracts/)` });
+  const plan = planUpgradeabilityRuns(domains);
+  if (plan.runs.length === 0) return outcome("skipped", { reason: "the storage domains have no proxy contract in the build and no upgrade pair: nothing for slither-check-upgradeability to compare" });
   const provisioned = await provisionSlither(ctx, opts);
   if (!("checkUpgradeability" in provisioned)) return provisioned;
   const tool = provisioned.checkUpgradeability;

@@ -26,6 +26,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from "node:
 import path from "node:path";
 import { countBySeverity, parseSlitherJson, SLITHER_STAGE, slitherErrorLine, slitherFindings, SlitherOutputError } from "../adapters/slither";
 import { errorLine } from "../exec";
+import { buildStaleness } from "../build";
+import { defaultScope, inSources } from "../scope";
 import { listBuildInfoFiles } from "../tools/build-info";
 import { ensureSlither, ToolInstallError, ToolUnavailableError, type ProvisionOptions, type SlitherTools } from "../tools/provision";
 import { escapeRegex, outputTail, runProvisioned } from "../tools/run-provisioned";
@@ -69,30 +71,31 @@ export function missingBuild(ctx: StageContext): string | undefined {
 
 /**
  * The artifacts directory crytic-compile reads. It loads every build-info file as a compilation
- * unit, so the build must be one: the compile stage consolidates an incremental build and
- * `--skip compile` refuses one (scripts/audit/run.ts), so this only guards against a build changed
- * under the run.
+ * unit, so the build must be one (one build-info per compiler configuration): the compile stage
+ * consolidates a stale build and `--skip compile` refuses one (scripts/audit/run.ts), so this only
+ * guards against a build changed under the run - with build.ts's one staleness check.
  */
 export function slitherArtifactsDir(ctx: StageContext): { dir: string } {
-  const count = listBuildInfoFiles(ctx.build.buildInfoDir).length;
-  if (count > 1) throw new BuildSpanError(count);
+  const stale = buildStaleness(ctx.root, ctx.build, ctx.project?.scope);
+  if (stale?.startsWith("spans") || stale?.startsWith("holds")) throw new BuildSpanError(stale);
   return { dir: ctx.build.artifactsDir };
 }
 
 class BuildSpanError extends Error {
-  constructor(count: number) {
-    super(`the build spans ${count} build-info files (an incremental compile): run the compile stage or npx hardhat compile --force`);
+  constructor(stale: string) {
+    super(`the build ${stale}: run the compile stage or npx hardhat compile --force`);
   }
 }
 
 /** Provisions Slither; a StageOutcome (skipped / error) when that is impossible. */
 export async function provisionSlither(ctx: StageContext, opts: SlitherStageOptions): Promise<SlitherTools | StageOutcome> {
+  const toolsDir = opts.toolsDir ?? ctx.project?.toolsDir;
   const provisionOpts: ProvisionOptions = {
     root: ctx.root,
     log: ctx.log,
     signal: ctx.signal,
     offline: toolsOffline(process.env),
-    ...(opts.toolsDir ? { toolsDir: opts.toolsDir } : {}),
+    ...(toolsDir ? { toolsDir } : {}),
   };
   try {
     return await (opts.provision ?? ensureSlither)(provisionOpts);
@@ -130,8 +133,8 @@ export function buildEnv(ctx: StageContext, tools: { env?: Record<string, string
   return { PATH: [path.join(ctx.root, "node_modules", ".bin"), basePath].join(path.delimiter) };
 }
 
-/** `--include-paths` regex: files under <real root>/contracts/ (slither matches absolute, resolved paths). */
-export function includePathsRegex(root: string): string {
+/** `--include-paths` regex: files under <real root>/<sources>/ (slither matches absolute, resolved paths). */
+export function includePathsRegex(root: string, sources = "contracts"): string {
   let real = root;
   try {
     real = realpathSync(root);
@@ -139,7 +142,7 @@ export function includePathsRegex(root: string): string {
     // keep root as given
   }
   // `[/]` rather than a trailing `/`: slither strips trailing '/' and '.' from the pattern.
-  return `^${escapeRegex(real.split(path.sep).join("/"))}/contracts[/]`;
+  return `^${escapeRegex(real.split(path.sep).join("/"))}/${escapeRegex(sources)}[/]`;
 }
 
 export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptions = {}): Promise<StageOutcome> {
@@ -159,6 +162,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
   } catch (e) {
     return buildError(e, tools);
   }
+  const scope = ctx.project?.scope ?? defaultScope();
   const raw = freshDir(ctx, SLITHER_STAGE);
   const jsonFile = path.join(raw, "slither.json");
   const sarifFile = path.join(raw, "slither.sarif");
@@ -166,7 +170,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
     ".",
     ...buildFlags(ctx, build.dir),
     "--include-paths",
-    includePathsRegex(ctx.root),
+    includePathsRegex(ctx.root, scope.sources),
     "--show-ignored-findings",
     "--triage-database",
     path.join(raw, "no-triage-database.json"),
@@ -182,7 +186,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
     "--sarif",
     sarifFile,
   ];
-  ctx.log(`slither ${slither.version}: analyzing ${rel(ctx.root, build.dir)}/build-info (scope contracts/, mocks excluded)`);
+  ctx.log(`slither ${slither.version}: analyzing ${rel(ctx.root, build.dir)}/build-info (scope ${scope.sources}/${scope.exclude.length ? `, without ${scope.exclude.join(", ")}` : ""})`);
   const run = await runProvisioned(slither, args, { cwd: ctx.root, signal: ctx.signal, rawDir: raw, logName: "slither", env: buildEnv(ctx, slither) });
   const artifacts = [...run.logs, ...[jsonFile, sarifFile].filter((f) => existsSync(f))].map((f) => rel(ctx.root, f));
   // The reason carries the first meaningful line of slither's own error output.
@@ -202,11 +206,18 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
   }
   if (!json.success) return failure(`slither failed: ${errorLine(json.error ?? "") ?? slitherErrorLine(json)}`);
 
-  const { findings, outOfScope } = slitherFindings(json, { root: ctx.root, toolVersion: slither.version });
+  const { findings, outOfScope } = slitherFindings(json, {
+    root: ctx.root,
+    toolVersion: slither.version,
+    inScope: (file) => inSources(scope, file),
+    // A result that starts in test code (test doubles, tests, benchmarks) is not ours; one that starts
+    // in a package but reaches our code is (the adapter places it at its first in-scope element).
+    excluded: (file) => !file.startsWith("node_modules/") && !inSources(scope, file),
+  });
   const bySeverity = countBySeverity(findings);
   const byCheck: Record<string, number> = {};
   for (const f of findings) byCheck[f.rule] = (byCheck[f.rule] ?? 0) + 1;
-  ctx.log(`slither: ${findings.length} finding(s) in scope (${outOfScope} outside contracts/ dropped)`);
+  ctx.log(`slither: ${findings.length} finding(s) in scope (${outOfScope} outside ${scope.sources}/ dropped)`);
   // The stage reports; the gate judges (suppressions in audit/suppressions.json apply there).
   return outcome("passed", {
     tools,
@@ -220,7 +231,7 @@ export async function runSlitherStage(ctx: StageContext, opts: SlitherStageOptio
       outOfScope,
       bySeverity,
       byCheck,
-      scope: "contracts/ without contracts/mocks/ (results in node_modules, test/, bench/ and mocks are not reported)",
+      scope: `${scope.sources}/${scope.exclude.length ? ` without ${scope.exclude.join(", ")}` : ""} (results that start elsewhere - packages, tests, test doubles - are not reported)`,
       exitCode: run.exitCode ?? null,
     },
     artifacts,

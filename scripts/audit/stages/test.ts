@@ -1,37 +1,35 @@
 /**
- * test: the unit tests (test/unit/**) in ONE mocha run,
- * `hardhat test --no-compile <files>`, reporting spec output plus JUnit XML
- * (AUDIT_JUNIT_FILE, see hardhat.config.ts). When the gas stage is part of
- * the run, the same run also measures gas (REPORT_GAS + GAS_REPORT_JSON) and
- * the gas stage reads that file: the suite runs once for both.
+ * test: the project's tests in ONE mocha run, `hardhat test --no-compile <files>` through the audit's
+ * wrapper config, which adds spec output plus JUnit XML (AUDIT_JUNIT_FILE; the reporters come from the
+ * harness, project/inject.js). The files are the scope's test selection (scope.ts: the project's
+ * Hardhat `paths.tests`, or audit/policy.json `scope.tests` - here test/unit). When the gas stage is
+ * part of the run and the project uses hardhat-gas-reporter, the same run also writes the gas JSON
+ * (AUDIT_GAS_JSON) the gas stage reads: the suite runs once for both.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { junitFindings, parseJunitXml } from "../adapters/mocha-junit";
-import { failureReason, outputTail, packageVersion, runNodeTool } from "../exec";
-import { relPath, walkFiles } from "../paths";
+import { failureReason, outputTail, packageVersion } from "../exec";
+import { relPath } from "../paths";
+import { gasJsonSupported } from "../project/hardhat-project";
+import { testFiles } from "../scope";
 import type { Stage, StageContext } from "../types";
-import { freshRawDir, hardhatTool, NOT_INSTALLED, outcome, skip } from "./common";
+import { freshRawDir, hardhatInfo, outcome, projectOf, runHardhat, skip } from "./common";
 
-export const UNIT_TEST_DIR = "test/unit";
-export const TEST_FILE = /\.(ts|js|cjs|mjs)$/;
 /** File names inside <outDir>/raw/test/; the gas stage finds the gas JSON through metrics.gasReport. */
 export const GAS_JSON = "gas-reporter.json";
 export const JUNIT_XML = "mocha-junit.xml";
 
-export function unitTestFiles(root: string): string[] {
-  return walkFiles(path.join(root, UNIT_TEST_DIR), (f) => TEST_FILE.test(f));
+/** The tests the run selects (absolute paths). */
+export function selectedTestFiles(ctx: StageContext): string[] {
+  return testFiles(ctx.root, projectOf(ctx).scope);
 }
 
 export async function runMochaWithJunit(
   ctx: StageContext,
-  opts: { hardhatArgs: string[]; junitFile: string; env?: Record<string, string>; logName: string; cwd?: string },
+  opts: { hardhatArgs: string[]; junitFile: string; env?: Record<string, string | undefined>; logName: string; run?: typeof runHardhat },
 ) {
-  const hardhat = hardhatTool(ctx.root)!;
-  const run = await runNodeTool(hardhat, opts.hardhatArgs, {
-    root: ctx.root,
-    cwd: opts.cwd,
-    signal: ctx.signal,
+  const run = await (opts.run ?? runHardhat)(ctx, opts.hardhatArgs, {
     rawDir: path.dirname(opts.junitFile),
     logName: opts.logName,
     env: { AUDIT_JUNIT_FILE: opts.junitFile, ...opts.env },
@@ -50,27 +48,23 @@ export const testStage: Stage = {
       ? undefined
       : `${String(r.metrics.passes)} passed, ${String(r.metrics.failures)} failed, ${String(r.metrics.pending)} pending`,
   async run(ctx) {
-    const hardhat = hardhatTool(ctx.root);
-    if (!hardhat) return skip(NOT_INSTALLED("hardhat"));
-    if (!packageVersion(ctx.root, "mocha-junit-reporter") || !packageVersion(ctx.root, "mocha-multi-reporters")) {
-      return skip(NOT_INSTALLED("mocha-junit-reporter / mocha-multi-reporters"));
-    }
-    const files = unitTestFiles(ctx.root);
-    if (files.length === 0) return skip(`no unit tests under ${UNIT_TEST_DIR}/`);
+    const project = projectOf(ctx);
+    const files = selectedTestFiles(ctx);
+    if (files.length === 0) return skip(`no test files in ${project.scope.tests.join(", ")} (audit/policy.json scope.tests selects them)`);
     const raw = freshRawDir(ctx, "test");
     const junitFile = path.join(raw, JUNIT_XML);
     const gasFile = path.join(raw, GAS_JSON);
-    const withGas = ctx.plan.includes("gas") && packageVersion(ctx.root, "hardhat-gas-reporter") !== undefined;
+    const withGas = ctx.plan.includes("gas") && gasJsonSupported(project.hardhat.facts);
     ctx.log(`hardhat test --no-compile (${files.length} files${withGas ? ", gas reporting on" : ""})`);
     const { run, results } = await runMochaWithJunit(ctx, {
       hardhatArgs: ["test", "--no-compile", ...files.map((f) => relPath(ctx.root, f))],
       junitFile,
       logName: "hardhat-test",
-      env: withGas ? { REPORT_GAS: "true", GAS_REPORT_JSON: gasFile } : { REPORT_GAS: "false" },
+      env: withGas ? { AUDIT_GAS_JSON: gasFile } : {},
     });
     const mochaVersion = packageVersion(ctx.root, "mocha") ?? "unknown";
     const tools = [
-      { name: "hardhat", version: hardhat.version },
+      hardhatInfo(ctx),
       { name: "mocha", version: mochaVersion },
       ...(withGas ? [{ name: "hardhat-gas-reporter", version: packageVersion(ctx.root, "hardhat-gas-reporter") ?? "unknown" }] : []),
     ];
