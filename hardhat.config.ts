@@ -89,8 +89,6 @@ const config: HardhatUserConfig = {
     enabled: process.env.REPORT_GAS === "true",
     currency: "USD",
     offline: true,
-    outputJSON: process.env.GAS_REPORT_JSON !== undefined,
-    outputJSONFile: process.env.GAS_REPORT_JSON ?? "gasReporterOutput.json",
     reportPureAndViewMethods: false,
     // Attribute routed calls (bytes1(id) ++ calldata) to the implementation method they reach.
     proxyResolver: loadBalancerResolver,
@@ -99,20 +97,8 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 120_000,
-    // AUDIT_JUNIT_FILE=<path> (set by the audit pipeline's test stage): keep the
-    // spec output and also write the results as JUnit XML to that path.
-    ...(process.env.AUDIT_JUNIT_FILE
-      ? {
-          reporter: "mocha-multi-reporters",
-          reporterOptions: {
-            reporterEnabled: "spec, mocha-junit-reporter",
-            mochaJunitReporterReporterOptions: {
-              mochaFile: process.env.AUDIT_JUNIT_FILE,
-              includePending: true,
-            },
-          },
-        }
-      : {}),
+    // The audit's test stage adds its JUnit reporter through the wrapper config
+    // (scripts/audit/project/inject.js), as for any project.
   },
 };
 

@@ -26,8 +26,9 @@ import { relPath } from "./paths";
 import { GAS_BASELINE_FILE, type Policy } from "./policy";
 import { listrProgress, plainProgress, wantsInteractive, type Progress } from "./progress";
 import { renderReports } from "./reports";
+import { hasContent } from "./reports/model";
 import { runStages, validateRegistry } from "./scheduler";
-import { HARDHAT_CONFIGS, HARNESS_ROOT, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
+import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
 import { computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
@@ -104,7 +105,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   const hardhat = await openAuditedProject(root, io);
   try {
     const scope = projectScope(root, hardhat.facts.paths, policy.scope);
-    const project: AuditProject = { hardhat, scope, toolsDir: path.join(HARNESS_ROOT, ".tools") };
+    const project: AuditProject = { hardhat, scope, toolsDir: harnessToolsDir(io.env) };
     let build: BuildRef = pendingBuild(root, scope);
     if (!plan.selected.includes("compile") && selected.some((s) => needsBuild(s, stages))) {
       build = loadBuild(root, scope); // InputError when compile is skipped and there is no build
@@ -128,6 +129,7 @@ async function openAuditedProject(root: string, io: CliIO): Promise<HardhatProje
       rawDir: logs,
       log: (line) => void io.stderr.write(`[audit] ${line}\n`),
       offline: io.env.AUDIT_TOOLS_OFFLINE === "1",
+      toolsDir: harnessToolsDir(io.env),
     });
   } catch (e) {
     if (e instanceof ProjectError) throw new InputError(e.message);
@@ -238,7 +240,9 @@ async function runStaged(run: StagedRun): Promise<number> {
   const ordered = stages
     .map((s) => byName.get(s.name) ?? excluded.find((e) => e.name === s.name))
     .filter((r): r is StageResult => r !== undefined)
-    .map((r) => mapStrings(r, unstage));
+    .map((r) => mapStrings(r, unstage))
+    // A section with nothing to show (a routing proof where no domain is id-routed) is in no report.
+    .map((r) => (r.sections ? { ...r, sections: r.sections.filter(hasContent) } : r));
   const verdict = evaluateGate({
     profile: opts.profile,
     policy,

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createFixtureProject } from "../../scripts/audit/dev/fixture-project";
 import { validateReport } from "../../scripts/audit/schema";
@@ -44,13 +44,17 @@ function expectBadInput(r: Run, message: RegExp): void {
   expect(r.stdout).to.equal("");
 }
 
-/** A Hardhat project root with only the given files and an empty config (no build, no node_modules). */
-function root(files: Record<string, string> = {}): string {
+/**
+ * A Hardhat project root with only the given files and an empty config (no build). With `installed`,
+ * its node_modules is this repository's (Hardhat and the plugins), as after `npm ci`.
+ */
+function root(files: Record<string, string> = {}, installed = false): string {
   const dir = tempDir();
   for (const [f, content] of Object.entries({ "hardhat.config.js": "module.exports = {};\n", ...files })) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     writeFileSync(path.join(dir, f), content);
   }
+  if (installed) symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
 }
 
@@ -60,16 +64,27 @@ describe("audit CLI", function () {
 
   describe("bad input exits 2 with one line, before running anything", function () {
     // The CLI processes start together (each takes ~1 s to boot ts-node); the tests read their results.
-    const noBuild = root({ "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n" });
+    const noBuild = root({ "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n" }, true);
     const badPolicy = root({ "audit/policy.json": '{"failOnSeverity": "catastrophic"}' });
     const badSuppressions = root({
       "audit/suppressions.json": '{"suppressions": [{"rule": "test-failure", "file": "test/unit/A.test.ts", "justification": ""}]}',
     });
-    const noSolhint = root({ "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n" });
-    const splitBuild = root({
-      "artifacts/build-info/a.json": '{"solcVersion": "0.8.28"}',
-      "artifacts/build-info/b.json": '{"solcVersion": "0.8.28"}',
-    });
+    const noSlither = root(
+      {
+        "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n",
+        "hardhat.config.js": 'module.exports = { solidity: "0.8.28" };\n',
+        "audit/policy.json": JSON.stringify({ requiredStages: { quick: ["compile", "slither"], ci: [], deep: [] } }),
+      },
+      true,
+    );
+    const emptyTools = tempDir();
+    const splitBuild = root(
+      {
+        "artifacts/build-info/a.json": '{"solcVersion": "0.8.28"}',
+        "artifacts/build-info/b.json": '{"solcVersion": "0.8.28"}',
+      },
+      true,
+    );
     const cases = {
       unknownOnly: ["--only", "lint,slyther"],
       unknownSkip: ["--skip", "nope"],
@@ -81,12 +96,14 @@ describe("audit CLI", function () {
       splitBuild: ["--root", splitBuild, "--skip", "compile", "--only", "storage", "--out", path.join(splitBuild, "out")],
       baselineWithoutGas: ["--profile", "quick", "--update-gas-baseline", "--root", root()],
       help: ["--help"],
-      noSolhint: ["--root", noSolhint, "--only", "lint", "--profile", "quick", "--json", "--out", path.join(noSolhint, "out")],
+      noSlither: ["--root", noSlither, "--only", "compile,slither", "--profile", "quick", "--json", "--out", path.join(noSlither, "out")],
     };
+    // The tools cache is an empty folder and installing is forbidden: Slither is not there.
+    const env: Partial<Record<keyof typeof cases, NodeJS.ProcessEnv>> = { noSlither: { AUDIT_TOOLS_DIR: emptyTools, AUDIT_TOOLS_OFFLINE: "1" } };
     const runs = {} as Record<keyof typeof cases, Run>;
     before(async function () {
       const entries = Object.entries(cases) as [keyof typeof cases, string[]][];
-      const results = await Promise.all(entries.map(([, args]) => cliAsync(args)));
+      const results = await Promise.all(entries.map(([name, args]) => cliAsync(args, env[name])));
       entries.forEach(([name], i) => (runs[name] = results[i]));
     });
 
@@ -130,11 +147,14 @@ describe("audit CLI", function () {
     });
 
     it("a stage whose tool is missing is skipped, and the gate fails when it is required", function () {
-      const r = runs.noSolhint;
+      const r = runs.noSlither;
       expect(r.code, r.stderr).to.equal(1);
       const summary = JSON.parse(r.stdout) as { stages: { stage: string; status: string; reason?: string }[]; gate: { reasons: string[] } };
-      expect(summary.stages.find((s) => s.stage === "lint")).to.deep.include({ status: "skipped", reason: "solhint is not installed (npm ci installs it)" });
-      expect(summary.gate.reasons).to.include("required stage lint was skipped: solhint is not installed (npm ci installs it)");
+      expect(summary.stages.find((s) => s.stage === "compile")?.status).to.equal("passed");
+      const slither = summary.stages.find((s) => s.stage === "slither")!;
+      expect(slither.status).to.equal("skipped");
+      expect(slither.reason).to.match(/^slither-analyzer is unavailable: offline and .* has no slither-analyzer==/);
+      expect(summary.gate.reasons).to.include(`required stage slither was skipped: ${slither.reason}`);
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { holdDirectory, holdProcessGroup, Interrupted, releaseHeld } from "../../scripts/audit/interrupt";
@@ -13,7 +13,7 @@ import { relPath } from "../../scripts/audit/paths";
 import { main, runAudit } from "../../scripts/audit/run";
 import { parseAuditArgs } from "../../scripts/audit/args";
 import type { Stage, StageContext } from "../../scripts/audit/types";
-import { checksums, tempDir } from "./helpers";
+import { checksums, REPO, tempDir } from "./helpers";
 
 function sink(): { stream: Writable; text: () => string } {
   let text = "";
@@ -26,10 +26,14 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => text };
 }
 
-/** A Hardhat project root whose policy requires no stage (the fake registry has none of the real ones). */
+/**
+ * A Hardhat project root whose policy requires no stage (the fake registry has none of the real ones),
+ * with this repository's node_modules (the run opens the project through its own Hardhat first).
+ */
 function project(): string {
   const root = tempDir("audit-run-");
   writeFileSync(path.join(root, "hardhat.config.js"), "module.exports = {};\n");
+  symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
   mkdirSync(path.join(root, "audit"));
   writeFileSync(path.join(root, "audit", "policy.json"), JSON.stringify({ requiredStages: { quick: [], ci: [], deep: [] } }));
   return root;
@@ -125,7 +129,7 @@ describe("audit run: staging folder and interrupt path (fake stages)", function 
       `audit: cannot write to ${path.join(root, "file", "out")} (${path.join(root, "file")} is not a directory)`,
       `audit: cannot write to ${path.join(root, "audit")} (is a directory)`,
     ]);
-    expect(readdirSync(root).sort()).to.deep.equal(["audit", "file", "hardhat.config.js"]);
+    expect(readdirSync(root).sort()).to.deep.equal(["audit", "file", "hardhat.config.js", "node_modules"]);
     expect(readdirSync(path.join(root, "audit"))).to.deep.equal(["policy.json"]);
   });
 

@@ -278,9 +278,12 @@ describe("slither-check-upgradeability adapter (recorded runs)", function () {
     expect(plan.proxy).to.not.include("LoadBalancer");
   });
 
-  it("audit/suppressions.json accepts every recorded upgradeability finding, with no stale entry", function () {
+  it("audit/suppressions.json accepts every recorded upgradeability finding of the declared domain, with no stale entry", function () {
     const entries = loadSuppressionEntries(REPO_ROOT).filter((e) => e.rule?.startsWith("upgradeability/"));
-    expect(unaccepted(findings, entries, "info").map((f: Finding) => `${f.rule} ${f.location?.symbol}`)).to.deep.equal([]);
+    // StakingV2 is a test double (contracts/mocks/): the recordings keep its runs for the adapter, but
+    // audit/domains.json declares no upgrade, so the stage never checks it on this repository.
+    const declared = findings.filter((f) => !f.location?.file?.startsWith("contracts/mocks/"));
+    expect(unaccepted(declared, entries, "info").map((f: Finding) => `${f.rule} ${f.location?.symbol}`)).to.deep.equal([]);
     for (const e of entries) expect(findings.some((f) => acceptedBy(e, f)), `stale entry ${e.rule} ${e.symbol}`).to.equal(true);
   });
 });
@@ -292,7 +295,10 @@ describe("slither stages without running slither (bad input, tools unavailable)"
     const buildInfoDir = path.join(artifactsDir, "build-info");
     mkdirSync(buildInfoDir, { recursive: true });
     const files = buildInfo ? [path.join(buildInfoDir, "x.json")] : [];
-    for (const f of files) writeFileSync(f, "{}");
+    // A real build's shape with no contract in it (no proxy, no implementation, no domains file).
+    const unit = { nodeType: "SourceUnit", id: 1, src: "0:0:0", absolutePath: "contracts/A.sol", exportedSymbols: {}, nodes: [] };
+    const empty = { solcVersion: "0.8.28", input: { language: "Solidity", sources: {}, settings: {} }, output: { contracts: {}, sources: { "contracts/A.sol": { id: 0, ast: unit } } } };
+    for (const f of files) writeFileSync(f, JSON.stringify(empty));
     return stageContext(dir, { artifactsDir, buildInfoDir, buildInfoFiles: files, solcVersion: "0.8.28" }, path.join(dir, "audit"));
   };
   beforeEach(function () {
@@ -325,7 +331,7 @@ describe("slither stages without running slither (bad input, tools unavailable)"
   it("upgradeability: skipped when the build has no proxy or no implementation", async function () {
     const result = await runUpgradeabilityStage(ctxWith(true), { provision: () => Promise.reject(new Error("must not provision")) });
     expect(result.status).to.equal("skipped");
-    expect(result.reason).to.equal("the proxy contract LoadBalancer is not in the build");
+    expect(result.reason).to.equal("no storage domain to check: no audit/domains.json and no proxy in the build to infer one from");
   });
 });
 
@@ -333,14 +339,14 @@ describe("slither stages on a build they cannot use", function () {
   const fake = { name: "slither", version: "0.11.6", bin: "/nonexistent" };
   const provision = (): Promise<never> => Promise.resolve({ slither: fake, checkUpgradeability: fake, cryticCompile: fake }) as Promise<never>;
 
-  function withBuildInfos(names: string[], run: (ctx: ReturnType<typeof stageContext>) => Promise<void>) {
+  function withBuildInfos(names: string[], content: string, run: (ctx: ReturnType<typeof stageContext>) => Promise<void>) {
     return async () => {
       const dir = mkdtempSync(path.join(tmpdir(), "slither-stage-"));
       try {
         const buildInfoDir = path.join(dir, "artifacts", "build-info");
         mkdirSync(buildInfoDir, { recursive: true });
         const files = names.map((f) => path.join(buildInfoDir, f));
-        for (const f of files) writeFileSync(f, "{ truncated");
+        for (const f of files) writeFileSync(f, content);
         await run(stageContext(dir, { artifactsDir: path.dirname(buildInfoDir), buildInfoDir, buildInfoFiles: files, solcVersion: "0.8.28" }, path.join(dir, "audit")));
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -350,7 +356,7 @@ describe("slither stages on a build they cannot use", function () {
 
   it(
     "end in error with a one-line reason when the build-info is unreadable (no crash)",
-    withBuildInfos(["a.json"], async (ctx) => {
+    withBuildInfos(["a.json"], "{ truncated", async (ctx) => {
       const result = await runUpgradeabilityStage(ctx, { provision });
       expect(result.status).to.equal("error");
       expect(result.reason).to.match(/^unreadable build-info \(run the compile stage again\): /);
@@ -359,8 +365,8 @@ describe("slither stages on a build they cannot use", function () {
   );
 
   it(
-    "end in error when the build spans several build-info files (stale copies would be analyzed)",
-    withBuildInfos(["a.json", "b.json"], async (ctx) => {
+    "end in error when the build spans several build-info files of one compiler configuration (stale copies would be analyzed)",
+    withBuildInfos(["a.json", "b.json"], JSON.stringify({ solcVersion: "0.8.28", input: { sources: {}, settings: { optimizer: { enabled: true } } } }), async (ctx) => {
       for (const result of [await runSlitherStage(ctx, { provision }), await runUpgradeabilityStage(ctx, { provision })]) {
         expect(result.status).to.equal("error");
         expect(result.reason).to.match(/^the build spans 2 build-info files/);

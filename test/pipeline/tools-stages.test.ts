@@ -50,6 +50,7 @@ function fakeProject(root: string, plugins: Partial<HardhatProject["facts"]["plu
       hardhat: { entry: cli, version: "0.0.0-fake" },
       facts,
       compilers: {},
+      prepareCompilers: () => Promise.resolve(),
       run: (args, o) => runTool(process.execPath, [cli, ...args], { root, cwd: root, signal: o.signal, rawDir: o.rawDir, logName: o.logName, env: o.env }),
       dispose: () => undefined,
     },
@@ -252,6 +253,16 @@ describe("audit tools and stages (fake tools)", function () {
     const root = tempDir();
     expect((await runStage(gasStage, root)).reason).to.match(/needs the test stage/);
     const noGas = new Map([["test", stageResult("test", { metrics: { tests: 1 } })]]);
-    expect((await runStage(gasStage, root, undefined, noGas)).reason).to.equal("the test stage produced no gas report");
+    expect((await runStage(gasStage, root, undefined, noGas)).reason).to.equal("the project's Hardhat config does not load hardhat-gas-reporter");
+    const withReporter = (version: string): StageContext["project"] => {
+      const p = fakeProject(root, { gasReporter: true });
+      return { ...p, hardhat: { ...p.hardhat, facts: { ...p.hardhat.facts, versions: { gasReporter: version } } } };
+    };
+    const gas = async (project: StageContext["project"]): Promise<StageResult> => {
+      const [r] = await runStages({ stages: [gasStage], profile: "quick", maxHeavy: 1, context: (_s, _u, signal) => ctx(root, { signal, upstream: noGas, project }) });
+      return r;
+    };
+    expect((await gas(withReporter("1.0.8"))).reason).to.equal("hardhat-gas-reporter 1.0.8 writes no JSON report (version 2 does): gas not measured");
+    expect((await gas(withReporter("2.3.0"))).reason).to.equal("the test stage produced no gas report");
   });
 });

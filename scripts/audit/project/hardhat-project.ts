@@ -7,9 +7,10 @@
  *     JUnit, gas JSON) and `paths.root` pinned to the project;
  *  3. asks the project, through that wrapper, for its facts (`audit:project-facts`: paths, compiler
  *     versions, plugins);
- *  4. finds a compiler for every version: Hardhat's cached native solc, else a pinned solcjs of the
- *     harness (../solcjs.ts), else solcjs provisioned from the npm registry into the harness's tools
- *     cache (../tools/solcjs.ts) - no compiler download site is needed.
+ *  4. on the first run that may compile, finds a compiler for every version: Hardhat's cached native
+ *     solc, else a pinned solcjs of the harness (../solcjs.ts), else solcjs provisioned from the npm
+ *     registry into the harness's tools cache (../tools/solcjs.ts) - no compiler download site is
+ *     needed, and a run that compiles nothing installs nothing.
  * Every stage then runs `hardhat` through `run()`: the project's binary, `--config <wrapper>`, and the
  * environment that turns the injected settings on.
  *
@@ -27,6 +28,15 @@ import { provisionSolcJs } from "../tools/solcjs";
 /** The harness's own root (this repository): where its node_modules and tools cache live. */
 export const HARNESS_ROOT = path.resolve(__dirname, "..", "..", "..");
 
+/**
+ * The harness's tools cache (Slither's venv, Medusa, solcjs builds, the fixture projects' packages):
+ * `AUDIT_TOOLS_DIR` when set (a CI cache, a shared folder), else `.tools/` in the harness. Audits of
+ * other projects reuse it; nothing is installed into the audited project.
+ */
+export function harnessToolsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AUDIT_TOOLS_DIR ? path.resolve(env.AUDIT_TOOLS_DIR) : path.join(HARNESS_ROOT, ".tools");
+}
+
 /** The file names that make a directory a Hardhat project. */
 export const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs", "hardhat.config.mjs", "hardhat.config.cts", "hardhat.config.mts"];
 
@@ -36,6 +46,9 @@ export class ProjectError extends Error {
     this.name = "ProjectError";
   }
 }
+
+/** inject.js's task that prints the project's facts (compiles nothing). */
+const FACTS_TASK = "audit:project-facts";
 
 /** What the project's own config says (printed by inject.js's `audit:project-facts`). */
 export interface ProjectFacts {
@@ -61,8 +74,13 @@ export interface HardhatProject {
   /** The project's Hardhat CLI entry (run with the current node). */
   hardhat: { entry: string; version: string };
   facts: ProjectFacts;
-  /** Which compiler serves each version: `native` (Hardhat's cache) or the solcjs build used. */
+  /**
+   * Which compiler serves each version: `native` (Hardhat's cache) or the solcjs build used. Filled by
+   * the first `run()` that may compile (or `prepareCompilers()`); empty before.
+   */
   compilers: Record<string, "native" | SolcJsBuild>;
+  /** Finds a compiler for every version the config names, provisioning solcjs when needed (once). */
+  prepareCompilers(): Promise<void>;
   /** Runs `hardhat --config <wrapper> ...args` in the project with the audit's environment. */
   run(args: string[], opts: { signal: AbortSignal; rawDir: string; logName: string; env?: Record<string, string | undefined> }): Promise<ToolRun>;
   /** Removes the scratch folder with the wrapper. */
@@ -142,35 +160,47 @@ export async function openProject(root: string, opts: OpenOptions): Promise<Hard
   const release = holdDirectory(scratch); // removed at exit, also after an interrupt
   const wrapper = path.join(scratch, `hardhat.config.audit${path.extname(configFile)}`);
   writeFileSync(wrapper, wrapperSource(root, configFile));
-  let solcEnv: Record<string, SolcJsBuild> = {};
-  const run: HardhatProject["run"] = (args, o) =>
-    runTool(process.execPath, [hardhat.entry, "--config", wrapper, ...args], {
+  const compilers: HardhatProject["compilers"] = {};
+  let facts: ProjectFacts | undefined;
+  // Compilers are found (and provisioned) on the first run that may compile, never for the facts:
+  // a run that compiles nothing (--skip compile, bad input) installs nothing.
+  let ready: Promise<void> | undefined;
+  const prepareCompilers = (): Promise<void> =>
+    (ready ??= (async () => {
+      for (const version of facts?.compilers ?? []) {
+        if (nativeCached(version)) compilers[version] = "native";
+        else compilers[version] = solcJsBuild(version) ?? (await provisionSolcJs(version, { toolsDir: opts.toolsDir ?? harnessToolsDir(), log: opts.log, signal: opts.signal, offline: opts.offline }));
+      }
+    })());
+  const solcEnv = (): string => JSON.stringify(Object.fromEntries(Object.entries(compilers).filter((e): e is [string, SolcJsBuild] => e[1] !== "native")));
+  const run: HardhatProject["run"] = async (args, o) => {
+    if (args[0] !== FACTS_TASK) {
+      try {
+        await prepareCompilers();
+      } catch (e) {
+        // A compiler that cannot be had fails this Hardhat run with the one-line cause, as solc would.
+        const message = (e as Error).message.split("\n")[0];
+        return { exitCode: 1, stdout: "", stderr: `${message}\n`, cancelled: false, logs: [] };
+      }
+    }
+    return runTool(process.execPath, [hardhat.entry, "--config", wrapper, ...args], {
       root,
       cwd: root,
       signal: o.signal,
       rawDir: o.rawDir,
       logName: o.logName,
-      env: { AUDIT_SOLC_BUILDS: JSON.stringify(solcEnv), ...o.env },
+      env: { AUDIT_SOLC_BUILDS: solcEnv(), ...o.env },
     });
+  };
   const dispose = release;
   try {
-    const factsRun = await run(["audit:project-facts"], { signal: opts.signal, rawDir: opts.rawDir, logName: "hardhat-project-facts" });
+    const factsRun = await run([FACTS_TASK], { signal: opts.signal, rawDir: opts.rawDir, logName: "hardhat-project-facts" });
     const line = factsRun.stdout.split("\n").find((l) => l.startsWith("AUDIT_PROJECT_FACTS "));
     if (factsRun.exitCode !== 0 || !line) {
       throw new ProjectError(`the project's Hardhat config does not load: ${hardhatErrorLine(factsRun)}`);
     }
-    const facts = JSON.parse(line.slice("AUDIT_PROJECT_FACTS ".length)) as ProjectFacts;
-    const compilers: HardhatProject["compilers"] = {};
-    for (const version of facts.compilers) {
-      if (nativeCached(version)) {
-        compilers[version] = "native";
-        continue;
-      }
-      const build = solcJsBuild(version) ?? (await provisionSolcJs(version, { toolsDir: opts.toolsDir ?? path.join(HARNESS_ROOT, ".tools"), log: opts.log, signal: opts.signal, offline: opts.offline }));
-      compilers[version] = build;
-      solcEnv = { ...solcEnv, [version]: build };
-    }
-    return { root, configFile, wrapper, hardhat, facts, compilers, run, dispose };
+    facts = JSON.parse(line.slice("AUDIT_PROJECT_FACTS ".length)) as ProjectFacts;
+    return { root, configFile, wrapper, hardhat, facts, compilers, prepareCompilers, run, dispose };
   } catch (e) {
     dispose();
     if (e instanceof ProjectError) throw e;

@@ -235,8 +235,13 @@ function detailChart(chart: NonNullable<ReportSection["chart"]>): DetailChart | 
   };
 }
 
-/** A section with nothing to show (a table without rows and no chart) is left out of every report. */
-function hasContent(section: NonNullable<StageResult["sections"]>[number]): boolean {
+/**
+ * Whether a section shows something: a table with rows, a chart with categories, or a text-only section
+ * (a description and neither). A section whose table and chart are both empty (a storage map of no
+ * domain) is left out of every report.
+ */
+export function hasContent(section: NonNullable<StageResult["sections"]>[number]): boolean {
+  if (section.table === undefined && section.chart === undefined) return Boolean(section.description?.trim());
   return (section.table !== undefined && section.table.rows.length > 0) || (section.chart !== undefined && section.chart.categories.length > 0);
 }
 
