@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { medusaFailures, parseMedusaOutput, readMedusaTestResults } from "../../scripts/audit/adapters/medusa";
+import { BUG_ARTIFACTS, compileBugBuild } from "../../scripts/audit/invariants/bug-build";
 import { runCampaign, type CampaignResult } from "../../scripts/audit/invariants/campaign";
 import { replayInvariantSequence } from "../../scripts/audit/invariants/replay";
 import { generateReproTests } from "../../scripts/audit/invariants/repro";
@@ -25,8 +26,6 @@ import type { CallStep, PropertyFailure } from "../../scripts/audit/invariants/t
 import type { FailuresFile } from "../../scripts/audit/stages/invariants";
 
 const ROOT = path.resolve(__dirname, "../..");
-const BUG_CONFIG = "scripts/audit/invariants/bug-fixture.hardhat.config.ts";
-const BUG_ARTIFACTS = "cache/invariant-bug/artifacts";
 const BUGGY = "EtherVaultBugInvariants";
 const FIXED = "EtherVaultInvariants";
 const MEDUSA = path.join(__dirname, "fixtures/medusa/payable");
@@ -67,12 +66,7 @@ describe("invariant replay: senders and msg.value, both engines (payable planted
   before(async function () {
     // Instrumented contracts (solidity-coverage) cost different gas: these replays would not be the campaign's.
     if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
-    const compile = spawnSync(process.execPath, [hardhatCli(), "--config", BUG_CONFIG, "compile", "--quiet"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 5 * 60_000,
-    });
-    expect(compile.status, `planted-bug build failed:\n${compile.stdout}\n${compile.stderr}`).to.equal(0);
+    compileBugBuild(ROOT);
     snapshot = (await hre.network.provider.send("evm_snapshot", [])) as string;
 
     medusa = medusaFailures(parseMedusaOutput(readFileSync(path.join(MEDUSA, "medusa.stdout.log"), "utf8")), readMedusaTestResults(MEDUSA), ROOT);

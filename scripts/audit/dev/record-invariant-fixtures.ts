@@ -4,25 +4,26 @@
  * medusa's stdout and the test_results/ sequence files of a real run that breaks both properties
  * (a payable deposit from a non-deployer sender; a deposit then the owner's refund: two senders).
  *
- *   npx hardhat --config scripts/audit/invariants/bug-fixture.hardhat.config.ts compile
  *   npx ts-node --transpile-only scripts/audit/dev/record-invariant-fixtures.ts [seconds]
+ *
+ * It compiles the planted-bug build first (bug-build.ts: one compile of the sources on disk).
  *
  * Needs medusa in .tools (npm run tools:install). Keeps nothing but the two outputs; prints what the
  * run found so the README's table can be checked against it.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { BUG_ARTIFACTS as ARTIFACTS, compileBugBuild } from "../invariants/bug-build";
 import { runCampaign } from "../invariants/campaign";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const OUT = path.join(ROOT, "test/pipeline/fixtures/medusa/payable");
 const HARNESS = "EtherVaultBugInvariants";
-const ARTIFACTS = "cache/invariant-bug/artifacts";
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 40);
-  if (!existsSync(path.join(ROOT, ARTIFACTS))) throw new Error(`no ${ARTIFACTS}: compile the planted-bug build first (see the header)`);
+  compileBugBuild(ROOT);
   const tmp = mkdtempSync(path.join(tmpdir(), "record-invariants-"));
   try {
     const result = await runCampaign({
