@@ -40,6 +40,7 @@ import {
 } from "../../scripts/audit/invariants/campaign";
 import type { PropertyFailure } from "../../scripts/audit/invariants/types";
 import {
+  medusaEffectiveDelays,
   medusaFailures,
   normalizeAddress,
   parseMedusaCallLine,
@@ -165,6 +166,37 @@ describe("invariant adapters", function () {
       );
       expect(c).to.include({ function: "f(uint8,bool)", target: "H", block: 40, time: 7212, value: "5" });
       expect(c?.args).to.deep.equal(["3", "true"]);
+    });
+  });
+
+  describe("medusa delays as Medusa applied them (recorded: fixtures/medusa/delays)", function () {
+    // A seeded sequence, unshrunk: stake; propose +1 block +1 s; castVote +7200 s with no block delay; withdraw.
+    const dir = path.join(FIXTURES, "medusa/delays");
+    const [file] = readMedusaTestResults(dir);
+    const raw = JSON.parse(readFileSync(file.file, "utf8")) as { blockNumberDelay: number; blockTimestampDelay: number }[];
+    const text = parseMedusaOutput(read("medusa/delays/medusa.stdout.log"));
+
+    it("drops the timestamp delay of a call Medusa added to the pending block (no block-number delay)", function () {
+      expect(raw.map((e) => [e.blockNumberDelay, e.blockTimestampDelay])).to.deep.equal([[0, 0], [1, 1], [0, 7200], [0, 0]]);
+      expect(file.calls.map((c) => c.function)).to.deep.equal([
+        "stake(uint8,uint256)", "propose(uint8,uint64)", "castVote(uint8,uint256,uint8)", "withdraw(uint8,uint256)",
+      ]);
+      expect(file.calls.map((c) => [c.blockDelay, c.timeDelay])).to.deep.equal([[0, 0], [1, 1], [0, 0], [0, 0]]);
+    });
+
+    it("agrees with the block and time Medusa printed for each call", function () {
+      const printed = text.failures[0].callSequence;
+      expect(printed.map((c) => c.function)).to.deep.equal(file.calls.map((c) => c.function));
+      // stdout delays are differences of the printed block/time (the first call's is relative to deployment).
+      for (let k = 1; k < printed.length; k++) {
+        expect([file.calls[k].blockDelay, file.calls[k].timeDelay], printed[k].function).to.deep.equal([printed[k].blockDelay, printed[k].timeDelay]);
+      }
+    });
+
+    it("keeps the first call's delays and a block-number delay's timestamp delay", function () {
+      expect(medusaEffectiveDelays(0, 0, 300)).to.deep.equal({ blockDelay: 0, timeDelay: 300 });
+      expect(medusaEffectiveDelays(3, 2, 300)).to.deep.equal({ blockDelay: 2, timeDelay: 300 });
+      expect(medusaEffectiveDelays(3, 0, 300)).to.deep.equal({ blockDelay: 0, timeDelay: 0 });
     });
   });
 

@@ -83,6 +83,7 @@ export const MedusaConfigSchema = z
         workers: z.number().int().positive().optional(),
         timeout: z.number().int().nonnegative().optional(),
         testLimit: z.number().int().nonnegative().optional(),
+        shrinkLimit: z.number().int().nonnegative().optional(),
         callSequenceLength: z.number().int().positive().optional(),
         corpusDirectory: z.string().optional(),
         targetContracts: z.array(z.string()).optional(),
@@ -266,6 +267,8 @@ export interface CampaignOptions {
   offline?: boolean;
   /** Medusa: stop at the first broken property (default: `stopOnFailedTest` of the engine config). */
   stopOnFirstFailure?: boolean;
+  /** Medusa: false reports each failing sequence as found (`shrinkLimit` 0); default the engine config's. */
+  shrink?: boolean;
 }
 
 /** Line coverage of contracts/ (mocks excluded) from an lcov file. */
@@ -457,6 +460,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   config.fuzzing.corpusDirectory = corpusDir;
   config.fuzzing.targetContracts = [info.name];
   if (opts.stopOnFirstFailure !== undefined) config.fuzzing.testing.stopOnFailedTest = opts.stopOnFirstFailure;
+  if (opts.shrink === false) config.fuzzing.shrinkLimit = 0;
   config.compilation.platformConfig.target = root;
   config.compilation.platformConfig.exportDirectory = path.join(opts.rawDir, "crytic-export");
   config.compilation.platformConfig.args = cryticArgs(root, p.artifactsDir, config.compilation.platformConfig.args ?? []);
