@@ -5,6 +5,9 @@
  * - `payable` (default): the payable planted-bug harness (test/fixtures/invariant-bug/
  *   EtherVaultInvariants.sol: EtherVaultBugInvariants), fuzzed until both properties break (a payable
  *   deposit from a non-deployer sender; a deposit then the owner's refund: two senders).
+ * - `bug`: the lock-bypass planted bug (LockBypassInvariants), fresh corpus, the quick budget, stopping
+ *   at the first broken property and shrinking as configured (what the teeth test runs). The committed
+ *   regression tests in test/unit/repro/ are generated from it (docs/INVARIANTS.md).
  * - `delays`: the lock-bypass harness (LockBypassInvariants) with one sequence seeded into the corpus
  *   and shrinking off, to record what Medusa does with a timestamp delay on a call without a
  *   block-number delay: stake; propose (+1 block, +1 s; the proposal runs 1 h); castVote with
@@ -12,7 +15,7 @@
  *   vote counts, locks the stake, and the planted bug lets it leave); had the 7200 s applied, the
  *   vote would come after the proposal's end.
  *
- *   npx ts-node --transpile-only scripts/audit/dev/record-invariant-fixtures.ts [payable [seconds] | delays]
+ *   npx ts-node --transpile-only scripts/audit/dev/record-invariant-fixtures.ts [payable [seconds] | bug | delays]
  *
  * It compiles the planted-bug build first (bug-build.ts: one compile of the sources on disk).
  * Needs medusa in .tools (npm run tools:install). Keeps nothing but the two outputs; prints what the
@@ -75,7 +78,7 @@ function seedDelays(corpusDir: string): void {
 }
 
 async function main(): Promise<void> {
-  const name = process.argv[2] === "delays" ? "delays" : "payable";
+  const name = process.argv[2] === "delays" || process.argv[2] === "bug" ? process.argv[2] : "payable";
   const seconds = Number((name === "payable" && process.argv[2] !== "payable" ? process.argv[2] : process.argv[3]) ?? 40);
   compileBugBuild(ROOT);
   const out = path.join(FIXTURES, name);
@@ -97,8 +100,10 @@ async function main(): Promise<void> {
       ...(name === "payable"
         ? // Both planted bugs: do not stop at the first.
           { harness: "EtherVaultBugInvariants", seconds, stopOnFirstFailure: false }
-        : // The seed breaks the lock while the corpus is replayed; keep it as it is.
-          { harness: "LockBypassInvariants", seconds: 20, stopOnFirstFailure: true, shrink: false }),
+        : name === "bug"
+          ? { harness: "LockBypassInvariants" }
+          : // The seed breaks the lock while the corpus is replayed; keep it as it is.
+            { harness: "LockBypassInvariants", seconds: 20, stopOnFirstFailure: true, shrink: false }),
     });
     if (result.status !== "failed") throw new Error(`expected failures, got ${result.status}: ${result.reason ?? result.stderrTail ?? ""}`);
     rmSync(out, { recursive: true, force: true });
