@@ -26,6 +26,7 @@ import {
   type FailuresFile,
   type InvariantSection,
 } from "../../scripts/audit/stages/invariants";
+import { sameConfigurationBuildInfos } from "../../scripts/audit/tools/build-info";
 import type { BuildRef, StageContext, StageResult } from "../../scripts/audit/types";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -263,15 +264,31 @@ describe("invariant stage", function () {
       mkdirSync(harnessDir, { recursive: true });
       cpSync(path.join(ROOT, "artifacts/test/invariant/LoadBalancerInvariants.sol/LoadBalancerInvariants.json"), path.join(harnessDir, "LoadBalancerInvariants.json"));
       mkdirSync(path.join(artifactsDir, "build-info"));
-      for (const name of ["earlier", "current"]) writeFileSync(path.join(artifactsDir, "build-info", `${name}.json`), "{}");
+      const info = JSON.stringify({ solcVersion: "0.8.28", input: { settings: { optimizer: { enabled: true, runs: 200 } } } });
+      for (const name of ["earlier", "current"]) writeFileSync(path.join(artifactsDir, "build-info", `${name}.json`), info);
       const ctx = context(path.join(tmp, "raw"));
       const r = await runInvariantsStage(
         { ...ctx, build: { ...ctx.build, artifactsDir, buildInfoDir: path.join(artifactsDir, "build-info") } },
         { env: { PATH: process.env.PATH, AUDIT_INVARIANT_ENGINE: "medusa" } },
       );
       expect(r.status).to.equal("error");
-      expect(r.reason).to.match(/spans 2 build-info files \(an incremental compile\), and medusa would load the stale copies too: compile it again with --force$/);
+      expect(r.reason).to.match(/spans 2 build-info files of one compiler configuration \(an incremental compile\), and medusa would load the stale copies too: compile it again with --force$/);
       expect(r.tools, "the engine never started").to.deep.equal([]);
+    });
+
+    it("tells an incremental compile from a build with one build-info per compiler configuration", function () {
+      const dir = path.join(tmp, "build-info");
+      mkdirSync(dir);
+      const write = (name: string, solcVersion: string, runs: number): string => {
+        writeFileSync(path.join(dir, name), JSON.stringify({ solcVersion, input: { settings: { optimizer: { enabled: true, runs } } } }));
+        return path.join(dir, name);
+      };
+      write("a.json", "0.8.28", 200);
+      write("b.json", "0.8.20", 200);
+      write("c.json", "0.8.28", 10_000);
+      expect(sameConfigurationBuildInfos(dir), "two compilers, and another optimizer setting").to.deep.equal([]);
+      const again = write("d.json", "0.8.28", 200);
+      expect(sameConfigurationBuildInfos(dir)).to.deep.equal([path.join(dir, "a.json"), again]);
     });
 
     it("reports an engine that produced no report as an error with its output tail", async function () {

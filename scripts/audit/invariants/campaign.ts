@@ -31,7 +31,7 @@ import {
   ToolUnavailableError,
   type ProvisionedTool,
 } from "../tools/provision";
-import { listBuildInfoFiles } from "../tools/build-info";
+import { sameConfigurationBuildInfos } from "../tools/build-info";
 import { z } from "zod";
 import { InputError } from "../errors";
 import { readJsonInput } from "../fs/json-input";
@@ -373,15 +373,15 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   // crytic-compile loads every build-info file in the folder. After an incremental compile that would
   // include stale copies of the recompiled contracts: the engine could fuzz an old harness whose failures
   // do not replay on the current artifacts.
-  const buildInfos = listBuildInfoFiles(path.join(artifactsDir, "build-info")).length;
-  if (buildInfos > 1) {
+  const split = sameConfigurationBuildInfos(path.join(artifactsDir, "build-info"));
+  if (split.length > 0) {
     return done({
       status: "error",
       engine,
       engineReason,
       reason:
-        `the build ${relative(opts.root, artifactsDir)} spans ${buildInfos} build-info files (an incremental compile), and ${engine} ` +
-        `would load the stale copies too: compile it again with --force`,
+        `the build ${relative(opts.root, artifactsDir)} spans ${split.length} build-info files of one compiler configuration ` +
+        `(an incremental compile), and ${engine} would load the stale copies too: compile it again with --force`,
     });
   }
 
