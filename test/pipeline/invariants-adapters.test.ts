@@ -40,6 +40,7 @@ import {
 } from "../../scripts/audit/invariants/campaign";
 import type { PropertyFailure } from "../../scripts/audit/invariants/types";
 import {
+  medusaEffectiveDelays,
   medusaFailures,
   normalizeAddress,
   parseMedusaCallLine,
@@ -58,11 +59,11 @@ describe("invariant adapters", function () {
 
     it("reads every test's final status", function () {
       const props = out.tests.filter((t) => t.kind === "property");
-      expect(props).to.have.length(11);
+      expect(props).to.have.length(12);
       const failed = props.filter((t) => t.status === "failed").map((t) => t.name).sort();
       expect(failed).to.deep.equal(["echidna_locked_stake_stays_until_end", "echidna_tally_within_locked_stake"]);
       expect(out.tests.filter((t) => t.kind === "assertion").every((t) => t.status === "passed")).to.equal(true);
-      expect(out.summary).to.deep.equal({ passed: 26, failed: 2 });
+      expect(out.summary).to.deep.equal({ passed: 29, failed: 2 });
     });
 
     it("reads each failure's shrunk sequence with senders and arguments", function () {
@@ -71,16 +72,17 @@ describe("invariant adapters", function () {
         "echidna_tally_within_locked_stake",
       ]);
       const seq = out.failures[0].callSequence;
+      // Stake; a proposal a block (and a second) later, so the stake is in its snapshot; then one batch
+      // of the same actor's vote and withdrawal.
       expect(seq.map((s) => s.function)).to.deep.equal([
         "stake(uint8,uint256)",
         "propose(uint8,uint64)",
-        "castVote(uint8,uint256,uint8)",
-        "withdraw(uint8,uint256)",
+        "batchUserActions(uint8,uint8,uint256,uint256)",
       ]);
       expect(seq[0].target).to.equal("LockBypassInvariants");
       expect(seq[0].sender).to.equal("0x0000000000000000000000000000000000020000");
-      expect(seq[1].args).to.deep.equal(["4", "0"]);
-      expect(seq.every((s) => s.timeDelay === 0 && s.blockDelay === 0)).to.equal(true);
+      expect(seq[1].args).to.deep.equal(["0", "4691007231655428"]);
+      expect(seq.map((s) => [s.blockDelay, s.timeDelay])).to.deep.equal([[0, 0], [1, 1], [0, 0]]);
     });
 
     it("reads progress: calls, rate, branches, and the compile time", function () {
@@ -96,7 +98,7 @@ describe("invariant adapters", function () {
     const files = readMedusaTestResults(dir);
 
     it("parses every sequence file with exact calldata and delays", function () {
-      expect(files).to.have.length(4);
+      expect(files).to.have.length(2);
       for (const f of files) {
         expect(f.calls.length).to.be.greaterThan(0);
         for (const c of f.calls) {
@@ -126,7 +128,7 @@ describe("invariant adapters", function () {
       const text = parseMedusaOutput(read("medusa/bug/medusa.stdout.log"));
       const failures = medusaFailures(text, [], dir);
       expect(failures.map((f) => f.source)).to.deep.equal(["medusa-text", "medusa-text"]);
-      expect(failures[0].callSequence).to.have.length(4);
+      expect(failures[0].callSequence).to.have.length(3);
     });
 
     it("rejects a file that is not a sequence", function () {
@@ -165,6 +167,37 @@ describe("invariant adapters", function () {
       );
       expect(c).to.include({ function: "f(uint8,bool)", target: "H", block: 40, time: 7212, value: "5" });
       expect(c?.args).to.deep.equal(["3", "true"]);
+    });
+  });
+
+  describe("medusa delays as Medusa applied them (recorded: fixtures/medusa/delays)", function () {
+    // A seeded sequence, unshrunk: stake; propose +1 block +1 s; castVote +7200 s with no block delay; withdraw.
+    const dir = path.join(FIXTURES, "medusa/delays");
+    const [file] = readMedusaTestResults(dir);
+    const raw = JSON.parse(readFileSync(file.file, "utf8")) as { blockNumberDelay: number; blockTimestampDelay: number }[];
+    const text = parseMedusaOutput(read("medusa/delays/medusa.stdout.log"));
+
+    it("drops the timestamp delay of a call Medusa added to the pending block (no block-number delay)", function () {
+      expect(raw.map((e) => [e.blockNumberDelay, e.blockTimestampDelay])).to.deep.equal([[0, 0], [1, 1], [0, 7200], [0, 0]]);
+      expect(file.calls.map((c) => c.function)).to.deep.equal([
+        "stake(uint8,uint256)", "propose(uint8,uint64)", "castVote(uint8,uint256,uint8)", "withdraw(uint8,uint256)",
+      ]);
+      expect(file.calls.map((c) => [c.blockDelay, c.timeDelay])).to.deep.equal([[0, 0], [1, 1], [0, 0], [0, 0]]);
+    });
+
+    it("agrees with the block and time Medusa printed for each call", function () {
+      const printed = text.failures[0].callSequence;
+      expect(printed.map((c) => c.function)).to.deep.equal(file.calls.map((c) => c.function));
+      // stdout delays are differences of the printed block/time (the first call's is relative to deployment).
+      for (let k = 1; k < printed.length; k++) {
+        expect([file.calls[k].blockDelay, file.calls[k].timeDelay], printed[k].function).to.deep.equal([printed[k].blockDelay, printed[k].timeDelay]);
+      }
+    });
+
+    it("keeps the first call's delays and a block-number delay's timestamp delay", function () {
+      expect(medusaEffectiveDelays(0, 0, 300)).to.deep.equal({ blockDelay: 0, timeDelay: 300 });
+      expect(medusaEffectiveDelays(3, 2, 300)).to.deep.equal({ blockDelay: 2, timeDelay: 300 });
+      expect(medusaEffectiveDelays(3, 0, 300)).to.deep.equal({ blockDelay: 0, timeDelay: 0 });
     });
   });
 

@@ -8,11 +8,13 @@
  * invariants-replay.test.ts; committed regression tests live in test/unit/repro/.
  */
 import { expect } from "chai";
+import { id, type TransactionReceipt } from "ethers";
 import hre from "hardhat";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { medusaFailures, parseMedusaOutput, readMedusaTestResults } from "../../scripts/audit/adapters/medusa";
+import { BUG_ARTIFACTS, compileBugBuild } from "../../scripts/audit/invariants/bug-build";
 import { parseReproArgs } from "../../scripts/audit/invariants/repro-cli";
 import { generateReproTests, reproHash, reproSource, senderCandidates } from "../../scripts/audit/invariants/repro";
 import { encodeStep, replayInvariantSequence } from "../../scripts/audit/invariants/replay";
@@ -145,14 +147,17 @@ describe("invariant reproducers", function () {
 
     const sender = (n: number): string => `0x${(n * 0x10000).toString(16).padStart(40, "0")}`;
     // Echidna prints no calldata: the replay encodes from the signature; a *wait* only moves time.
+    // The proposal comes 60 s after the stake (weights come from the second before the proposal), the
+    // vote in the proposal's block.
     const sequence: CallStep[] = [
       { function: "stake(uint8,uint256)", args: ["0", "1000"], sender: sender(2), timeDelay: 300, blockDelay: 12 },
-      { function: "propose(uint8,uint64)", args: ["0", "3600"], sender: sender(1), timeDelay: 0, blockDelay: 0 },
-      { function: "castVote(uint8,uint256,uint8)", args: ["0", "0", "1"], sender: sender(3), timeDelay: 60, blockDelay: 1 },
+      { function: "propose(uint8,uint64)", args: ["0", "3600"], sender: sender(1), timeDelay: 60, blockDelay: 1 },
+      { function: "castVote(uint8,uint256,uint8)", args: ["0", "0", "1"], sender: sender(3), timeDelay: 0, blockDelay: 0 },
       { function: "*wait*", args: [], timeDelay: 600, blockDelay: 50 },
       { function: "withdraw(uint8,uint256)", args: ["0", "1000"], sender: sender(1), timeDelay: 0, blockDelay: 0 },
       { function: "ownerSetPaused(uint8,bool)", args: ["1", "false"], timeDelay: 0, blockDelay: 0 },
     ];
+    const emitted = (r: TransactionReceipt, signature: string): number => r.logs.filter((l) => l.topics[0] === id(signature)).length;
 
     it("refuses a call without a sender unless told which of the campaign's senders to use", async function () {
       let refused: Error | undefined;
@@ -172,12 +177,16 @@ describe("invariant reproducers", function () {
       expect(receipts.every((r) => r.status === 1), "handlers never revert").to.equal(true);
       const blocks = await Promise.all(receipts.map((r) => hre.ethers.provider.getBlock(r.blockNumber)));
       const t = blocks.map((b) => Number(b?.timestamp));
-      // stake, then propose in the same block; castVote 60 s later; withdraw 600 s after that (the wait).
-      expect(receipts[1].blockNumber).to.equal(receipts[0].blockNumber);
-      expect(t[2] - t[0]).to.equal(60);
+      // stake; propose 60 s later, castVote in the same block; withdraw 600 s after that (the wait).
+      expect(t[1] - t[0]).to.equal(60);
+      expect(receipts[2].blockNumber).to.equal(receipts[1].blockNumber);
       expect(t[3] - t[2]).to.equal(600);
       expect(lastTimestamp).to.equal(t[4]);
-      // The vote locks the stake for an hour: the real Staking refused the withdrawal.
+      // The proposal opened with the stake in its snapshot and the vote counted, locking the stake for
+      // an hour: the real Staking refused the withdrawal.
+      expect(emitted(receipts[1], "ProposalCreated(uint256,address,uint64,uint64,uint256,string)")).to.equal(1);
+      expect(emitted(receipts[2], "VoteCast(address,uint256,uint8,uint256)")).to.equal(1);
+      expect(emitted(receipts[3], "Withdrawn(address,uint256)")).to.equal(0);
       expect(await harness.getFunction("echidna_locked_stake_stays_until_end")()).to.equal(true);
       expect(await harness.getFunction("echidna_tally_within_locked_stake")()).to.equal(true);
     });
@@ -187,6 +196,37 @@ describe("invariant reproducers", function () {
       const data = encodeStep(harness, { function: "ownerSetPaused(uint8,bool)", args: ["1", "false"], timeDelay: 0, blockDelay: 0 });
       expect(harness.interface.decodeFunctionData("ownerSetPaused", data).toArray()).to.deep.equal([1n, false]);
       expect(() => encodeStep(harness, { function: "nope()", args: [], timeDelay: 0, blockDelay: 0 })).to.throw();
+    });
+  });
+
+  describe("the committed regression tests (test/unit/repro/)", function () {
+    // They are the recorded planted-bug failures (fixtures/medusa/bug) retargeted at the real harness
+    // (docs/INVARIANTS.md). A recording that no longer breaks the planted bug - the contracts changed
+    // under it - would leave them passing without testing anything.
+    this.timeout(5 * 60_000);
+    let snapshot: string | undefined;
+    before(async function () {
+      if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
+      compileBugBuild(ROOT);
+      snapshot = (await hre.network.provider.send("evm_snapshot", [])) as string;
+    });
+    after(async function () {
+      if (snapshot) await hre.network.provider.send("evm_revert", [snapshot]);
+    });
+
+    it("are the recording's failures, one file each", function () {
+      const committed = readdirSync(path.join(ROOT, "test/unit/repro")).filter((f) => f.endsWith(".test.ts")).sort();
+      const expected = recordedFailures().map((f) => `${f.property}-${reproHash("LoadBalancerInvariants", f)}.test.ts`);
+      expect(committed).to.deep.equal(expected.sort());
+    });
+
+    it("each recorded sequence breaks its property on the planted bug and holds on the real system", async function () {
+      for (const f of recordedFailures()) {
+        const bug = await replayInvariantSequence(hre, { harness: "LockBypassInvariants", artifactsDir: BUG_ARTIFACTS, sequence: f.callSequence });
+        expect(await bug.harness.getFunction(f.property)(), `${f.property} on the planted bug`).to.equal(false);
+        const real = await replayInvariantSequence(hre, { harness: "LoadBalancerInvariants", sequence: f.callSequence });
+        expect(await real.harness.getFunction(f.property)(), `${f.property} on the real system`).to.equal(true);
+      }
     });
   });
 });

@@ -6,7 +6,7 @@
  * prints the constructed sample, since Echidna cannot be installed here).
  */
 import { expect } from "chai";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -26,6 +26,7 @@ import {
   type FailuresFile,
   type InvariantSection,
 } from "../../scripts/audit/stages/invariants";
+import { sameConfigurationBuildInfos } from "../../scripts/audit/tools/build-info";
 import type { BuildRef, StageContext, StageResult } from "../../scripts/audit/types";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -254,6 +255,40 @@ describe("invariant stage", function () {
         "stake(uint8,uint256)", "claimReward(uint8)", "propose(uint8,uint64)", "castVote(uint8,uint256,uint8)", "*wait*", "exit(uint8)",
       ]);
       expect(data.callSequence[0].sender).to.equal("0x0000000000000000000000000000000000020000");
+    });
+
+    it("refuses a build that spans several build-info files (the engine would load the stale copies too)", async function () {
+      // An incremental compile: the current artifacts, and an earlier build-info kept beside the current one.
+      const artifactsDir = path.join(tmp, "artifacts");
+      const harnessDir = path.join(artifactsDir, "test/invariant/LoadBalancerInvariants.sol");
+      mkdirSync(harnessDir, { recursive: true });
+      cpSync(path.join(ROOT, "artifacts/test/invariant/LoadBalancerInvariants.sol/LoadBalancerInvariants.json"), path.join(harnessDir, "LoadBalancerInvariants.json"));
+      mkdirSync(path.join(artifactsDir, "build-info"));
+      const info = JSON.stringify({ solcVersion: "0.8.28", input: { settings: { optimizer: { enabled: true, runs: 200 } } } });
+      for (const name of ["earlier", "current"]) writeFileSync(path.join(artifactsDir, "build-info", `${name}.json`), info);
+      const ctx = context(path.join(tmp, "raw"));
+      const r = await runInvariantsStage(
+        { ...ctx, build: { ...ctx.build, artifactsDir, buildInfoDir: path.join(artifactsDir, "build-info") } },
+        { env: { PATH: process.env.PATH, AUDIT_INVARIANT_ENGINE: "medusa" } },
+      );
+      expect(r.status).to.equal("error");
+      expect(r.reason).to.match(/spans 2 build-info files of one compiler configuration \(an incremental compile\), and medusa would load the stale copies too: compile it again with --force$/);
+      expect(r.tools, "the engine never started").to.deep.equal([]);
+    });
+
+    it("tells an incremental compile from a build with one build-info per compiler configuration", function () {
+      const dir = path.join(tmp, "build-info");
+      mkdirSync(dir);
+      const write = (name: string, solcVersion: string, runs: number): string => {
+        writeFileSync(path.join(dir, name), JSON.stringify({ solcVersion, input: { settings: { optimizer: { enabled: true, runs } } } }));
+        return path.join(dir, name);
+      };
+      write("a.json", "0.8.28", 200);
+      write("b.json", "0.8.20", 200);
+      write("c.json", "0.8.28", 10_000);
+      expect(sameConfigurationBuildInfos(dir), "two compilers, and another optimizer setting").to.deep.equal([]);
+      const again = write("d.json", "0.8.28", 200);
+      expect(sameConfigurationBuildInfos(dir)).to.deep.equal([path.join(dir, "a.json"), again]);
     });
 
     it("reports an engine that produced no report as an error with its output tail", async function () {

@@ -11,18 +11,16 @@
  * AUDIT_INVARIANT_TEETH=1 (CI) it provisions medusa itself and never skips.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
+import { BUG_ARTIFACTS, compileBugBuild } from "../../scripts/audit/invariants/bug-build";
 import { loadCampaignConfig, runCampaign, type CampaignResult } from "../../scripts/audit/invariants/campaign";
 import { replayInvariantSequence } from "../../scripts/audit/invariants/replay";
 import { ensureMedusa, ToolUnavailableError } from "../../scripts/audit/tools/provision";
 
 const ROOT = path.resolve(__dirname, "../..");
-const BUG_CONFIG = "scripts/audit/invariants/bug-fixture.hardhat.config.ts";
-const BUG_ARTIFACTS = "cache/invariant-bug/artifacts";
 /** What the planted bug breaks (both fail on the same withdrawal); nothing else may fail. */
 const LOCK_PROPERTIES = ["echidna_locked_stake_stays_until_end", "echidna_tally_within_locked_stake"];
 
@@ -47,13 +45,9 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
       }
       throw e;
     }
-    const hardhatCli = require.resolve("hardhat/internal/cli/cli.js", { paths: [ROOT] });
-    const compile = spawnSync(process.execPath, [hardhatCli, "--config", BUG_CONFIG, "compile", "--quiet"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 5 * 60_000,
-    });
-    expect(compile.status, `planted-bug build failed:\n${compile.stdout}\n${compile.stderr}`).to.equal(0);
+    // One compile of the sources on disk: Medusa loads every build-info file, the replay the artifacts.
+    const built = compileBugBuild(ROOT);
+    if (built.forcedBecause) console.log(`      [planted-bug build] it ${built.forcedBecause}: compiled again with --force`);
 
     tmp = mkdtempSync(path.join(tmpdir(), "invariants-teeth-"));
     const common = { root: ROOT, profile: "quick" as const, signal: new AbortController().signal, log: () => undefined, engine: "medusa" as const, workers: 1 };

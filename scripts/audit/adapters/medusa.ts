@@ -14,6 +14,11 @@
  *   block number / timestamp delays),
  *   but without the name of the test they broke. They are matched to the
  *   stdout failures by their calls (signature and arguments, in order).
+ *   Their delays are what the fuzzer drew, not always what it did: Medusa
+ *   (fuzzing/calls/call_sequence_execution.go) keeps adding calls to the pending
+ *   block until one has a block-number delay, and a call without one runs in
+ *   that block at its timestamp, whatever its timestamp delay. The adapter
+ *   records what Medusa did (see {@link medusaEffectiveDelays}).
  *
  * Exit codes (cmd/exitcodes): 0 no failure, 7 a test failed, anything else an error.
  */
@@ -291,11 +296,24 @@ function hexToDecimal(value: string | undefined): string | undefined {
   }
 }
 
+/**
+ * The delays Medusa 1.x applied to the call at `index` of a sequence, from those it recorded.
+ * The first call opens a block (timestamp delay honoured, at least 1 s). After it a block is always
+ * pending, and a call with a block-number delay moves it on by its timestamp delay (at least 1 s);
+ * a call without one joins the pending block at its timestamp, so its recorded timestamp delay is
+ * not applied. (Recorded run: test/pipeline/fixtures/medusa/delays/.)
+ * @returns seconds and blocks before the call, as CallStep.timeDelay / blockDelay
+ */
+export function medusaEffectiveDelays(index: number, blockNumberDelay: number, blockTimestampDelay: number): { timeDelay: number; blockDelay: number } {
+  if (index > 0 && blockNumberDelay === 0) return { timeDelay: 0, blockDelay: 0 };
+  return { timeDelay: blockTimestampDelay, blockDelay: blockNumberDelay };
+}
+
 /** Parses one medusa call-sequence JSON file (test_results/ or call_sequences/). */
 export function parseMedusaSequenceJson(text: string): CallStep[] {
   const data = JSON.parse(text) as MedusaJsonElement[];
   if (!Array.isArray(data)) throw new Error("medusa call sequence: expected a JSON array");
-  return data.map((el) => {
+  return data.map((el, index) => {
     const abi = el.call.dataAbiValues;
     const value = hexToDecimal(el.call.value);
     const gasPrice = hexToDecimal(el.call.gasPrice);
@@ -305,8 +323,7 @@ export function parseMedusaSequenceJson(text: string): CallStep[] {
       sender: normalizeAddress(el.call.from),
       target: el.call.to.toLowerCase(),
       calldata: el.call.data,
-      blockDelay: Number(el.blockNumberDelay ?? 0),
-      timeDelay: Number(el.blockTimestampDelay ?? 0),
+      ...medusaEffectiveDelays(index, Number(el.blockNumberDelay ?? 0), Number(el.blockTimestampDelay ?? 0)),
       ...(value ? { value } : {}),
       ...(typeof el.call.gasLimit === "number" ? { gas: el.call.gasLimit } : {}),
       ...(gasPrice ? { gasPrice } : {}),

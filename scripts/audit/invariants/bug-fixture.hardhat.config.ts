@@ -4,7 +4,10 @@
  * artifacts and cache under cache/invariant-bug/ so the buggy variants never enter the default build
  * (artifacts/, typechain-types/, other audit stages).
  *
- *   npx hardhat --config scripts/audit/invariants/bug-fixture.hardhat.config.ts compile
+ *   npx hardhat --config scripts/audit/invariants/bug-fixture.hardhat.config.ts compile --force
+ *
+ * (--force: crytic-compile loads every build-info file, and an incremental compile keeps the old one
+ * beside the new; the tests compile it through bug-build.ts, which forces only when the build is stale.)
  *
  * (It lives here, not in test/, because `hardhat test` would load any .ts file under test/ as a test.)
  */
@@ -14,11 +17,10 @@ import { TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS } from "hardhat/builtin-tasks/ta
 import { getAllFilesMatching } from "hardhat/internal/util/fs-utils";
 import type { HardhatUserConfig } from "hardhat/config";
 import base from "../../../hardhat.config";
+import { BUG_ARTIFACTS } from "./bug-build";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const FIXTURE_DIR = path.join(ROOT, "test/fixtures/invariant-bug");
-/** Relative to the repository root; the invariant stage and the teeth test read the build from here. */
-export const BUG_ARTIFACTS = "cache/invariant-bug/artifacts";
 const KEEP = ["contracts", "test/invariant", "test/fixtures/invariant-bug"].map((d) => path.join(ROOT, d) + path.sep);
 
 // Only what the harness needs: the product, the harnesses and this fixture (not the gas benchmark).

@@ -31,6 +31,7 @@ import {
   ToolUnavailableError,
   type ProvisionedTool,
 } from "../tools/provision";
+import { sameConfigurationBuildInfos } from "../tools/build-info";
 import { z } from "zod";
 import { InputError } from "../errors";
 import { readJsonInput } from "../fs/json-input";
@@ -82,6 +83,7 @@ export const MedusaConfigSchema = z
         workers: z.number().int().positive().optional(),
         timeout: z.number().int().nonnegative().optional(),
         testLimit: z.number().int().nonnegative().optional(),
+        shrinkLimit: z.number().int().nonnegative().optional(),
         callSequenceLength: z.number().int().positive().optional(),
         corpusDirectory: z.string().optional(),
         targetContracts: z.array(z.string()).optional(),
@@ -267,6 +269,8 @@ export interface CampaignOptions {
   toolsDir?: string;
   /** Medusa: stop at the first broken property (default: `stopOnFailedTest` of the engine config). */
   stopOnFirstFailure?: boolean;
+  /** Medusa: false reports each failing sequence as found (`shrinkLimit` 0); default the engine config's. */
+  shrink?: boolean;
 }
 
 /** Line coverage of contracts/ (mocks excluded) from an lcov file. */
@@ -368,6 +372,20 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     if (e instanceof CampaignConfigError) return done({ status: "error", engine, engineReason, reason: e.message });
     throw e;
   }
+  // crytic-compile loads every build-info file in the folder. After an incremental compile that would
+  // include stale copies of the recompiled contracts: the engine could fuzz an old harness whose failures
+  // do not replay on the current artifacts.
+  const split = sameConfigurationBuildInfos(path.join(artifactsDir, "build-info"));
+  if (split.length > 0) {
+    return done({
+      status: "error",
+      engine,
+      engineReason,
+      reason:
+        `the build ${relative(opts.root, artifactsDir)} spans ${split.length} build-info files of one compiler configuration ` +
+        `(an incremental compile), and ${engine} would load the stale copies too: compile it again with --force`,
+    });
+  }
 
   try {
     if (engine === "medusa") {
@@ -444,6 +462,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   config.fuzzing.corpusDirectory = corpusDir;
   config.fuzzing.targetContracts = [info.name];
   if (opts.stopOnFirstFailure !== undefined) config.fuzzing.testing.stopOnFailedTest = opts.stopOnFirstFailure;
+  if (opts.shrink === false) config.fuzzing.shrinkLimit = 0;
   config.compilation.platformConfig.target = root;
   config.compilation.platformConfig.exportDirectory = path.join(opts.rawDir, "crytic-export");
   config.compilation.platformConfig.args = cryticArgs(root, p.artifactsDir, config.compilation.platformConfig.args ?? []);

@@ -11,7 +11,9 @@
  *   gas limit and gas price. A call whose sender the engine did not print (Echidna's one-sender
  *   sequences) is sent from `sender`, which the caller must choose (the generated tests try each of
  *   the campaign's senders); the deployer is never assumed.
- * - Time: a step's time delay is added to the previous block's timestamp.
+ * - Time: a step's time delay is added to the previous block's timestamp. The delays are
+ *   those the engine applied (the Medusa adapter drops the timestamp delay Medusa drew for a
+ *   call it added to the pending block: adapters/medusa.ts medusaEffectiveDelays).
  *   Calls with no delay share a block, as in the engines (automine is off
  *   while replaying and the block gas limit is raised so they fit). Hardhat
  *   needs strictly increasing timestamps, so a new block with a zero time

@@ -71,3 +71,27 @@ export function listBuildInfoFiles(buildInfoDir: string): string[] {
     .map((f) => path.join(buildInfoDir, f))
     .sort();
 }
+
+/**
+ * Build-info files that share one compiler configuration (solc version and settings): what an
+ * incremental compile leaves, since Hardhat keeps the earlier file (still named by the artifacts it
+ * did not rebuild) beside the new one, and tools that load the whole folder (crytic-compile) then see
+ * stale copies of the recompiled contracts. One file per configuration, as in a project with two
+ * compilers, is one build.
+ * @param buildInfoDir Hardhat's artifacts/build-info
+ * @returns the files (absolute, sorted) of the first configuration that has several, else []
+ */
+export function sameConfigurationBuildInfos(buildInfoDir: string): string[] {
+  const byConfiguration = new Map<string, string[]>();
+  for (const file of listBuildInfoFiles(buildInfoDir)) {
+    let key: string;
+    try {
+      const info = JSON.parse(readFileSync(file, "utf8")) as { solcVersion?: string; input?: { settings?: unknown } };
+      key = JSON.stringify([info.solcVersion ?? "", info.input?.settings ?? {}]);
+    } catch {
+      key = `unreadable ${file}`;
+    }
+    byConfiguration.set(key, [...(byConfiguration.get(key) ?? []), file]);
+  }
+  return [...byConfiguration.values()].find((files) => files.length > 1) ?? [];
+}
