@@ -1,21 +1,21 @@
 /**
- * Opens report.html in headless Chromium (Debian's /usr/bin/chromium via
- * playwright-core) the way a reviewer would: from disk, offline. Saves
- * audit/screenshots/report.png (and report-stage-details.png) for humans to look at.
+ * Opens report.html in headless Chromium (through playwright-core) the way a reviewer would: from
+ * disk, offline. Saves audit/screenshots/report.png (and report-stage-details.png) for humans to look at.
  *
- * Chromium missing fails the test, unless SKIP_BROWSER_TESTS=1.
+ * The browser is CHROME_PATH, else a system Chrome/Chromium, else the Chromium shipped in the
+ * @sparticuz/chromium devDependency (scripts/audit/dev/browser.ts). None of them: the test fails with
+ * one line saying what was tried (CI must not pass without it). SKIP_BROWSER_TESTS=1 skips it on purpose.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
+import { findBrowser, launchBrowser } from "../../scripts/audit/dev/browser";
 import { writeReports } from "../../scripts/audit/reports";
 import type { AuditReport } from "../../scripts/audit/types";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = path.resolve(__dirname, "..", "..");
 const SCREENSHOT = path.join(ROOT, "audit", "screenshots", "report.png");
 const DETAILS_SCREENSHOT = path.join(ROOT, "audit", "screenshots", "report-stage-details.png");
@@ -34,22 +34,19 @@ describe("pipeline reports: report.html in a browser", function () {
 
   before(async function () {
     if (process.env.SKIP_BROWSER_TESTS === "1") {
-      console.warn("    browser tests skipped: SKIP_BROWSER_TESTS=1 (no Chromium wanted on this machine)");
+      console.warn("    browser tests skipped: SKIP_BROWSER_TESTS=1 was set (an explicit opt-out; unset it to run them)");
       this.skip();
     }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) or set SKIP_BROWSER_TESTS=1`);
-    }
+    // Throws one line listing CHROME_PATH, the system locations and the npm package when none works.
+    const found = await findBrowser();
+    console.log(`    browser: ${found.label}${found.unpackMs ? `, unpacked in ${(found.unpackMs / 1000).toFixed(1)} s` : ""}`);
     report = JSON.parse(readFileSync(SAMPLE, "utf8")) as AuditReport;
     // A finding whose title tries to run script: it must show up as text.
     report.findings.find((f) => f.severity === "medium" && !f.suppressed)!.title = HOSTILE_TITLE;
     outDir = mkdtempSync(path.join(os.tmpdir(), "audit-browser-"));
     await writeReports(report, outDir, { root: ROOT });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchBrowser(found);
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on("request", (request) => {
       if (!request.url().startsWith("file:")) externalRequests.push(request.url());
