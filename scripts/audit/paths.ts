@@ -1,5 +1,5 @@
 /** Path and file helpers shared by the pipeline. */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 /** Repository-relative path with forward slashes (absolute paths outside root stay absolute). */
@@ -39,5 +39,16 @@ export function readText(file: string): string | undefined {
     return readFileSync(file, "utf8");
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `file` is a regular file this process may execute (false for a missing file or a folder). */
+export function isExecutable(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

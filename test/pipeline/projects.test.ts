@@ -10,10 +10,10 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { erc7201Root, hexSlot } from "../../scripts/audit/analyzers/evaluate";
 import { copyFixtureProject, ensureFixtureDeps } from "../../scripts/audit/dev/fixture-projects";
 import { WARNING_PREFIX } from "../../scripts/audit/gate";
 import type { AuditReport, Finding } from "../../scripts/audit/types";
+import { moduleOnStakingNamespace } from "./analyzers/helpers";
 import { runCli, scratchRepository } from "./faults/harness";
 
 const REPORT_FILES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml"];
@@ -132,24 +132,7 @@ describe("a new module in this repository (issue 13)", function () {
     const domainsBefore = readFileSync(path.join(scratch, "audit", "domains.json"), "utf8");
     writeFileSync(
       path.join(scratch, "contracts", "implementations", "Rewards.sol"),
-      [
-        "// SPDX-License-Identifier: MIT",
-        "pragma solidity 0.8.28;",
-        'import {InitializableModule} from "../core/InitializableModule.sol";',
-        "/// @notice A third module, by mistake on Staking's namespace.",
-        "library LibRewards {",
-        "    /// @custom:storage-location erc7201:loadbalancer.storage.Staking",
-        "    struct Layout { address distributor; uint64 version; uint256 epoch; }",
-        `    bytes32 internal constant STORAGE_SLOT = ${hexSlot(erc7201Root("loadbalancer.storage.Staking"))};`,
-        "    function layout() internal pure returns (Layout storage $) { assembly { $.slot := STORAGE_SLOT } }",
-        "}",
-        "contract Rewards is InitializableModule {",
-        "    function distributor() external view returns (address) { return LibRewards.layout().distributor; }",
-        "    function _initializedVersion() internal view override returns (uint64) { return LibRewards.layout().version; }",
-        "    function _setInitializedVersion(uint64 v) internal override { LibRewards.layout().version = v; }",
-        "}",
-        "",
-      ].join("\n"),
+      moduleOnStakingNamespace(),
     );
     const out = mkdtempSync(path.join(os.tmpdir(), "audit-new-module-"));
     const run = await runCli(["--root", scratch, "--profile", "quick", "--only", "compile,storage", "--out", out]);

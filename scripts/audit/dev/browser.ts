@@ -13,10 +13,11 @@
  * Nothing found: `BrowserNotFoundError`, whose one-line message says what was tried.
  */
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
+import { isExecutable } from "../paths";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 
@@ -101,15 +102,6 @@ export class BrowserNotFoundError extends Error {
   }
 }
 
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The browser to use, in the order described at the top of this file.
@@ -120,7 +112,7 @@ export async function findBrowser(options: FindBrowserOptions = {}): Promise<Fou
   const env = options.env ?? process.env;
   const chromePath = env.CHROME_PATH;
   if (chromePath !== undefined && chromePath !== "") {
-    if (!isExecutableFile(chromePath)) {
+    if (!isExecutable(chromePath)) {
       throw new BrowserNotFoundError(`CHROME_PATH=${chromePath} is not an executable file: point it at a Chrome/Chromium binary, or unset it`);
     }
     return { executablePath: path.resolve(chromePath), source: "CHROME_PATH", label: `CHROME_PATH (${path.resolve(chromePath)})` };
@@ -131,12 +123,12 @@ export async function findBrowser(options: FindBrowserOptions = {}): Promise<Fou
   for (const name of names) {
     for (const dir of dirs) {
       const file = path.join(dir, name);
-      if (isExecutableFile(file)) return { executablePath: file, source: "system", label: `system ${name} (${file})` };
+      if (isExecutable(file)) return { executablePath: file, source: "system", label: `system ${name} (${file})` };
     }
   }
   const locations = options.systemLocations ?? SYSTEM_BROWSER_LOCATIONS;
   for (const file of locations) {
-    if (isExecutableFile(file)) return { executablePath: file, source: "system", label: `system browser (${file})` };
+    if (isExecutable(file)) return { executablePath: file, source: "system", label: `system browser (${file})` };
   }
 
   const tried = [
@@ -221,7 +213,7 @@ export async function npmBrowser(options: NpmBrowserOptions = {}): Promise<Found
     },
     unpackMs,
   });
-  if (isExecutableFile(path.join(finalDir, "chromium"))) return result(0);
+  if (isExecutable(path.join(finalDir, "chromium"))) return result(0);
 
   const started = Date.now();
   try {
@@ -269,7 +261,7 @@ export async function npmBrowser(options: NpmBrowserOptions = {}): Promise<Found
       renameSync(staging, finalDir);
     } catch (error) {
       // Another run renamed its complete copy into place first: use that one.
-      if (!isExecutableFile(path.join(finalDir, "chromium"))) {
+      if (!isExecutable(path.join(finalDir, "chromium"))) {
         return { reason: `cannot move the unpacked ${packageName} to ${finalDir}: ${(error as Error).message}` };
       }
     }

@@ -29,10 +29,11 @@
  * `ToolInstallError` when the installer ran and failed otherwise; stages turn
  * it into `error` with its `stderrTail`.
  */
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
+import { isExecutable } from "../paths";
 
 /* ------------------------------------------------------------------------ *
  * Pins
@@ -153,15 +154,6 @@ export const defaultRunner: CommandRunner = async (file, args, opts) => {
   };
 };
 
-function isExecutable(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Absolute path of `bin` on PATH (of `env`, default process.env), or undefined. */
 export function findOnPath(bin: string, env: Record<string, string | undefined> = process.env): string | undefined {

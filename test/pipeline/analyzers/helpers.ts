@@ -10,6 +10,7 @@ import { compileSources, REPO } from "../../../scripts/audit/dev/compile-sources
 import { domainFromCli, resolveDomain, type CliDomainArgs, type ResolvedDomain } from "../../../scripts/audit/analyzers/domain";
 import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
 import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
+import { erc7201Root, hexSlot } from "../../../scripts/audit/analyzers/evaluate";
 import type { Finding, Severity } from "../../../scripts/audit/types";
 
 export { REPO, OUTPUT_SELECTION, compileSources } from "../../../scripts/audit/dev/compile-sources";
@@ -64,4 +65,30 @@ export function atOrAbove(findings: Finding[], severity: Severity): Finding[] {
 /** One line per finding, for assertion messages. */
 export function summary(findings: Finding[]): string {
   return findings.map((f) => `${f.severity} ${f.rule} ${f.location?.file}:${f.location?.line} ${f.title}`).join("\n") || "(none)";
+}
+
+/**
+ * A third module for this repository, added by mistake on Staking's ERC-7201 namespace with another
+ * struct (contracts/implementations/Rewards.sol): what a developer who copied LibStaking would write.
+ * Not in audit/domains.json; the analyzers must still find it and fail.
+ */
+export function moduleOnStakingNamespace(): string {
+  return [
+    "// SPDX-License-Identifier: MIT",
+    "pragma solidity 0.8.28;",
+    'import {InitializableModule} from "../core/InitializableModule.sol";',
+    "/// @notice A third module, by mistake on Staking's namespace.",
+    "library LibRewards {",
+    "    /// @custom:storage-location erc7201:loadbalancer.storage.Staking",
+    "    struct Layout { address distributor; uint64 version; uint256 epoch; }",
+    `    bytes32 internal constant STORAGE_SLOT = ${hexSlot(erc7201Root("loadbalancer.storage.Staking"))};`,
+    "    function layout() internal pure returns (Layout storage $) { assembly { $.slot := STORAGE_SLOT } }",
+    "}",
+    "contract Rewards is InitializableModule {",
+    "    function distributor() external view returns (address) { return LibRewards.layout().distributor; }",
+    "    function _initializedVersion() internal view override returns (uint64) { return LibRewards.layout().version; }",
+    "    function _setInitializedVersion(uint64 v) internal override { LibRewards.layout().version = v; }",
+    "}",
+    "",
+  ].join("\n");
 }

@@ -16,8 +16,7 @@ import { selectorsStage } from "../../../scripts/audit/stages/selectors";
 import { storageStage } from "../../../scripts/audit/stages/storage";
 import type { StageContext } from "../../../scripts/audit/types";
 import { projectDomains } from "../../../scripts/audit/analyzers/domains";
-import { erc7201Root, hexSlot } from "../../../scripts/audit/analyzers/evaluate";
-import { aboveInfo, compileSources, domain, REPO, summary } from "./helpers";
+import { aboveInfo, compileSources, domain, moduleOnStakingNamespace, REPO, summary } from "./helpers";
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".sol") ? [path.join(dir, e.name)] : []));
@@ -59,22 +58,7 @@ describe("analyzers on this repository", function () {
   it("storage: a new module that reuses Staking's ERC-7201 id is analyzed without touching audit/domains.json, and fails (high)", function () {
     this.timeout(120_000);
     // A third module, added by mistake with Staking's namespace id and another struct; not in audit/domains.json.
-    const module = [
-      "// SPDX-License-Identifier: MIT",
-      "pragma solidity 0.8.28;",
-      'import {InitializableModule} from "../core/InitializableModule.sol";',
-      "library LibRewards {",
-      "    /// @custom:storage-location erc7201:loadbalancer.storage.Staking",
-      "    struct Layout { address distributor; uint64 version; uint256 epoch; }",
-      `    bytes32 internal constant STORAGE_SLOT = ${hexSlot(erc7201Root("loadbalancer.storage.Staking"))};`,
-      "    function layout() internal pure returns (Layout storage $) { assembly { $.slot := STORAGE_SLOT } }",
-      "}",
-      "contract Rewards is InitializableModule {",
-      "    function distributor() external view returns (address) { return LibRewards.layout().distributor; }",
-      "    function _initializedVersion() internal view override returns (uint64) { return LibRewards.layout().version; }",
-      "    function _setInitializedVersion(uint64 v) internal override { LibRewards.layout().version = v; }",
-      "}",
-    ].join("\n");
+    const module = moduleOnStakingNamespace();
     const sources: Record<string, string> = { "contracts/implementations/Rewards.sol": module };
     for (const file of walk(path.join(REPO, "contracts"))) sources[path.relative(REPO, file).split(path.sep).join("/")] = readFileSync(file, "utf8");
     const withModule = new SolcBuild([compileSources(sources)], { root: REPO });
