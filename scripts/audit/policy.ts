@@ -47,10 +47,13 @@ export const PolicySchema = z
       .strict()
       .default({}),
     /**
-     * Findings another stage's proof contradicts (scripts/audit/disputes.ts): `report` keeps them
-     * blocking like any other; `prefer-proof` lets the proof win (listed as a gate warning).
+     * Findings this run's evidence contradicts (scripts/audit/disputes.ts: another stage's proof, or the
+     * build's AST for a tool's known blind spot): `prefer-proof` (default) lets the proof win - the
+     * finding stays in every report, marked, and the gate lists it as a warning; `report` keeps it
+     * blocking like any other. Default `prefer-proof`: on the analyzer corpus (docs/ANALYZERS.md) the
+     * storage analyzer is right on every case where slither-check-upgradeability disagrees with it.
      */
-    disputes: z.enum(["report", "prefer-proof"]).default("report"),
+    disputes: z.enum(["report", "prefer-proof"]).default("prefer-proof"),
     /**
      * What the audit looks at (scripts/audit/scope.ts): test files or folders to run (default: the
      * project's Hardhat `paths.tests`) and folders under the sources that are out of scope (default:

@@ -17,6 +17,7 @@ import { parseAuditArgs, planStages, usage, type AuditOptions, type StagePlan } 
 import { buildStaleness, loadBuild, pendingBuild } from "./build";
 import { describeErrno, EXIT, InputError } from "./errors";
 import { commitStaged, createStagingDir, keepStagingDirAlive, writeFileAtomic } from "./fs/atomic";
+import { loadSolcBuild } from "./analyzers/build-info";
 import { markDisputes } from "./disputes";
 import { initSummary, runInit } from "./init";
 import { evaluateGate } from "./gate";
@@ -29,7 +30,7 @@ import { renderReports } from "./reports";
 import { hasContent } from "./reports/model";
 import { runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
-import { computeScope, gitState, projectScope, type ProjectScope } from "./scope";
+import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
@@ -186,7 +187,7 @@ async function runStaged(run: StagedRun): Promise<number> {
   const progress: Progress = wantsInteractive(progressOut, io.env)
     ? await listrProgress(selected.map((s) => ({ name: s.name, title: s.title })), progressOut)
     : plainProgress(progressOut);
-  const [git, scope] = await Promise.all([gitState(root), Promise.resolve(computeScope(root, project.scope))]);
+  const [git, scope] = await Promise.all([gitState(root, auditOutputs(relPath(root, outDir))), Promise.resolve(computeScope(root, project.scope))]);
   const results = await runStages({
     stages: selected,
     profile: opts.profile,
@@ -247,7 +248,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     profile: opts.profile,
     policy,
     // Where two tools disagree, the finding carries the other stage's proof (disputes.ts).
-    stages: markDisputes(ordered),
+    stages: markDisputes(ordered, () => (build.buildInfoFiles.length > 0 ? loadSolcBuild(build.artifactsDir, { root }) : undefined)),
     suppressions,
     today: new Date().toISOString().slice(0, 10),
   });
@@ -442,7 +443,7 @@ async function runInitCommand(argv: readonly string[], io: CliIO): Promise<numbe
   const release = holdDirectory(logs);
   try {
     const result = await runInit({ root, rawDir: logs, signal: io.signal ?? new AbortController().signal, log: (line) => void io.stderr.write(`[audit] ${line}\n`) });
-    io.stdout.write(initSummary(result).join("\n") + "\n");
+    io.stdout.write(initSummary(result, root).join("\n") + "\n");
     return EXIT.passed;
   } catch (e) {
     if (e instanceof ProjectError) throw new InputError(`init: ${e.message}`);

@@ -94,13 +94,32 @@ export interface GitState {
   dirty: boolean;
 }
 
-/** HEAD and whether the work tree has changes; read-only git commands. */
-export async function gitState(root: string): Promise<GitState> {
+/**
+ * The audit's own generated outputs in an output folder (repository-relative, `/`-separated prefixes):
+ * they are not changes to the code the report describes.
+ */
+export function auditOutputs(outDirRel: string): string[] {
+  const base = outDirRel === "" || outDirRel === "." ? "" : `${outDirRel.replace(/\/+$/, "")}/`;
+  return ["report.", "summary.md", "junit.xml", "raw/", "coverage/", "corpus/", ".staging-"].map((p) => `${base}${p}`);
+}
+
+/**
+ * HEAD and whether the work tree has changes; read-only git commands. Paths starting with one of
+ * `ignore` (the audit's own outputs, see auditOutputs) do not make the tree dirty: a project that has
+ * not git-ignored them is still described as clean when only they changed.
+ */
+export async function gitState(root: string, ignore: readonly string[] = []): Promise<GitState> {
   const { execa } = await import("execa");
   const head = await execa("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: root, reject: false, stdin: "ignore" });
   const commit = head.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(String(head.stdout).trim()) ? String(head.stdout).trim() : NO_COMMIT;
-  const status = await execa("git", ["--no-optional-locks", "status", "--porcelain", "--untracked-files=normal"], { cwd: root, reject: false, stdin: "ignore" });
+  // -uall and -z: every untracked file by its own path (not its folder), names unquoted.
+  const status = await execa("git", ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=all"], { cwd: root, reject: false, stdin: "ignore" });
+  const changed = String(status.stdout)
+    .split("\0")
+    .filter((entry) => entry.length > 3)
+    .map((entry) => entry.slice(3))
+    .filter((file) => !ignore.some((prefix) => file.startsWith(prefix)));
   // Not a repository (or no git): we cannot vouch for the tree, call it dirty.
-  const dirty = status.exitCode !== 0 || String(status.stdout).trim().length > 0 || commit === NO_COMMIT;
+  const dirty = status.exitCode !== 0 || changed.length > 0 || commit === NO_COMMIT;
   return { commit, dirty };
 }

@@ -1,13 +1,16 @@
 /**
  * Where two tools disagree (scripts/audit/disputes.ts): a slither-check-upgradeability finding that the
- * storage or selector analyzer's proof contradicts is marked, shown with the proof, and blocks the gate
- * unless audit/policy.json says `disputes: "prefer-proof"`.
+ * storage or selector analyzer's proof contradicts is marked and shown with the proof; it does not block
+ * the gate unless audit/policy.json says `disputes: "report"`. Also the AST disputes of the pinned tools'
+ * known blind spots.
  */
 import { expect } from "chai";
 import { markDisputes } from "../../scripts/audit/disputes";
 import { evaluateGate } from "../../scripts/audit/gate";
 import { DEFAULT_POLICY, PolicySchema } from "../../scripts/audit/policy";
 import type { StageResult } from "../../scripts/audit/types";
+import { SolcBuild } from "../../scripts/audit/analyzers/build-info";
+import { compileSources } from "../../scripts/audit/dev/compile-sources";
 import { finding, stage } from "./helpers";
 
 const becameConstant = finding({
@@ -47,12 +50,43 @@ describe("disputes between tools", function () {
     expect(upg.findings[0].disputed).to.deep.equal({ by: "selectors", reason: "the selector analyzer shows the proxy answers it for its admin only: users reach Token (selectors:proxy-selector-clash:1)" });
   });
 
-  it("the gate counts a disputed finding unless the policy prefers the proof (then it is a warning)", function () {
+  it("the proof wins by default (the finding is a gate warning); with disputes: report it blocks", function () {
     const stages = markDisputes([stage("compile"), stage("lint"), stage("test"), storage(), stage("slither-upgradeability", { findings: [becameConstant] })]);
     const input = { profile: "quick" as const, stages, suppressions: [], today: "2026-01-01" };
-    expect(evaluateGate({ ...input, policy: DEFAULT_POLICY }).gate.passed).to.equal(false);
-    const preferring = evaluateGate({ ...input, policy: PolicySchema.parse({ disputes: "prefer-proof" }) });
-    expect(preferring.gate.passed).to.equal(true);
-    expect(preferring.gate.reasons.join("\n")).to.include("disputed by another stage's proof do not block (policy disputes: prefer-proof)");
+    const byDefault = evaluateGate({ ...input, policy: DEFAULT_POLICY });
+    expect(byDefault.gate.passed).to.equal(true);
+    expect(byDefault.gate.reasons.join("\n")).to.include("disputed by another stage's proof do not block (policy disputes: prefer-proof)");
+    expect(evaluateGate({ ...input, policy: PolicySchema.parse({ disputes: "report" }) }).gate.passed).to.equal(false);
+  });
+});
+
+describe("disputes from the build's AST (known blind spots of the pinned tools)", function () {
+  this.timeout(120_000);
+  const header = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\n";
+  // OpenZeppelin 4.x's Initializable shape: reinitializer takes a uint8.
+  const initializable = `${header}abstract contract Initializable {\n    uint8 private _initialized;\n    modifier initializer() { require(_initialized == 0, "init"); _initialized = 1; _; }\n    modifier reinitializer(uint8 version) { require(_initialized < version, "init"); _initialized = version; _; }\n}\n`;
+  const build = new SolcBuild([
+    compileSources({
+      "contracts/Initializable.sol": initializable,
+      "contracts/PoolV2.sol": `${header}import {Initializable} from "./Initializable.sol";\ncontract PoolV2 is Initializable {\n    uint256 public fee;\n    function initializeV2(uint256 fee_) external reinitializer(2) { fee = fee_; }\n    function initializeV3(uint256 fee_) external { fee = fee_; }\n}\n`,
+      "contracts/Forwarder.sol": `${header}contract Forwarder {\n    address internal singleton;\n    constructor(address s) { singleton = s; }\n    fallback() external payable {\n        assembly {\n            calldatacopy(0, 0, calldatasize())\n            let ok := delegatecall(gas(), sload(0), 0, calldatasize(), 0, 0)\n            returndatacopy(0, 0, returndatasize())\n            if iszero(ok) { revert(0, returndatasize()) }\n            return(0, returndatasize())\n        }\n    }\n}\n`,
+      "contracts/Vault.sol": `${header}contract Vault {\n    receive() external payable {}\n}\n`,
+    }),
+  ]);
+  const missingInit = (fn: string) =>
+    finding({ stage: "slither-upgradeability", rule: "upgradeability/missing-init-modifier", severity: "high", location: { file: "contracts/PoolV2.sol", line: 4, symbol: `PoolV2.${fn}(uint256)` }, data: { kind: "proxy", contract: "PoolV2", against: "P", category: "initialization" } });
+  const locked = (name: string) => finding({ stage: "slither", rule: "locked-ether", severity: "medium", location: { file: `contracts/${name}.sol`, line: 2, symbol: name }, data: { elements: [{ type: "contract", name }] } });
+
+  it("an OpenZeppelin-4 reinitializer(uint8) guard disputes missing-init-modifier; an unguarded initializer does not", function () {
+    const [, upg] = markDisputes([stage("storage"), stage("slither-upgradeability", { findings: [missingInit("initializeV2"), missingInit("initializeV3")] })], () => build);
+    expect(upg.findings[0].disputed?.by).to.equal("compiler-ast");
+    expect(upg.findings[0].disputed?.reason).to.include("PoolV2.initializeV2 carries `reinitializer(2)` (contracts/PoolV2.sol:6), the guard Initializable declares as reinitializer(uint8)");
+    expect(upg.findings[1].disputed).to.equal(undefined);
+  });
+
+  it("an assembly delegatecall disputes locked-ether; a contract that really cannot send ether is not disputed", function () {
+    const [slither] = markDisputes([stage("slither", { findings: [locked("Forwarder"), locked("Vault")] })], () => build);
+    expect(slither.findings[0].disputed?.reason).to.match(/^Forwarder delegatecalls in inline assembly \(contracts\/Forwarder\.sol:9\)/);
+    expect(slither.findings[1].disputed).to.equal(undefined);
   });
 });

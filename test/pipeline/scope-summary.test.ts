@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gasMetrics, parseGasReporterJson } from "../../scripts/audit/adapters/gas-reporter";
-import { computeScope, gitState, NO_COMMIT } from "../../scripts/audit/scope";
+import { auditOutputs, computeScope, gitState, NO_COMMIT } from "../../scripts/audit/scope";
 import { inScopeContracts } from "../../scripts/audit/stages/gas";
 import { STAGES } from "../../scripts/audit/stages";
 import { formatTable, summaryRows } from "../../scripts/audit/summary";
@@ -42,6 +43,22 @@ describe("audit scope, gas scope and summary", function () {
 
   it("reports an unknown, dirty commit outside a git repository", async function () {
     expect(await gitState(tempDir())).to.deep.equal({ commit: NO_COMMIT, dirty: true });
+  });
+
+  it("the audit's own outputs do not make a project's tree dirty; any other change does", async function () {
+    const root = tempDir();
+    write(root, { "contracts/A.sol": "pragma solidity 0.8.28;\ncontract A {}\n" });
+    const git = (...args: string[]): void => void execFileSync("git", args, { cwd: root, stdio: "ignore" });
+    git("init", "-q");
+    git("-c", "user.email=a@b.c", "-c", "user.name=t", "add", ".");
+    git("-c", "user.email=a@b.c", "-c", "user.name=t", "commit", "-qm", "x");
+    write(root, { "audit/report.md": "# r\n", "audit/raw/lint/solhint.json": "[]", "audit/junit.xml": "<x/>", "audit/coverage/index.html": "" });
+    const clean = await gitState(root, auditOutputs("audit"));
+    expect(clean.commit).to.match(/^[0-9a-f]{40}$/);
+    expect(clean.dirty).to.equal(false);
+    expect((await gitState(root)).dirty, "without the outputs ignored").to.equal(true);
+    write(root, { "audit/policy.json": "{}" });
+    expect((await gitState(root, auditOutputs("audit"))).dirty, "an audit input is a change").to.equal(true);
   });
 
   it("gas counts only contracts compiled from contracts/ outside mocks", function () {

@@ -11,8 +11,13 @@ import { AnalyzerInputError } from "./errors";
 
 export const DOMAINS_FILE = "audit/domains.json";
 
-export const DISPATCH_MODELS = ["id-routed", "diamond", "transparent", "uups"] as const;
+export const DISPATCH_MODELS = ["id-routed", "diamond", "transparent", "uups", "forwarding"] as const;
 export type DispatchModel = (typeof DISPATCH_MODELS)[number];
+
+/** Dispatch models with one implementation behind the proxy at a time. */
+export function isSingleImplementation(dispatch: DispatchModel): boolean {
+  return dispatch === "transparent" || dispatch === "uups" || dispatch === "forwarding";
+}
 
 /** Dispatch models where several implementations share the proxy's storage at once. */
 export function isMultiImplementation(dispatch: DispatchModel): boolean {
@@ -66,7 +71,7 @@ export const DomainSchema = z
     if (!idRouted && (d.idBytes !== undefined || d.proxySelectors !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["idBytes"], message: "idBytes and proxySelectors apply to id-routed domains only" });
     }
-    if ((d.dispatch === "transparent" || d.dispatch === "uups") && d.implementations.length !== 1) {
+    if (isSingleImplementation(d.dispatch) && d.implementations.length !== 1) {
       ctx.addIssue({ code: "custom", path: ["implementations"], message: `a ${d.dispatch} proxy has exactly one implementation (declare V2s under upgrades)` });
     }
     const ids = new Set<number>();
@@ -261,7 +266,9 @@ export function resolveDomain(build: SolcBuild, config: DomainConfig): ResolvedD
     implementations,
     initializers,
     upgrades,
-    origin: { kind: "declared" },
+    // A declared domain's own note (`$comment`: init writes the evidence it was inferred from there) is
+    // the report's "why".
+    origin: { kind: "declared", ...(config.$comment ? { evidence: [config.$comment] } : {}) },
   };
 }
 
@@ -297,8 +304,8 @@ export function upgradeDomains(upgrade: string, declared: readonly DomainConfig[
       continue;
     }
     const model = dispatch ?? "uups";
-    if (model !== "transparent" && model !== "uups") {
-      throw new AnalyzerInputError(`--upgrade ${pair.from}:${pair.to}: ${pair.from} is in no domain; without --proxy only a transparent/uups check is possible`);
+    if (!(DISPATCH_MODELS as readonly string[]).includes(model) || !isSingleImplementation(model as DispatchModel)) {
+      throw new AnalyzerInputError(`--upgrade ${pair.from}:${pair.to}: ${pair.from} is in no domain; without --proxy only a transparent/uups/forwarding check is possible`);
     }
     const name = `upgrade-${bare(pair.from)}`;
     const parsed = DomainSchema.safeParse({ name, dispatch: model, implementations: [{ contract: pair.from }], upgrades: [pair] });

@@ -4,13 +4,15 @@
  * 1. `detectDispatch`: how a proxy contract dispatches, read from its code - a diamond (its fallback
  *    looks `msg.sig` up, or it carries EIP-2535's diamondCut / facetAddress), a transparent proxy (it
  *    answers some calls for its admin only), an ERC-1967 / UUPS proxy (the EIP-1967 implementation slot
- *    and a delegating fallback). Id routing is never guessed: it is this
+ *    and a delegating fallback), a forwarding proxy (the implementation's address in its own slot 0, as
+ *    Safe's proxy keeps `singleton`). Id routing is never guessed: it is this
  *    repository's own design, declared in audit/domains.json or with `--dispatch id-routed`.
  * 2. `completeDomains`: a declared multi-implementation domain (id-routed, diamond) gets every contract of
  *    the project that inherits the base all its declared implementations share (this repository's
  *    `LoadBalancerModule`): a module added under contracts/ runs in the proxy's storage whether or not
  *    someone remembered to list it, so it is analyzed - and reported as undeclared.
- * 3. `inferDomains`: without audit/domains.json, the domains the build shows - ERC-1967 / UUPS /
+ * 3. `inferDomains`: without audit/domains.json, the domains the build shows - forwarding proxies with
+ *    the contracts that keep the proxy's own slots (mirror its variables), ERC-1967 / UUPS /
  *    transparent proxies (the project's own, OpenZeppelin's from node_modules, or - when the build has
  *    none - a standard ERC-1967 proxy outside the build) with the project's upgradeable implementations
  *    and their upgrade chains (`XV2`, `XV3`, or `@custom:oz-upgrades-from X`), and diamonds with their
@@ -60,18 +62,38 @@ function hasFallback(c: ContractRecord): boolean {
   return (c.output.abi ?? []).some((i) => i.type === "fallback");
 }
 
-/** Whether the contract's own code (its closure) delegatecalls: Yul `delegatecall` or Solidity `.delegatecall`. */
+/**
+ * Where the contract's own code (its closure) delegatecalls: the `src` of the first Yul `delegatecall`
+ * (`assembly`), else of a Solidity `.delegatecall`; undefined when it does not.
+ */
+export function delegatecallSite(c: ContractRecord): { src: string; assembly: boolean } | undefined {
+  let yul: string | undefined;
+  let solidity: string | undefined;
+  for (const scope of codeClosure(c.unit, c.node).scopes) {
+    walk(scope, (n) => {
+      if (n.nodeType === "MemberAccess" && n.memberName === "delegatecall") solidity ??= n.src;
+      if (n.nodeType === "InlineAssembly") {
+        walkYul((n as InlineAssemblyNode).AST, (y: YulNode) => {
+          if (y.nodeType === "YulFunctionCall" && (y.functionName as YulNode).name === "delegatecall") yul ??= y.src;
+        });
+      }
+    });
+  }
+  if (yul) return { src: yul, assembly: true };
+  return solidity ? { src: solidity, assembly: false } : undefined;
+}
+
 function delegates(c: ContractRecord): boolean {
+  return delegatecallSite(c) !== undefined;
+}
+
+/** Whether the contract's code deploys `target` (`new Target(...)`): a factory of it. */
+function creates(c: ContractRecord, target: ContractRecord): boolean {
   let found = false;
   for (const scope of codeClosure(c.unit, c.node).scopes) {
     walk(scope, (n) => {
-      if (found) return;
-      if (n.nodeType === "MemberAccess" && n.memberName === "delegatecall") found = true;
-      if (n.nodeType === "InlineAssembly") {
-        walkYul((n as InlineAssemblyNode).AST, (y: YulNode) => {
-          if (y.nodeType === "YulFunctionCall" && (y.functionName as YulNode).name === "delegatecall") found = true;
-        });
-      }
+      const type = n.typeName as AstNode | undefined;
+      if (n.nodeType === "NewExpression" && type?.referencedDeclaration === target.node.id) found = true;
     });
   }
   return found;
@@ -114,7 +136,9 @@ export function detectDispatch(proxy: ContractRecord, build: SolcBuild, footprin
   }
   if (uses(IMPLEMENTATION_SLOT)) return { dispatch: "uups", why: `${proxy.name} delegates to the EIP-1967 implementation slot (ERC-1967 / UUPS proxy)` };
   const plainAddress = regions.find((r) => r.kind === "plain" && r.start === 0n && r.type.kind === "value" && r.type.category === "address");
-  if (plainAddress) return { dispatch: "uups", why: `${proxy.name} delegates to the address at slot 0 (\`${plainAddress.label}\`, a Safe-style proxy)` };
+  if (plainAddress) {
+    return { dispatch: "forwarding", why: `${proxy.name} forwards every call to the address in its own slot 0 (\`${plainAddress.label}\`: a Safe-style forwarding proxy)` };
+  }
   return undefined;
 }
 
@@ -242,6 +266,49 @@ export function inferDomains(build: SolcBuild, scope: AnalyzerScope = DEFAULT_SC
       },
       evidence: [guess.why, `facets: ${facets.map((f) => f.name).join(", ")} (contracts named *Facet)`, ...(initializers.length > 0 ? [`initializers (run in its storage, not routed to): ${initializers.map((i) => i.name).join(", ")}`] : [])],
     });
+  }
+
+  // Forwarding proxies (Safe-style): the proxy keeps the implementation's address in its own plain
+  // slots, so its implementation is a contract that keeps those slots too - one that mirrors every plain
+  // variable of the proxy (same name, type and slot: Safe's `singleton`, inherited from one base). An
+  // address that merely happens to sit at slot 0 (an `owner`) is no evidence.
+  for (const { c: proxy, guess } of proxies.filter((p) => p.guess.dispatch === "forwarding" && inScope(p.c, scope))) {
+    const plain = builder.footprint(proxy).regions.filter((r) => r.kind === "plain");
+    const mirrors = (c: ContractRecord): boolean => plain.every((p) => builder.footprint(c).regions.some((r) => r.identity === p.identity));
+    const pool = project.filter((c) => !used.has(c) && externalFunctions(c) > 0);
+    const labels = plain.map((r) => `\`${r.label}\``).join(", ");
+    let fits = pool.filter(mirrors);
+    let why = (name: string): string => `${name} mirrors ${labels} (same name, type and slot): the implementation the proxy is built for`;
+    if (fits.length === 0) {
+      // No contract keeps the proxy's slots. If exactly one contract could still be what runs behind it
+      // (plain state of its own, not a proxy, not upgradeable-shaped - those are modeled behind ERC-1967
+      // proxies -, not a factory of this proxy), that is the implementation the proxy is meant for, and
+      // its overlap with the proxy's variables is the finding. Several such contracts: none is guessed.
+      const possible = pool.filter(
+        (c) => !isUpgradeable(c) && !creates(c, proxy) && builder.footprint(c).regions.some((r) => r.kind === "plain"),
+      );
+      if (possible.length === 1) {
+        fits = possible;
+        why = (name) => `${name} is the only contract of the project that can run behind it (plain state of its own; not a proxy, a factory of it or an initializable module), and it does NOT keep ${labels}`;
+      }
+    }
+    for (const { head, pairs } of upgradeChains(fits)) {
+      for (const c of [head, ...pairs.map((p) => p.to)]) used.add(c);
+      domains.push({
+        config: {
+          name: sanitize(`${head.name}`),
+          proxy: proxy.fqn,
+          dispatch: "forwarding",
+          implementations: [{ contract: head.fqn }],
+          upgrades: pairs.map((p) => ({ from: p.from.fqn, to: p.to.fqn })),
+        },
+        evidence: [
+          guess.why,
+          why(head.name),
+          ...(pairs.length > 0 ? [`upgrade chain: ${[head, ...pairs.map((p) => p.to)].map((c) => c.name).join(" -> ")}`] : []),
+        ],
+      });
+    }
   }
 
   // Single-implementation proxies: each upgradeable implementation chain gets its own domain.

@@ -115,6 +115,11 @@ export async function readRegistry(
       const raw = await provider.getStorage(proxy, hexSlot(eip1967Slot("eip1967.proxy.implementation")));
       return [{ address: getAddress("0x" + raw.slice(-40)) }];
     }
+    case "forwarding": {
+      // The proxy keeps the implementation's address in its own slot 0 (Safe's `singleton`).
+      const raw = await provider.getStorage(proxy, 0);
+      return [{ address: getAddress("0x" + raw.slice(-40)) }];
+    }
     case "diamond": {
       const data = await provider.call({ to: proxy, data: DIAMOND_LOUPE.encodeFunctionData("facetAddresses") });
       const [addresses] = DIAMOND_LOUPE.decodeFunctionResult("facetAddresses", data) as unknown as [string[]];

@@ -103,15 +103,19 @@ export function storageMapSection(rows: StorageMapRow[]): ReportSection {
 
 /** Every external selector of each domain member, as a report section. */
 export function selectorsSection(rows: SelectorRow[]): ReportSection {
+  // The id column only where some implementation is reached by an id (id routing).
+  const ids = rows.some((r) => r.id !== undefined);
   return {
     id: "selectors",
     title: "External selectors",
-    description: "Functions and public getters of every proxy and implementation, with the id that routes to them.",
+    description: ids
+      ? "Functions and public getters of every proxy and implementation, with the id that routes to them."
+      : "Functions and public getters of every proxy and implementation.",
     table: {
       columns: [
         { key: "domain", label: "domain" },
         { key: "contract", label: "contract" },
-        { key: "id", label: "id" },
+        ...(ids ? [{ key: "id", label: "id" }] : [{ key: "id", label: "role" }]),
         { key: "selector", label: "selector" },
         { key: "signature", label: "signature" },
         { key: "at", label: "declared at" },
@@ -119,7 +123,7 @@ export function selectorsSection(rows: SelectorRow[]): ReportSection {
       rows: rows.map((r) => ({
         domain: r.domain,
         contract: r.contract,
-        id: r.id === undefined ? (r.role === "proxy" ? "proxy" : "") : String(r.id),
+        id: r.id === undefined ? (r.role === "proxy" ? "proxy" : ids ? "" : r.role) : String(r.id),
         selector: r.selector,
         signature: r.signature,
         at: r.file ? `${r.file}:${r.line}` : "",

@@ -97,7 +97,7 @@ export const benchStage: Stage = {
     return `${OURS} +${s.coldOverhead} cold (${s.ratioToFloor}x floor)${base}`;
   },
   async run(ctx) {
-    if (!existsSync(path.join(ctx.root, BENCH_SCRIPT))) return skip(`this project has no routing benchmark (${BENCH_SCRIPT})`);
+    if (!existsSync(path.join(ctx.root, BENCH_SCRIPT))) return skip(`no benchmark script ${BENCH_SCRIPT} in this project (the bench stage runs that script)`);
     const raw = freshRawDir(ctx, BENCH_STAGE);
     const out = path.join(ctx.outDir, "gas", "bench.json");
     rmSync(out, { force: true }); // never report a previous run's numbers

@@ -2,7 +2,7 @@
  * lint: solhint over the scope's Solidity sources (scope.ts: the project's Hardhat sources minus the
  * out-of-scope folders) with its JSON formatter. solhint comes from the project's node_modules, else
  * from the harness's; the config is the project's own (.solhint.json and friends), else solhint's
- * recommended rules without `compiler-version` (DEFAULT_SOLHINT_CONFIG; `npm run audit -- init` writes
+ * recommended rules that bear on correctness (DEFAULT_SOLHINT_CONFIG; `npm run audit -- init` writes
  * that file for the project to keep).
  * Errors -> medium findings, warnings -> low.
  */
@@ -17,10 +17,41 @@ import type { Stage } from "../types";
 import { freshRawDir, NOT_INSTALLED, nodeTool, outcome, projectOf, skip } from "./common";
 
 /**
- * The lint config for a project without one: solhint's recommended rules, without `compiler-version`
- * (which pins a pragma range of solhint's choosing; the project's compiler is the project's choice).
+ * Rules of solhint's recommended set that judge style, not correctness - naming, ordering, quotes,
+ * documentation, function length, gas micro-optimizations (solhint's `naming`, `order`,
+ * `miscellaneous` and `gas-consumption` categories, and the stylistic part of `best-practices`). An audit
+ * of code nobody here wrote must not bury its findings under a hundred of these, nor fail a gate on
+ * single quotes (`quotes` is an error in the recommended set). A test checks this list against the
+ * pinned solhint's own categories.
  */
-export const DEFAULT_SOLHINT_CONFIG = { extends: "solhint:recommended", rules: { "compiler-version": "off" } };
+export const STYLE_RULES = [
+  // gas-consumption
+  "gas-calldata-parameters", "gas-custom-errors", "gas-increment-by-one", "gas-indexed-events", "gas-small-strings", "gas-strict-inequalities", "gas-struct-packing",
+  // naming
+  "const-name-snakecase", "contract-name-capwords", "event-name-capwords", "func-name-mixedcase", "immutable-vars-naming", "use-forbidden-name", "var-name-mixedcase", "interface-starts-with-i",
+  // order
+  "imports-on-top", "visibility-modifier-order",
+  // miscellaneous
+  "quotes", "duplicated-imports", "import-path-check",
+  // best-practices that are style
+  "use-natspec", "function-max-lines", "one-contract-per-file", "explicit-types", "max-states-count", "reason-string", "no-global-import",
+] as const;
+
+/**
+ * The lint config for a project without one: solhint's recommended rules minus STYLE_RULES (security,
+ * deprecations and the correctness part of best practices stay: tx.origin, unchecked calls, reentrancy,
+ * unused variables, console.log...), without `compiler-version` (a pragma range of solhint's choosing;
+ * the project's compiler is the project's choice), and with `func-visibility` ignoring constructors
+ * (Solidity 0.7+ has no constructor visibility).
+ */
+export const DEFAULT_SOLHINT_CONFIG = {
+  extends: "solhint:recommended",
+  rules: {
+    "compiler-version": "off",
+    "func-visibility": ["warn", { ignoreConstructors: true }],
+    ...Object.fromEntries(STYLE_RULES.map((r) => [r, "off"])),
+  },
+};
 
 /** The config files solhint reads by itself. */
 export const SOLHINT_CONFIGS = [".solhint.json", ".solhintrc", ".solhintrc.json", ".solhintrc.js", ".solhintrc.yaml", ".solhintrc.yml"];

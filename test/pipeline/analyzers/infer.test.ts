@@ -99,3 +99,66 @@ describe("domain inference on foreign-style projects", function () {
     expect(chains.map((c) => [c.head.name, ...c.pairs.map((p) => p.to.name)])).to.deep.equal([["VaultV1", "VaultV2", "VaultV3"]]);
   });
 });
+
+/**
+ * A Safe-style wallet (the pattern of safe-global's SafeProxy and Singleton, written here): a proxy that
+ * keeps its implementation's address in its own slot 0, a factory that deploys it, the wallet singleton,
+ * and an initializable module deployed elsewhere (as EIP-1167 clones) that must not be paired with it.
+ */
+function safeStyle(walletMirrorsSingleton: boolean): Record<string, string> {
+  const header = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\n";
+  return {
+    "contracts/common/Singleton.sol": `${header}/// Keeps the proxy's slot 0 (the singleton address) in the wallet's layout.\nabstract contract Singleton { address private singleton; }\n`,
+    "contracts/common/OwnerManager.sol": `${header}abstract contract OwnerManager {\n    uint256 internal threshold;\n    mapping(address => bool) internal owners;\n    function getThreshold() external view returns (uint256) { return threshold; }\n}\n`,
+    "contracts/proxy/WalletProxy.sol": [
+      header,
+      "contract WalletProxy {",
+      "    address internal singleton;",
+      "    constructor(address singleton_) { singleton = singleton_; }",
+      "    fallback() external payable {",
+      "        assembly {",
+      "            let target := and(sload(0), 0xffffffffffffffffffffffffffffffffffffffff)",
+      "            calldatacopy(0, 0, calldatasize())",
+      "            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)",
+      "            returndatacopy(0, 0, returndatasize())",
+      "            if iszero(ok) { revert(0, returndatasize()) }",
+      "            return(0, returndatasize())",
+      "        }",
+      "    }",
+      "}",
+      "",
+    ].join("\n"),
+    "contracts/proxy/WalletProxyFactory.sol": `${header}import {WalletProxy} from "./WalletProxy.sol";\ncontract WalletProxyFactory {\n    event ProxyCreation(address proxy);\n    function createProxy(address singleton) external returns (address proxy) {\n        proxy = address(new WalletProxy(singleton));\n        emit ProxyCreation(proxy);\n    }\n}\n`,
+    "contracts/Wallet.sol": walletMirrorsSingleton
+      ? `${header}import {Singleton} from "./common/Singleton.sol";\nimport {OwnerManager} from "./common/OwnerManager.sol";\ncontract Wallet is Singleton, OwnerManager {\n    function setup(uint256 threshold_) external { require(threshold == 0, "set"); threshold = threshold_; }\n}\n`
+      : `${header}import {OwnerManager} from "./common/OwnerManager.sol";\ncontract Wallet is OwnerManager {\n    function setup(uint256 threshold_) external { require(threshold == 0, "set"); threshold = threshold_; }\n}\n`,
+    "contracts/modules/Initializable.sol": `${header}abstract contract Initializable {\n    bool private initialized;\n    modifier initializer() { require(!initialized, "done"); initialized = true; _; }\n}\n`,
+    "contracts/modules/AllowanceModule.sol": `${header}import {Initializable} from "./Initializable.sol";\ncontract AllowanceModule is Initializable {\n    address public wallet;\n    function init(address wallet_) external initializer { wallet = wallet_; }\n}\n`,
+  };
+}
+
+describe("domain inference on a Safe-style forwarding proxy", function () {
+  this.timeout(120_000);
+
+  for (const mirrored of [true, false]) {
+    it(
+      mirrored
+        ? "the wallet that mirrors the proxy's slot 0 is its implementation; the initializable module is not paired with it; nothing above info"
+        : "a wallet that does not keep the proxy's slot 0 is still paired (the only contract that can run behind it), and the overlap is critical",
+      function () {
+        const build = new SolcBuild([compileSources(safeStyle(mirrored))]);
+        expect(detectDispatch(build.resolve("WalletProxy"), build)?.dispatch).to.equal("forwarding");
+        const inferred = inferDomains(build);
+        expect(inferred.map((d) => `${d.config.name} ${d.config.dispatch} ${d.config.proxy ?? "-"} ${d.config.implementations.map((i) => i.contract).join(",")}`)).to.deep.equal([
+          "Wallet forwarding contracts/proxy/WalletProxy.sol:WalletProxy contracts/Wallet.sol:Wallet",
+          "AllowanceModule transparent - contracts/modules/AllowanceModule.sol:AllowanceModule",
+        ]);
+        expect(inferred[0].evidence[1]).to.match(mirrored ? /^Wallet mirrors `WalletProxy.singleton`/ : /^Wallet is the only contract .* does NOT keep `WalletProxy.singleton`$/);
+        const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+        const blocking = aboveInfo(findings).map((f) => `${f.severity} ${f.rule} ${f.title}`);
+        if (mirrored) expect(blocking, summary(findings)).to.deep.equal([]);
+        else expect(blocking).to.include("critical storage-overlap storage overlap: OwnerManager.threshold and WalletProxy.singleton");
+      },
+    );
+  }
+});

@@ -123,11 +123,18 @@ export function compareFootprints(from: DomainMember, to: DomainMember): LayoutC
   return comparisons;
 }
 
-function storageMap(ctx: DomainContext): StorageMapRow[] {
+/**
+ * The storage map of a domain context. For an upgrade variant (`after`: the base context's regions), only
+ * what the upgrade adds - V2's new variables and namespaces - under `<domain> after V1 -> V2`.
+ */
+function storageMap(ctx: DomainContext, after?: DomainContext): StorageMapRow[] {
+  const before = new Set(after?.regions.map((r) => r.identity) ?? []);
+  const domain = ctx.upgrade ? `${ctx.domain.name} after ${ctx.upgrade.from.name} -> ${ctx.upgrade.to.name}` : ctx.domain.name;
   return [...ctx.regions]
+    .filter((r) => !before.has(r.identity))
     .sort((a, b) => (a.space === b.space ? (a.start < b.start ? -1 : a.start > b.start ? 1 : a.offset - b.offset) : a.space === "storage" ? -1 : 1))
     .map((r) => ({
-      domain: ctx.domain.name,
+      domain,
       module: r.owner,
       usedBy: r.usedBy,
       kind: r.kind,
@@ -163,8 +170,8 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
   const map: StorageMapRow[] = [];
   for (const domain of domains) {
     const base = domainContext(builder, domain);
-    map.push(...storageMap(base));
     const variants = [base, ...domain.upgrades.map((u) => domainContext(builder, withUpgrade(domain, u), u))];
+    map.push(...storageMap(base), ...variants.slice(1).flatMap((v) => storageMap(v, base)));
     for (const rule of STORAGE_RULES) {
       if (rule.scope !== "domain") continue;
       for (const ctx of variants) hits.push(...rule.check(ctx).map((h) => ({ ...h, rule: rule.id })));
