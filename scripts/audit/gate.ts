@@ -15,7 +15,8 @@ import type { CoverageMetrics } from "./adapters/solidity-coverage";
 import { COVERAGE_KEYS } from "./adapters/solidity-coverage";
 import type { GasMetrics } from "./adapters/gas-reporter";
 import type { Policy } from "./policy";
-import { SEVERITIES, type Finding, type GateResult, type Profile, type Severity, type StageResult, type SuppressionEntry } from "./types";
+import { isAtLeast } from "./findings/severity";
+import type { Finding, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
 
 export interface GateInput {
   profile: Profile;
@@ -36,10 +37,6 @@ export interface GateOutput {
 
 export const WARNING_PREFIX = "warning: ";
 const MAX_LISTED_FINDINGS = 20;
-
-export function severityAtLeast(severity: Severity, threshold: Severity): boolean {
-  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
-}
 
 /** Whether a suppression entry accepts a finding: every field the entry sets must match. */
 export function suppressionMatches(entry: SuppressionEntry, finding: Finding): boolean {
@@ -102,11 +99,11 @@ export function evaluateGate(input: GateInput): GateOutput {
 
   // Findings.
   const preferProof = policy.disputes === "prefer-proof";
-  const disputed = findings.filter((f) => !f.suppressed && f.disputed && severityAtLeast(f.severity, policy.failOnSeverity));
+  const disputed = findings.filter((f) => !f.suppressed && f.disputed && isAtLeast(f.severity, policy.failOnSeverity));
   if (preferProof && disputed.length > 0) {
     warnings.push(`${disputed.length} finding(s) disputed by another stage's proof do not block (policy disputes: prefer-proof): ${disputed.map((f) => f.id).join(", ")}`);
   }
-  const blocking = findings.filter((f) => !f.suppressed && !(preferProof && f.disputed) && severityAtLeast(f.severity, policy.failOnSeverity));
+  const blocking = findings.filter((f) => !f.suppressed && !(preferProof && f.disputed) && isAtLeast(f.severity, policy.failOnSeverity));
   for (const f of blocking.slice(0, MAX_LISTED_FINDINGS)) {
     const where = f.location ? ` at ${f.location.file}${f.location.line ? `:${f.location.line}` : ""}` : "";
     failures.push(`${f.severity} finding ${f.id}${where}: ${f.title}`);

@@ -204,6 +204,7 @@ async function runStaged(run: StagedRun): Promise<number> {
       signal,
       log: (m) => progress.log(stage.name, m),
       project,
+      policy,
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {

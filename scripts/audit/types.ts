@@ -4,8 +4,9 @@
  * scripts/audit/schema/report.schema.json, which must stay in step).
  */
 
-export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+// The severity scale lives in the findings core (scripts/audit/findings/severity.ts).
+import type { Severity } from "./findings/severity";
+export { SEVERITIES, type Severity } from "./findings/severity";
 
 export type StageStatus = "passed" | "failed" | "skipped" | "error";
 
@@ -183,6 +184,12 @@ export interface StageContext {
   signal: AbortSignal;
   /** Names of the stages selected for this run (e.g. the test stage collects gas data only when `gas` runs). */
   plan: readonly string[];
+  /**
+   * The validated audit/policy.json. A stage that turns measurements into findings reads its tolerances
+   * here (never a constant of its own); the gate alone decides what fails. Absent in unit tests:
+   * DEFAULT_POLICY applies.
+   */
+  policy?: import("./policy").Policy;
   /**
    * The audited project: its Hardhat (run through the wrapper config that injects the audit's
    * settings, scripts/audit/project/hardhat-project.ts), its facts, and its scope. Absent only in unit

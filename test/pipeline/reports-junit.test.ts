@@ -5,7 +5,7 @@ import path from "node:path";
 import type { SaxesParser } from "saxes";
 import { writeReports } from "../../scripts/audit/reports";
 import { JUNIT_FINDING_THRESHOLD, renderJunit } from "../../scripts/audit/reports/junit";
-import { isAtLeast } from "../../scripts/audit/reports/severity";
+import { isAtLeast } from "../../scripts/audit/findings/severity";
 import type { AuditReport } from "../../scripts/audit/types";
 
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");

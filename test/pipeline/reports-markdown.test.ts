@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { markdownCode } from "../../scripts/audit/reports/escape";
 import { markdownWriter } from "../../scripts/audit/reports/markdown";
-import { SEVERITY_LABEL } from "../../scripts/audit/reports/severity";
+import { SEVERITY_LABEL } from "../../scripts/audit/findings/severity";
 import { SEVERITIES } from "../../scripts/audit/types";
 import type { AuditReport } from "../../scripts/audit/types";
 

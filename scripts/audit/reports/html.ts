@@ -26,7 +26,7 @@ import {
 } from "./format";
 import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState, REPORT_PARTS } from "./model";
 import type { DetailSection, ReportPartId, ReportView } from "./model";
-import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
+import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

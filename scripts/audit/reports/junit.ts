@@ -17,7 +17,7 @@
 import type { AuditReport, Finding, StageResult, StageStatus } from "../types";
 import { escapeXmlAttribute as attr, escapeXmlText as text } from "./escape";
 import { formatLocation } from "./format";
-import { compareFindings, isAtLeast, SEVERITY_LABEL } from "./severity";
+import { compareFindings, isAtLeast, SEVERITY_LABEL } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 /** Findings at or above this severity become testcases. */

@@ -20,7 +20,7 @@ import {
 } from "./format";
 import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState } from "./model";
 import type { CoverageRow, DetailChart, DetailSection, ReportView } from "./model";
-import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
+import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 const STATUS_ICON: Readonly<Record<StageStatus, string>> = {

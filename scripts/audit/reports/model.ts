@@ -21,7 +21,7 @@ import type {
 } from "../types";
 import { formatNumber, NO_VALUE } from "./format";
 import { readCoverageMetrics, readGasMetrics, readTestMetrics } from "./metrics";
-import { compareFindings, isAtLeast } from "./severity";
+import { compareFindings, isAtLeast } from "../findings/severity";
 
 export interface CommitView {
   /** Full sha, or undefined when the tree has no commit. */

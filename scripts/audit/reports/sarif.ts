@@ -15,7 +15,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AuditReport, Finding, Location, Severity } from "../types";
-import { compareFindings, mostSevere } from "./severity";
+import { compareFindings, mostSevere } from "../findings/severity";
 import type { RenderContext, ReportWriter } from "./writer";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
