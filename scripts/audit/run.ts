@@ -25,6 +25,7 @@ import { handleInterrupts, holdDirectory, Interrupted, INTERRUPTED_EXIT, release
 import { relPath } from "./paths";
 import { GAS_BASELINE_FILE, type Policy } from "./policy";
 import { listrProgress, plainProgress, wantsInteractive, type Progress } from "./progress";
+import { catalogSources, formatCatalog, ruleCatalog } from "./findings/catalog";
 import { renderReports } from "./reports";
 import { hasContent } from "./reports/model";
 import { runStages, validateRegistry } from "./scheduler";
@@ -460,12 +461,28 @@ const INIT_HELP = [
   "the project has no lint config). Then prints what is missing before the first run. Guide: docs/AUDITING-OTHER-PROJECTS.md.",
 ].join("\n");
 
+/** `--list-rules`: the rule catalog, and what the gate judges besides findings. */
+function listRules(json: boolean): string {
+  const catalog = ruleCatalog();
+  if (json) return formatCatalog(catalog.entries, "json");
+  return [
+    formatCatalog(catalog.entries, "text").trimEnd(),
+    `Sources: ${catalogSources().map((s) => `${s.tool} ${s.version}`).join(", ")}; the analyzers' and the pipeline's own rules (scripts/audit/findings/catalog.ts).`,
+    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors.",
+    "",
+  ].join("\n");
+}
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     if (argv[0] === "init") return await runInitCommand(argv.slice(1), io);
     const opts = parseAuditArgs(argv);
     if (opts.help) {
       io.stdout.write(usage(STAGES.map((s) => s.name)) + "\n");
+      return EXIT.passed;
+    }
+    if (opts.listRules) {
+      io.stdout.write(listRules(opts.json));
       return EXIT.passed;
     }
     return await runAudit(opts, io);

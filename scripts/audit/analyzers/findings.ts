@@ -30,6 +30,8 @@ export interface RuleInfo {
   severity: Severity;
   /** What the rule catches, for docs and --list-rules. */
   summary: string;
+  /** What to do about it in general (each finding carries its own, specific one), for the rule catalog. */
+  recommendation: string;
 }
 
 /**

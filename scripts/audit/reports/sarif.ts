@@ -5,6 +5,11 @@
  *   ran get a run even without results, so code scanning closes their fixed
  *   alerts; tools of skipped or errored stages get none, so a tool that did
  *   not run does not look like a clean one.
+ * - `tool.driver.rules` is the rule catalog's (findings/catalog.ts): every
+ *   rule the tool can report, with its title, summary, recommendation,
+ *   documentation and default severity, whether or not it fired; a rule the
+ *   catalog cannot list (another project's solhint plugin) is described from
+ *   its findings and marked `catalogued: false`. Every result has its entry.
  * - Severity goes to `level` (error / warning / note) and to the rule's
  *   `security-severity` property, which GitHub buckets as critical (>= 9.0),
  *   high (7.0-8.9), medium (4.0-6.9) and low (< 4.0).
@@ -15,7 +20,8 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AuditReport, Finding, Location, Severity } from "../types";
-import { compareFindings, mostSevere } from "../findings/severity";
+import { ruleCatalog, type RuleEntry } from "../findings/catalog";
+import { compareFindings } from "../findings/severity";
 import type { RenderContext, ReportWriter } from "./writer";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -49,10 +55,10 @@ interface SarifRule {
   shortDescription: SarifMessage;
   fullDescription: SarifMessage;
   help: SarifMessage;
-  /** The rule's documentation (e.g. Slither's detector wiki), from a finding's `data.helpUri`. */
+  /** The rule's documentation: the catalog's helpUri, else its repository doc under the repository URL. */
   helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
-  properties: { "security-severity": string; tags: string[] };
+  properties: { "security-severity": string; tags: string[]; stage: string; catalogued: boolean; docs?: string };
 }
 
 interface SarifLocation {
@@ -120,33 +126,42 @@ function nonEmpty(text: string | undefined, fallback: string): string {
   return text?.trim() ? text.trim() : fallback;
 }
 
-/** The first absolute http(s) `data.helpUri` among a rule's findings (SARIF requires an absolute URI). */
-function helpUriOf(findings: readonly Finding[]): { helpUri?: string } {
-  for (const f of findings) {
-    const uri = f.data?.helpUri;
-    if (typeof uri === "string" && /^https?:\/\/\S+$/.test(uri)) return { helpUri: uri };
-  }
+const HTTP_URI = /^https?:\/\/\S+$/;
+
+/** A documentation link for a catalog entry: its own helpUri, or its repository doc at this commit. */
+function helpUriOf(entry: RuleEntry, context: RenderContext, commit: string): { helpUri?: string } {
+  if (entry.helpUri && HTTP_URI.test(entry.helpUri)) return { helpUri: entry.helpUri };
+  const repo = context.repositoryUri;
+  if (entry.docs && repo && HTTP_URI.test(repo) && /^[0-9a-f]{40,64}$/.test(commit)) return { helpUri: `${repo.replace(/\/$/, "")}/blob/${commit}/${entry.docs}` };
   return {};
 }
 
-function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf: Map<string, number> } {
-  const byRule = new Map<string, Finding[]>();
-  for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+/**
+ * The run's rules: every catalog entry of the tool, and an entry for each rule its results carry that
+ * is not one of those (a family member such as `invariant/p`, or a rule the catalog cannot list).
+ */
+function buildRules(tool: string, findings: readonly Finding[], context: RenderContext, commit: string): { rules: SarifRule[]; indexOf: Map<string, number> } {
+  const catalog = ruleCatalog();
+  const ids = new Set([...catalog.ofTool(tool).filter((e) => !e.family).map((e) => e.id), ...findings.map((f) => f.rule)]);
   const rules: SarifRule[] = [];
   const indexOf = new Map<string, number>();
-  for (const [id, ruleFindings] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
-    // A rule is as severe as its worst finding; each result keeps its own level.
-    const severity = mostSevere(ruleFindings.map((f) => f.severity)) ?? "info";
-    const example = ruleFindings[0];
+  for (const id of [...ids].sort((a, b) => a.localeCompare(b))) {
+    const entry = catalog.describe(id, findings);
     indexOf.set(id, rules.length);
     rules.push({
       id,
-      shortDescription: { text: nonEmpty(example.title, id) },
-      fullDescription: { text: nonEmpty(example.description, example.title) },
-      help: { text: nonEmpty(ruleFindings.find((f) => f.recommendation?.trim())?.recommendation, "No recommendation provided.") },
-      ...helpUriOf(ruleFindings),
-      defaultConfiguration: { level: SARIF_LEVEL[severity] },
-      properties: { "security-severity": SECURITY_SEVERITY[severity], tags: ["security"] },
+      shortDescription: { text: nonEmpty(entry.title, id) },
+      fullDescription: { text: nonEmpty(entry.summary, entry.title) },
+      help: { text: nonEmpty(`${entry.recommendation}${entry.docs ? ` (documentation: ${entry.docs})` : ""}`, "No recommendation provided.") },
+      ...helpUriOf(entry, context, commit),
+      defaultConfiguration: { level: SARIF_LEVEL[entry.severity] },
+      properties: {
+        "security-severity": SECURITY_SEVERITY[entry.severity],
+        tags: ["security", entry.stage],
+        stage: entry.stage,
+        catalogued: entry.catalogued,
+        ...(entry.docs ? { docs: entry.docs } : {}),
+      },
     });
   }
   return { rules, indexOf };
@@ -198,7 +213,7 @@ export function buildSarif(report: AuditReport, context: RenderContext): SarifLo
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, version]): SarifRun => {
       const findings = report.findings.filter((f) => f.tool.name === name).sort(compareFindings);
-      const { rules, indexOf } = buildRules(findings);
+      const { rules, indexOf } = buildRules(name, findings, context, report.commit);
       const semver = semanticVersion(version);
       return {
         tool: { driver: { name, version, ...(semver ? { semanticVersion: semver } : {}), rules } },
