@@ -209,6 +209,7 @@ describe("audit CLI", function () {
         "report.html",
         "report.sarif",
         "junit.xml",
+        "summary.md",
       ]) {
         expect(existsSync(path.join(out, f)), f).to.equal(true);
       }

@@ -16,7 +16,7 @@ import { WARNING_PREFIX } from "../../scripts/audit/gate";
 import type { AuditReport, Finding } from "../../scripts/audit/types";
 import { runCli, scratchRepository } from "./faults/harness";
 
-const REPORT_FILES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml"];
+const REPORT_FILES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml", "summary.md"];
 /** Words of this repository's own design that must never reach another project's report. */
 const OURS = /LoadBalancer|loadbalancer|\bStaking\b|\bVoting\b|id-routed|Id routing|routing proof|routing-proof/;
 

@@ -156,6 +156,9 @@ export function upgradeabilityDrafts(json: SlitherJson, run: UpgradeabilityRun, 
         contract: run.contract,
         against: run.against,
         category: known?.category ?? "initialization",
+        // The variables and functions the result names (`CounterV1.owner`, `CounterV1.burn(uint256)`): what
+        // the findings core matches against the storage and selector analyzers (findings/merge.ts).
+        members: r.elements.filter((e) => e.type === "variable" || e.type === "function").map(elementSymbol),
         ...(info?.wiki_url ? { helpUri: info.wiki_url } : {}),
         ...(r.id ? { slitherId: r.id } : {}),
       },

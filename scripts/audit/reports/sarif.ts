@@ -16,10 +16,17 @@
  * - Our line-independent fingerprint is the result's partial fingerprint, so
  *   alerts survive code moves like suppressions do.
  * - Suppressed findings carry an external suppression with the justification.
+ * - One finding per bug: a finding other tools also reported (findings/merge.ts) is one result, in
+ *   the run of the tool that stands for it, with the others' places as `relatedLocations` and their
+ *   tool, rule and id in `properties.alsoReportedBy`; the other tools' runs do not repeat it.
+ * - With a baseline, every result has `baselineState` (new / unchanged / updated), and the baseline's
+ *   fixed findings are results too: `baselineState: "absent"`, `kind: "pass"`, `level: "none"`.
+ *   (GitHub code scanning documents neither field: the workflow uploads the log without the absent
+ *   results, so that a fixed alert closes.)
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AuditReport, Finding, Location, Severity } from "../types";
+import type { AuditReport, BaselineState, Finding, Location, Severity } from "../types";
 import { ruleCatalog, type RuleEntry } from "../findings/catalog";
 import { compareFindings } from "../findings/severity";
 import type { RenderContext, ReportWriter } from "./writer";
@@ -68,15 +75,31 @@ interface SarifLocation {
   };
 }
 
+interface SarifRelatedLocation extends SarifLocation {
+  id: number;
+  message: SarifMessage;
+}
+
 interface SarifResult {
   ruleId: string;
   ruleIndex: number;
-  level: SarifLevel;
+  kind?: "pass";
+  level: SarifLevel | "none";
   message: SarifMessage;
   locations?: SarifLocation[];
+  relatedLocations?: SarifRelatedLocation[];
   partialFingerprints: Record<string, string>;
+  baselineState?: BaselineState;
   suppressions?: { kind: "external"; status: "accepted"; justification: string; properties?: { reviewer: string } }[];
-  properties: { severity: Severity; findingId: string; stage: string; disputedBy?: string; disputeReason?: string };
+  properties: {
+    severity: Severity;
+    findingId: string;
+    stage: string;
+    blocking?: boolean;
+    disputedBy?: string;
+    disputeReason?: string;
+    alsoReportedBy?: { tool: string; rule: string; stage: string; id: string; fingerprint: string }[];
+  };
 }
 
 interface SarifRun {
@@ -169,21 +192,31 @@ function buildRules(tool: string, findings: readonly Finding[], context: RenderC
 
 function toResult(finding: Finding, ruleIndex: number, root: string): SarifResult {
   const description = finding.description.trim();
+  const absent = finding.baselineState === "absent";
+  const sightings = finding.alsoReportedBy ?? [];
   const result: SarifResult = {
     ruleId: finding.rule,
     ruleIndex,
-    level: SARIF_LEVEL[finding.severity],
+    ...(absent ? { kind: "pass" as const } : {}),
+    level: absent ? "none" : SARIF_LEVEL[finding.severity],
     message: { text: description ? `${finding.title.trim()}\n\n${description}` : finding.title.trim() },
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+    ...(finding.baselineState ? { baselineState: finding.baselineState } : {}),
     properties: {
       severity: finding.severity,
       findingId: finding.id,
       stage: finding.stage,
+      ...(finding.blocking ? { blocking: true } : {}),
       ...(finding.disputed ? { disputedBy: finding.disputed.by, disputeReason: finding.disputed.reason } : {}),
+      ...(sightings.length ? { alsoReportedBy: sightings.map((s) => ({ tool: s.tool.name, rule: s.rule, stage: s.stage, id: s.id, fingerprint: s.fingerprint })) } : {}),
     },
   };
   const locations = toLocations(finding.location, root);
   if (locations) result.locations = locations;
+  const related = sightings.flatMap((s, i) =>
+    (toLocations(s.location, root) ?? []).map((l) => ({ id: i + 1, ...l, message: { text: `also reported by ${s.tool.name} ${s.tool.version} as ${s.rule} (${s.id})` } })),
+  );
+  if (related.length) result.relatedLocations = related;
   if (finding.suppressed) {
     const { justification, reviewer } = finding.suppressed;
     result.suppressions = [{ kind: "external", status: "accepted", justification, ...(reviewer ? { properties: { reviewer } } : {}) }];
@@ -191,10 +224,10 @@ function toResult(finding: Finding, ruleIndex: number, root: string): SarifResul
   return result;
 }
 
-/** Tool name -> version, for tools whose stage ran or that reported findings. */
+/** Tool name -> version, for tools whose stage ran or that reported findings (the baseline's fixed ones included). */
 function toolsToReport(report: AuditReport): Map<string, string> {
   const tools = new Map<string, string>();
-  for (const f of report.findings) if (!tools.has(f.tool.name)) tools.set(f.tool.name, f.tool.version);
+  for (const f of [...report.findings, ...(report.baseline?.fixed ?? [])]) if (!tools.has(f.tool.name)) tools.set(f.tool.name, f.tool.version);
   for (const stage of report.stages) {
     if (stage.status !== "passed" && stage.status !== "failed") continue;
     for (const t of stage.tools) if (!tools.has(t.name)) tools.set(t.name, t.version);
@@ -212,7 +245,7 @@ export function buildSarif(report: AuditReport, context: RenderContext): SarifLo
   const runs = [...toolsToReport(report)]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, version]): SarifRun => {
-      const findings = report.findings.filter((f) => f.tool.name === name).sort(compareFindings);
+      const findings = [...report.findings, ...(report.baseline?.fixed ?? [])].filter((f) => f.tool.name === name).sort(compareFindings);
       const { rules, indexOf } = buildRules(name, findings, context, report.commit);
       const semver = semanticVersion(version);
       return {
