@@ -16,6 +16,8 @@ import { ruleListsFromRecordings } from "../../scripts/audit/dev/rule-catalog-da
 import { CATALOG_DATA_FILES, catalogSources, formatCatalog, ruleCatalog, type ToolRuleList } from "../../scripts/audit/findings/catalog";
 import { SEVERITIES } from "../../scripts/audit/findings/severity";
 import { PYTHON_PINS } from "../../scripts/audit/tools/provision";
+import { main } from "../../scripts/audit/run";
+import { PassThrough } from "node:stream";
 import { REPO } from "./helpers";
 
 const SLITHER_FIXTURES = path.join(REPO, "test", "pipeline", "fixtures", "slither");
@@ -125,6 +127,23 @@ describe("findings core: the rule catalog", function () {
     const rules = [...slither.map((r) => r.check), ...upgradeability.map((r) => `upgradeability/${r.check}`), ...solhint.map((r) => `solhint/${r.ruleId}`)];
     expect(rules.length).to.be.greaterThan(30);
     for (const rule of rules) expect(catalog.has(rule), rule).to.equal(true);
+  });
+
+  it("npm run audit -- --list-rules prints it and exits 0 (--json: JSON)", async function () {
+    const run = async (argv: string[]): Promise<[number, string]> => {
+      const stdout = new PassThrough();
+      let out = "";
+      stdout.on("data", (d: Buffer) => (out += d.toString()));
+      const code = await main(argv, { stdout, stderr: new PassThrough(), cwd: REPO, env: {} });
+      return [code, out];
+    };
+    const [code, text] = await run(["--list-rules"]);
+    expect(code).to.equal(0);
+    expect(text).to.contain(`${catalog.entries.length} rules (`).and.contain("Sources: solhint 6.2.4, slither 0.11.6, slither-check-upgradeability 0.11.6");
+    expect(text).to.contain("The gate also judges, from metrics");
+    const [jsonCode, json] = await run(["--list-rules", "--json"]);
+    expect(jsonCode).to.equal(0);
+    expect((JSON.parse(json) as { id: string }[]).map((e) => e.id)).to.deep.equal(catalog.entries.map((e) => e.id));
   });
 
   it("prints as a table and as JSON (--list-rules)", function () {
