@@ -274,11 +274,6 @@ export class RuleCatalog {
       catalogued: false,
     };
   }
-
-  /** Entries of one tool (`tool` as findings name it). */
-  ofTool(tool: string): RuleEntry[] {
-    return this.entries.filter((e) => e.tool === tool || e.tool.split(" | ").includes(tool));
-  }
 }
 
 let catalog: RuleCatalog | undefined;

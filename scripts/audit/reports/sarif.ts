@@ -5,11 +5,12 @@
  *   ran get a run even without results, so code scanning closes their fixed
  *   alerts; tools of skipped or errored stages get none, so a tool that did
  *   not run does not look like a clean one.
- * - `tool.driver.rules` is the rule catalog's (findings/catalog.ts): every
- *   rule the tool can report, with its title, summary, recommendation,
- *   documentation and default severity, whether or not it fired; a rule the
+ * - `tool.driver.rules` comes from the rule catalog (findings/catalog.ts): an
+ *   entry for every rule the run's results carry, with the catalog's title,
+ *   summary, recommendation, documentation and default severity; a rule the
  *   catalog cannot list (another project's solhint plugin) is described from
- *   its findings and marked `catalogued: false`. Every result has its entry.
+ *   its findings and marked `catalogued: false`. (Only rules with results:
+ *   another project's report names none of the harness's own rules.)
  * - Severity goes to `level` (error / warning / note) and to the rule's
  *   `security-severity` property, which GitHub buckets as critical (>= 9.0),
  *   high (7.0-8.9), medium (4.0-6.9) and low (< 4.0).
@@ -159,13 +160,10 @@ function helpUriOf(entry: RuleEntry, context: RenderContext, commit: string): { 
   return {};
 }
 
-/**
- * The run's rules: every catalog entry of the tool, and an entry for each rule its results carry that
- * is not one of those (a family member such as `invariant/p`, or a rule the catalog cannot list).
- */
-function buildRules(tool: string, findings: readonly Finding[], context: RenderContext, commit: string): { rules: SarifRule[]; indexOf: Map<string, number> } {
+/** The run's rules: the catalog's entry of each rule its results carry (a family's instantiated for its member). */
+function buildRules(findings: readonly Finding[], context: RenderContext, commit: string): { rules: SarifRule[]; indexOf: Map<string, number> } {
   const catalog = ruleCatalog();
-  const ids = new Set([...catalog.ofTool(tool).filter((e) => !e.family).map((e) => e.id), ...findings.map((f) => f.rule)]);
+  const ids = new Set(findings.map((f) => f.rule));
   const rules: SarifRule[] = [];
   const indexOf = new Map<string, number>();
   for (const id of [...ids].sort((a, b) => a.localeCompare(b))) {
@@ -246,7 +244,7 @@ export function buildSarif(report: AuditReport, context: RenderContext): SarifLo
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, version]): SarifRun => {
       const findings = [...report.findings, ...(report.baseline?.fixed ?? [])].filter((f) => f.tool.name === name).sort(compareFindings);
-      const { rules, indexOf } = buildRules(name, findings, context, report.commit);
+      const { rules, indexOf } = buildRules(findings, context, report.commit);
       const semver = semanticVersion(version);
       return {
         tool: { driver: { name, version, ...(semver ? { semanticVersion: semver } : {}), rules } },
