@@ -68,11 +68,13 @@ export function appendSuppression(text: string | undefined, entry: SuppressionEn
 /** Runs --accept: returns the line to print. */
 export async function acceptFinding(root: string, outDir: string, request: AcceptRequest): Promise<string> {
   const reportFile = path.join(outDir, "report.json");
-  if (!existsSync(reportFile)) throw new InputError(`--accept ${request.id}: no report to accept from (${path.relative(root, reportFile) || reportFile} does not exist): run the audit first`);
+  const relative = path.relative(root, reportFile);
+  const shown = relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : reportFile;
+  if (!existsSync(reportFile)) throw new InputError(`--accept ${request.id}: no report to accept from (${shown} does not exist): run the audit first`);
   const report = loadBaselineReport(root, reportFile, "report");
   const finding = findReportFinding(report, request.id);
   if (!finding) {
-    throw new InputError(`--accept: no finding ${request.id} in ${path.relative(root, reportFile) || reportFile} (ids look like ${report.findings[0]?.id ?? "slither:reentrancy-eth:3f0c9a1b2c4d"}; see report.md or report.json)`);
+    throw new InputError(`--accept: no finding ${request.id} in ${shown} (ids look like ${report.findings[0]?.id ?? "slither:reentrancy-eth:3f0c9a1b2c4d"}; see report.md or report.json)`);
   }
   const existing = loadSuppressions(root); // InputError when the file is malformed: never append to a broken file
   const already = existing.find((e) => suppressionMatches(e, finding));

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UPGRADEABILITY_CHECKS } from "../../scripts/audit/adapters/slither-upgradeability";
-import { LIVE_UNKNOWN_BYTECODE } from "../../scripts/audit/analyzers/live";
+import { LIVE_UNKNOWN_BYTECODE } from "../../scripts/audit/analyzers/live-rule";
 import { SELECTOR_RULES } from "../../scripts/audit/analyzers/selectors/rules";
 import { STORAGE_RULES } from "../../scripts/audit/analyzers/storage/rules";
 import { ruleListsFromRecordings } from "../../scripts/audit/dev/rule-catalog-data";

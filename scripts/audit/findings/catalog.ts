@@ -23,7 +23,7 @@ import path from "node:path";
 import { slitherSeverity } from "../adapters/slither";
 import { UPGRADEABILITY_SEVERITY } from "../adapters/slither-upgradeability";
 import { solhintSeverity } from "../adapters/solhint";
-import { LIVE_UNKNOWN_BYTECODE } from "../analyzers/live";
+import { LIVE_UNKNOWN_BYTECODE } from "../analyzers/live-rule";
 import { SELECTOR_RULES } from "../analyzers/selectors/rules";
 import { STORAGE_RULES } from "../analyzers/storage/rules";
 import type { Finding } from "../types";
