@@ -22,6 +22,19 @@ export interface AuditOptions {
   updateGasBaseline: boolean;
   /** Repository root (default: the nearest directory with hardhat.config.ts). */
   root?: string;
+  /** Print the rule catalog (findings/catalog.ts) and exit. */
+  listRules: boolean;
+  /** A previous run's report.json to mark findings new / unchanged / updated / absent against. */
+  baseline?: string;
+  /** A git ref whose cached report is the baseline (findings/baseline.ts). */
+  baselineRef?: string;
+  /** Write a suppression entry for this finding id (from the last report.json) instead of running. */
+  accept?: string;
+  /** The justification of --accept's entry. */
+  why?: string;
+  reviewer?: string;
+  /** YYYY-MM-DD. */
+  expires?: string;
 }
 
 export function usage(stageNames: readonly string[]): string {
@@ -44,6 +57,17 @@ Options:
   --update-gas-baseline     write audit/baselines/gas.json from this run's gas measurements
   --root DIR                the Hardhat project to audit (default: nearest directory with a
                               hardhat.config.*); any project with its dependencies installed
+  --baseline FILE           mark each finding new / unchanged / updated against a previous
+                              run's report.json, and list what it had that is gone (fixed);
+                              audit/policy.json failOn "new" then gates on new findings only
+  --baseline-ref REF        the same against the cached report of git REF's commit
+                              (<out>/history/<sha>.json, kept by every clean-tree run); none
+                              cached: one line saying how to get it, exit 2
+  --list-rules              print every rule a stage can report (the rule catalog; --json: JSON)
+  --accept ID --why TEXT    accept finding ID of the last report.json: write its entry
+                              (stage, rule, file, symbol, justification) to
+                              audit/suppressions.json; optional --reviewer NAME, --expires
+                              YYYY-MM-DD; runs no stage
   -h, --help                show this help
 
 Each flag that takes a value may be given once.
@@ -63,7 +87,7 @@ function list(value: string | undefined, flag: string): string[] | undefined {
   return items;
 }
 
-const VALUED = ["only", "skip", "profile", "out", "json-file", "root"] as const;
+const VALUED = ["only", "skip", "profile", "out", "json-file", "root", "baseline", "baseline-ref", "accept", "why", "reviewer", "expires"] as const;
 
 export function parseAuditArgs(argv: readonly string[]): AuditOptions {
   let values;
@@ -77,6 +101,7 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         "update-gas-baseline": { type: "boolean" },
+        "list-rules": { type: "boolean" },
       },
     }));
   } catch (e) {
@@ -94,8 +119,22 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new InputError(`unknown profile "${profile}" (valid: ${PROFILES.join(", ")})`);
   }
-  for (const name of ["out", "json-file", "root"] as const) {
+  for (const name of ["out", "json-file", "root", "baseline"] as const) {
     if (single(name) === "") throw new InputError(`--${name} needs a path`);
+  }
+  const accept = single("accept");
+  const why = single("why");
+  if (single("baseline") !== undefined && single("baseline-ref") !== undefined) throw new InputError("--baseline and --baseline-ref are alternatives: give one");
+  if (single("baseline-ref") === "") throw new InputError("--baseline-ref needs a git ref (a branch, tag or commit)");
+  if (accept === undefined) {
+    const stray = (["why", "reviewer", "expires"] as const).filter((n) => single(n) !== undefined);
+    if (stray.length) throw new InputError(`--${stray[0]} goes with --accept <finding-id>`);
+  } else {
+    if (!accept.trim()) throw new InputError("--accept needs a finding id (from report.json, e.g. slither:reentrancy-eth:3f0c9a1b2c4d)");
+    if (!why?.trim()) throw new InputError("--accept needs --why \"<justification>\": why the finding is accepted");
+    if (single("reviewer") === "") throw new InputError("--reviewer needs a name");
+    const expires = single("expires");
+    if (expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expires)) throw new InputError(`--expires needs a date YYYY-MM-DD, not "${expires}"`);
   }
   return {
     only: list(single("only"), "--only"),
@@ -107,6 +146,13 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
     help: values.help ?? false,
     updateGasBaseline: values["update-gas-baseline"] ?? false,
     root: single("root"),
+    listRules: values["list-rules"] ?? false,
+    baseline: single("baseline"),
+    baselineRef: single("baseline-ref"),
+    accept,
+    why,
+    reviewer: single("reviewer"),
+    expires: single("expires"),
   };
 }
 

@@ -1,21 +1,31 @@
 /**
- * The gate: a pure function from the stage results, the policy and the
- * suppressions to the verdict. It fails on
- *   - any stage that errored;
- *   - a stage of policy.requiredStages[profile] that was skipped or not run;
- *   - any unsuppressed finding at or above policy.failOnSeverity;
- *   - overall coverage below a policy.coverage threshold (when coverage ran);
- *   - a method's or deployment's average gas more than
- *     policy.gas.maxRegressionPercent above the baseline (when gas ran).
- * Suppressed findings stay in the report (marked `suppressed`) and never
- * fail it. Unused and expired suppressions are reported as warnings
- * ("warning: ..." reasons) that do not fail the gate.
+ * The gate: a pure function from the stage results, the policy, the suppressions and (optionally) a
+ * baseline report to the verdict - the only judge of the run. It
+ *   1. joins the findings of all stages into one per bug (findings/merge.ts);
+ *   2. marks each suppressed when an entry of audit/suppressions.json matches it or any finding it
+ *      stands for (whichever tool's rule the entry names);
+ *   3. with a baseline, marks each new / unchanged / updated and lists the baseline's fixed findings
+ *      (findings/baseline.ts);
+ *   4. fails on
+ *      - any stage that errored;
+ *      - a stage of policy.requiredStages[profile] that was skipped or not run;
+ *      - any unsuppressed finding at or above policy.failOnSeverity - with policy failOn `new` for the
+ *        profile and a baseline, only the `new` and `updated` ones - unless policy.disputes is
+ *        `prefer-proof` and another stage's proof disputes it; those findings are marked `blocking`;
+ *      - overall coverage below a policy.coverage threshold (when coverage ran);
+ *      - a method's or deployment's average gas more than policy.gas.maxRegressionPercent above the
+ *        baseline (when gas ran). The metric checks apply whatever failOn says.
+ * Suppressed findings stay in the report (marked `suppressed`) and never fail it. Unused and expired
+ * suppressions are reported as warnings ("warning: ..." reasons) that do not fail the gate.
  */
 import type { CoverageMetrics } from "./adapters/solidity-coverage";
 import { COVERAGE_KEYS } from "./adapters/solidity-coverage";
 import type { GasMetrics } from "./adapters/gas-reporter";
-import type { Policy } from "./policy";
-import { SEVERITIES, type Finding, type GateResult, type Profile, type Severity, type StageResult, type SuppressionEntry } from "./types";
+import { baselineInfo, compareWithBaseline, type Baseline, type BaselineInfo } from "./findings/baseline";
+import { constituents, mergeAcrossTools } from "./findings/merge";
+import { isAtLeast } from "./findings/severity";
+import { failOnFor, type FailOn, type Policy } from "./policy";
+import type { Finding, FindingSighting, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
 
 export interface GateInput {
   profile: Profile;
@@ -24,25 +34,27 @@ export interface GateInput {
   suppressions: readonly SuppressionEntry[];
   /** Today's date (YYYY-MM-DD) for suppression expiry; injected to keep the gate pure. */
   today: string;
+  /** A previous run's report to compare with (--baseline / --baseline-ref). */
+  baseline?: Baseline;
 }
 
 export interface GateOutput {
   gate: GateResult;
-  /** The stages with suppressed findings marked. */
+  /** The stages with their findings marked (suppressed, mergedInto). */
   stages: StageResult[];
-  /** All findings of all stages (marked), in stage order. */
+  /** One finding per bug, marked (suppressed, baselineState, blocking), in stage order. */
   findings: Finding[];
+  /** With a baseline: what report.json says of it, its fixed findings included. */
+  baseline?: BaselineInfo;
+  /** The failOn mode that applied. */
+  failOn: FailOn;
 }
 
 export const WARNING_PREFIX = "warning: ";
 const MAX_LISTED_FINDINGS = 20;
 
-export function severityAtLeast(severity: Severity, threshold: Severity): boolean {
-  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
-}
-
-/** Whether a suppression entry accepts a finding: every field the entry sets must match. */
-export function suppressionMatches(entry: SuppressionEntry, finding: Finding): boolean {
+/** Whether a suppression entry accepts one finding (or sighting): every field the entry sets must match. */
+export function suppressionMatches(entry: SuppressionEntry, finding: Pick<Finding, "stage" | "rule" | "fingerprint" | "location">): boolean {
   if (entry.fingerprint === undefined && (entry.rule === undefined || entry.file === undefined)) return false;
   if (entry.stage !== undefined && entry.stage !== finding.stage) return false;
   if (entry.fingerprint !== undefined && entry.fingerprint !== finding.fingerprint) return false;
@@ -50,6 +62,11 @@ export function suppressionMatches(entry: SuppressionEntry, finding: Finding): b
   if (entry.file !== undefined && entry.file !== finding.location?.file) return false;
   if (entry.symbol !== undefined && entry.symbol !== finding.location?.symbol) return false;
   return true;
+}
+
+/** Whether an entry accepts a finding: it matches the finding or any finding of another tool it stands for. */
+export function suppressionAccepts(entry: SuppressionEntry, finding: Finding): boolean {
+  return constituents(finding).some((c: FindingSighting) => suppressionMatches(entry, c));
 }
 
 export function describeSuppression(entry: SuppressionEntry): string {
@@ -63,33 +80,55 @@ function ran(stage: StageResult | undefined): stage is StageResult {
   return stage !== undefined && (stage.status === "passed" || stage.status === "failed");
 }
 
+const where = (f: Finding): string => (f.location ? ` at ${f.location.file}${f.location.line ? `:${f.location.line}` : ""}` : "");
+
 export function evaluateGate(input: GateInput): GateOutput {
   const { policy, today } = input;
   const failures: string[] = [];
   const warnings: string[] = [];
+  const failOn = failOnFor(policy, input.profile);
 
-  // Suppressions.
+  // 1. One finding per bug.
+  const raw = input.stages.flatMap((s) => s.findings.map(({ suppressed: _s, mergedInto: _m, blocking: _b, baselineState: _bs, ...f }) => f));
+  const merged = mergeAcrossTools(raw);
+
+  // 2. Suppressions.
   const active = input.suppressions.filter((e) => !isExpired(e, today));
   for (const e of input.suppressions.filter((s) => isExpired(s, today))) {
     warnings.push(`suppression for ${describeSuppression(e)} expired on ${e.expires} and no longer applies`);
   }
   const used = new Set<SuppressionEntry>();
+  let findings = merged.findings.map((finding): Finding => {
+    const entry = active.find((e) => suppressionAccepts(e, finding));
+    if (!entry) return finding;
+    used.add(entry);
+    return { ...finding, suppressed: { justification: entry.justification, ...(entry.reviewer ? { reviewer: entry.reviewer } : {}) } };
+  });
+  const byId = new Map(findings.map((f) => [f.id, f]));
   const stages = input.stages.map((stage) => ({
     ...stage,
-    findings: stage.findings.map((f): Finding => {
-      const { suppressed: _old, ...finding } = f;
-      const entry = active.find((e) => suppressionMatches(e, finding));
-      if (!entry) return finding;
-      used.add(entry);
-      return { ...finding, suppressed: { justification: entry.justification, ...(entry.reviewer ? { reviewer: entry.reviewer } : {}) } };
+    findings: stage.findings.map((own): Finding => {
+      const { suppressed: _s, mergedInto: _m, blocking: _b, baselineState: _bs, ...f } = own;
+      const into = merged.mergedInto.get(f.id);
+      const group = byId.get(into ?? f.id);
+      return { ...f, ...(into ? { mergedInto: into } : {}), ...(group?.suppressed ? { suppressed: group.suppressed } : {}) };
     }),
   }));
-  const findings = stages.flatMap((s) => s.findings);
   const ranStages = new Set(input.stages.filter(ran).map((s) => s.name));
   const unusedSuppressions = active.filter((e) => !used.has(e) && (e.stage === undefined || ranStages.has(e.stage)));
   for (const e of unusedSuppressions) warnings.push(`unused suppression: ${describeSuppression(e)} matched no finding`);
 
-  // Stage errors and required stages.
+  // 3. Baseline.
+  let baseline: BaselineInfo | undefined;
+  if (input.baseline) {
+    const comparison = compareWithBaseline(findings, input.stages, input.baseline.report);
+    findings = findings.map((f) => ({ ...f, baselineState: comparison.states.get(f.id) ?? "new" }));
+    baseline = baselineInfo(input.baseline, comparison.fixed);
+  } else if (failOn === "new") {
+    warnings.push(`policy failOn is "new" for profile ${input.profile}, but no baseline was given (--baseline, --baseline-ref): every finding counts as new`);
+  }
+
+  // 4. Stage errors and required stages.
   for (const s of input.stages) {
     if (s.status === "error") failures.push(`stage ${s.name} errored: ${s.reason ?? "no reason given"}`);
   }
@@ -102,14 +141,23 @@ export function evaluateGate(input: GateInput): GateOutput {
 
   // Findings.
   const preferProof = policy.disputes === "prefer-proof";
-  const disputed = findings.filter((f) => !f.suppressed && f.disputed && severityAtLeast(f.severity, policy.failOnSeverity));
+  const atThreshold = (f: Finding): boolean => !f.suppressed && isAtLeast(f.severity, policy.failOnSeverity);
+  const disputed = findings.filter((f) => atThreshold(f) && f.disputed);
   if (preferProof && disputed.length > 0) {
     warnings.push(`${disputed.length} finding(s) disputed by another stage's proof do not block (policy disputes: prefer-proof): ${disputed.map((f) => f.id).join(", ")}`);
   }
-  const blocking = findings.filter((f) => !f.suppressed && !(preferProof && f.disputed) && severityAtLeast(f.severity, policy.failOnSeverity));
+  const judged = (f: Finding): boolean => failOn === "all" || f.baselineState === undefined || f.baselineState === "new" || f.baselineState === "updated";
+  const candidates = findings.filter((f) => atThreshold(f) && !(preferProof && f.disputed));
+  const known = candidates.filter((f) => !judged(f));
+  if (known.length > 0) {
+    warnings.push(`${known.length} finding(s) at or above ${policy.failOnSeverity} already in the baseline do not block (policy failOn: new)`);
+  }
+  const blockingIds = new Set(candidates.filter(judged).map((f) => f.id));
+  findings = findings.map((f) => (blockingIds.has(f.id) ? { ...f, blocking: true } : f));
+  const blocking = findings.filter((f) => f.blocking);
   for (const f of blocking.slice(0, MAX_LISTED_FINDINGS)) {
-    const where = f.location ? ` at ${f.location.file}${f.location.line ? `:${f.location.line}` : ""}` : "";
-    failures.push(`${f.severity} finding ${f.id}${where}: ${f.title}`);
+    const state = f.baselineState && failOn === "new" ? `${f.baselineState} ` : "";
+    failures.push(`${state}${f.severity} finding ${f.id}${where(f)}: ${f.title}`);
   }
   if (blocking.length > MAX_LISTED_FINDINGS) {
     failures.push(`...and ${blocking.length - MAX_LISTED_FINDINGS} more findings at or above ${policy.failOnSeverity}`);
@@ -156,5 +204,7 @@ export function evaluateGate(input: GateInput): GateOutput {
     },
     stages,
     findings,
+    ...(baseline ? { baseline } : {}),
+    failOn,
   };
 }

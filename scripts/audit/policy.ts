@@ -24,11 +24,24 @@ export const DEFAULT_REQUIRED_STAGES: Record<Profile, string[]> = {
   deep: ["compile", "lint", "test", "gas", "coverage"],
 };
 
+/** Which findings the gate judges: every one (`all`) or only those a baseline run did not have (`new`). */
+export const FAIL_ON = ["new", "all"] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+const failOnMode = z.enum(FAIL_ON);
+
 export const PolicySchema = z
   .object({
     $comment: z.string().optional(),
     /** Unsuppressed findings at or above this severity fail the gate. */
     failOnSeverity: z.enum(SEVERITIES).default("medium"),
+    /**
+     * `all` (default): every unsuppressed finding at or above failOnSeverity fails the gate. `new`: only
+     * those that are `new` or `updated` against the run's baseline (--baseline / --baseline-ref); with
+     * no baseline every finding is new. One mode for every profile, or one per profile.
+     */
+    failOn: z
+      .union([failOnMode, z.object({ quick: failOnMode.optional(), ci: failOnMode.optional(), deep: failOnMode.optional() }).strict()])
+      .default("all"),
     /** Minimum overall coverage percentages (checked when the coverage stage ran). */
     coverage: z
       .object({
@@ -46,6 +59,14 @@ export const PolicySchema = z
       })
       .strict()
       .default({}),
+    /** The routing benchmark's tolerances (stage bench); without a budget, no budget finding. */
+    bench: z
+      .object({
+        /** Largest allowed cold execution overhead, in gas, of our small routed call (finding routing-overhead-budget). */
+        routingOverheadBudget: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     /**
      * Findings this run's evidence contradicts (scripts/audit/disputes.ts: another stage's proof, or the
      * build's AST for a tool's known blind spot): `prefer-proof` (default) lets the proof win - the
@@ -79,6 +100,11 @@ export const PolicySchema = z
   .strict();
 
 export type Policy = z.infer<typeof PolicySchema>;
+
+/** The policy's failOn mode for a profile (`all` when the policy names none for it). */
+export function failOnFor(policy: Pick<Policy, "failOn">, profile: Profile): FailOn {
+  return typeof policy.failOn === "string" ? policy.failOn : (policy.failOn[profile] ?? "all");
+}
 
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
 
@@ -120,12 +146,17 @@ export const GasBaselineSchema = z
 
 export type GasBaseline = z.infer<typeof GasBaselineSchema>;
 
+/** audit/policy.json of `root` checked against its schema (defaults for a missing file); InputError when malformed. */
+export function loadPolicyFile(root: string): Policy {
+  return readJsonInput(root, POLICY_FILE, PolicySchema, "policy") ?? DEFAULT_POLICY;
+}
+
 /**
  * The policy, with defaults for a missing file. Stage names in
  * requiredStages must be known to the registry.
  */
 export function loadPolicy(root: string, knownStages: readonly string[]): Policy {
-  const policy = readJsonInput(root, POLICY_FILE, PolicySchema, "policy") ?? DEFAULT_POLICY;
+  const policy = loadPolicyFile(root);
   for (const [profile, stages] of Object.entries(policy.requiredStages)) {
     const unknown = stages.filter((s) => !knownStages.includes(s));
     if (unknown.length > 0) {

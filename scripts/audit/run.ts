@@ -26,7 +26,11 @@ import { handleInterrupts, holdDirectory, Interrupted, INTERRUPTED_EXIT, release
 import { relPath } from "./paths";
 import { GAS_BASELINE_FILE, type Policy } from "./policy";
 import { listrProgress, plainProgress, wantsInteractive, type Progress } from "./progress";
+import { acceptFinding } from "./accept";
+import { cachedReportPath, loadBaselineReport, resolveBaselineRef, type Baseline } from "./findings/baseline";
+import { catalogSources, formatCatalog, ruleCatalog } from "./findings/catalog";
 import { renderReports } from "./reports";
+import { jsonWriter } from "./reports/json";
 import { hasContent } from "./reports/model";
 import { runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
@@ -97,6 +101,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   const plan = planStages(stages, opts);
   if (plan.selected.length === 0) throw new InputError(`no stage left to run (valid: ${names.join(", ")})`);
   const { policy, suppressions } = validateInputs(root, names, plan.selected, io.env);
+  const baseline = await loadBaseline(opts, io.cwd, root, outDir);
   const selected = stages.filter((s) => plan.selected.includes(s.name));
   if (opts.updateGasBaseline && !(plan.selected.includes("gas") && plan.selected.includes("test"))) {
     throw new InputError("--update-gas-baseline needs the test and gas stages in the run");
@@ -114,7 +119,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
       if (stale) throw new InputError(`the existing build ${stale}: run the compile stage, or npx hardhat compile --force`);
     }
     if (io.signal?.aborted) return interrupted(io, outDir, []);
-    return await runInStaging({ opts, io, stages, selected, plan, policy, suppressions, root, outDir, jsonFile, build, project });
+    return await runInStaging({ opts, io, stages, selected, plan, policy, suppressions, root, outDir, jsonFile, build, project, baseline });
   } finally {
     hardhat.dispose();
   }
@@ -176,10 +181,27 @@ interface StagedRun {
   jsonFile: string | undefined;
   build: BuildRef;
   project: AuditProject;
+  baseline: Baseline | undefined;
+}
+
+/**
+ * The baseline of --baseline FILE or --baseline-ref REF (findings/baseline.ts), read and checked before
+ * anything runs: a missing or malformed report, an unknown ref, a ref with no cached report are bad
+ * input (exit 2, one line).
+ */
+async function loadBaseline(opts: AuditOptions, cwd: string, root: string, outDir: string): Promise<Baseline | undefined> {
+  if (opts.baseline !== undefined) {
+    return { report: loadBaselineReport(cwd, opts.baseline), source: { file: opts.baseline } };
+  }
+  if (opts.baselineRef !== undefined) {
+    const { file } = await resolveBaselineRef(root, outDir, opts.baselineRef);
+    return { report: loadBaselineReport(cwd, file, `cached report of ${opts.baselineRef}`), source: { ref: opts.baselineRef, file: relPath(root, file) } };
+  }
+  return undefined;
 }
 
 async function runStaged(run: StagedRun): Promise<number> {
-  const { opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile, project } = run;
+  const { opts, io, stages, selected, plan, policy, suppressions, root, outDir, staging, jsonFile, project, baseline } = run;
   let build = run.build;
   const rawDir = path.join(staging, RAW_DIR);
   mkdirSync(rawDir, { recursive: true });
@@ -205,6 +227,7 @@ async function runStaged(run: StagedRun): Promise<number> {
       signal,
       log: (m) => progress.log(stage.name, m),
       project,
+      policy,
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {
@@ -251,6 +274,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     stages: markDisputes(ordered, () => (build.buildInfoFiles.length > 0 ? loadSolcBuild(build.artifactsDir, { root }) : undefined)),
     suppressions,
     today: new Date().toISOString().slice(0, 10),
+    ...(baseline ? { baseline } : {}),
   });
   const report: AuditReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -262,6 +286,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     stages: verdict.stages,
     findings: verdict.findings,
     gate: verdict.gate,
+    ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
   };
   let written: string[];
   try {
@@ -274,6 +299,16 @@ async function runStaged(run: StagedRun): Promise<number> {
   } catch (e) {
     io.stderr.write(`audit: could not write the reports to ${outDir}: ${(e as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
     return EXIT.cannotRun;
+  }
+  // A clean tree's report is that commit's: keep it for --baseline-ref (findings/baseline.ts).
+  if (!report.dirty && /^[0-9a-f]{40,64}$/.test(report.commit)) {
+    const cached = cachedReportPath(outDir, report.commit);
+    try {
+      mkdirSync(path.dirname(cached), { recursive: true });
+      await writeFileAtomic(cached, jsonWriter.render(report, { root }));
+    } catch (e) {
+      notices.push(`could not keep the report for --baseline-ref in ${cached} (${describeErrno(e)})`);
+    }
   }
   const code = report.gate.passed ? EXIT.passed : EXIT.failed;
   const shown = written.map((f) => {
@@ -460,12 +495,34 @@ const INIT_HELP = [
   "the project has no lint config). Then prints what is missing before the first run. Guide: docs/AUDITING-OTHER-PROJECTS.md.",
 ].join("\n");
 
+/** `--list-rules`: the rule catalog, and what the gate judges besides findings. */
+function listRules(json: boolean): string {
+  const catalog = ruleCatalog();
+  if (json) return formatCatalog(catalog.entries, "json");
+  return [
+    formatCatalog(catalog.entries, "text").trimEnd(),
+    `Sources: ${catalogSources().map((s) => `${s.tool} ${s.version}`).join(", ")}; the analyzers' and the pipeline's own rules (scripts/audit/findings/catalog.ts).`,
+    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors.",
+    "",
+  ].join("\n");
+}
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     if (argv[0] === "init") return await runInitCommand(argv.slice(1), io);
     const opts = parseAuditArgs(argv);
+    if (opts.accept !== undefined && !opts.help) {
+      const root = checkHardhatRoot(opts.root !== undefined ? path.resolve(io.cwd, opts.root) : findRoot(io.cwd));
+      const outDir = path.resolve(io.cwd, opts.out ?? path.join(root, "audit"));
+      io.stdout.write(`${await acceptFinding(root, outDir, { id: opts.accept, why: opts.why!, ...(opts.reviewer ? { reviewer: opts.reviewer } : {}), ...(opts.expires ? { expires: opts.expires } : {}) })}\n`);
+      return EXIT.passed;
+    }
     if (opts.help) {
       io.stdout.write(usage(STAGES.map((s) => s.name)) + "\n");
+      return EXIT.passed;
+    }
+    if (opts.listRules) {
+      io.stdout.write(listRules(opts.json));
       return EXIT.passed;
     }
     return await runAudit(opts, io);

@@ -4,8 +4,9 @@
  * scripts/audit/schema/report.schema.json, which must stay in step).
  */
 
-export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+// The severity scale lives in the findings core (scripts/audit/findings/severity.ts).
+import type { Severity } from "./findings/severity";
+export { SEVERITIES, type Severity } from "./findings/severity";
 
 export type StageStatus = "passed" | "failed" | "skipped" | "error";
 
@@ -42,9 +43,40 @@ export interface Finding {
   suppressed?: { justification: string; reviewer?: string };
   /** Set when another stage of the run proves the opposite (disputes.ts); policy `disputes` decides what the gate does. */
   disputed?: { by: string; reason: string };
+  /**
+   * Other tools' findings of the same problem at the same place (findings/merge.ts): this finding
+   * stands for all of them - shown once, counted once, and a suppression naming any of them accepts it.
+   * Set on the report's top-level findings only.
+   */
+  alsoReportedBy?: FindingSighting[];
+  /** On a stage's own finding that another tool's finding stands for (findings/merge.ts): that finding's id. */
+  mergedInto?: string;
+  /** Against the run's baseline (--baseline, --baseline-ref), SARIF's baselineState; absent without one. */
+  baselineState?: BaselineState;
+  /** Set by the gate: this finding fails it. */
+  blocking?: boolean;
   /** Tool-specific extra data (call sequences, storage ranges...). */
   data?: Record<string, unknown>;
 }
+
+/** A finding of another tool that a merged finding stands for (Finding.alsoReportedBy). */
+export interface FindingSighting {
+  id: string;
+  stage: string;
+  rule: string;
+  tool: ToolInfo;
+  severity: Severity;
+  title: string;
+  fingerprint: string;
+  location?: Location;
+}
+
+/**
+ * SARIF 2.1.0 baselineState: `new` - not in the baseline; `unchanged` - in it; `updated` - in it under
+ * another fingerprint (same stage, rule, file and symbol: its anchor changed) or seen by another tool
+ * now too; `absent` - in the baseline only (fixed), listed in `report.baseline.fixed`.
+ */
+export type BaselineState = "new" | "unchanged" | "updated" | "absent";
 
 export interface ToolInfo {
   name: string;
@@ -160,8 +192,11 @@ export interface AuditReport {
   profile: Profile;
   scope: ScopeEntry[];
   stages: StageResult[];
+  /** One finding per bug (findings/merge.ts), suppressed ones included, marked by the gate. */
   findings: Finding[];
   gate: GateResult;
+  /** The run this one was compared with (--baseline / --baseline-ref), and what it had that is gone. */
+  baseline?: import("./findings/baseline").BaselineInfo;
 }
 
 /** Everything a stage may read. Stages never recompile: they read `build`. */
@@ -183,6 +218,12 @@ export interface StageContext {
   signal: AbortSignal;
   /** Names of the stages selected for this run (e.g. the test stage collects gas data only when `gas` runs). */
   plan: readonly string[];
+  /**
+   * The validated audit/policy.json. A stage that turns measurements into findings reads its tolerances
+   * here (never a constant of its own); the gate alone decides what fails. Absent in unit tests:
+   * DEFAULT_POLICY applies.
+   */
+  policy?: import("./policy").Policy;
   /**
    * The audited project: its Hardhat (run through the wrapper config that injects the audit's
    * settings, scripts/audit/project/hardhat-project.ts), its facts, and its scope. Absent only in unit
@@ -234,9 +275,10 @@ export interface Stage {
 
 /**
  * Version of report.json's layout; bump with scripts/audit/schema/report.schema.json.
- * 1.1.0: optional `stages[].sections` (ReportSection). 1.0.0 reports stay valid.
+ * 1.1.0: optional `stages[].sections` (ReportSection). 1.2.0: optional `baseline` (BaselineInfo) and, on
+ * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. Older reports stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.1.0";
+export const REPORT_SCHEMA_VERSION = "1.2.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

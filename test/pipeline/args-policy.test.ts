@@ -27,6 +27,23 @@ describe("audit flags and inputs", function () {
       expect(o).to.deep.include({ only: ["lint", "test"], skip: ["gas"], profile: "deep", out: "x", json: true, updateGasBaseline: true, help: false });
     });
 
+    it("parses the baseline, rule-catalog and accept flags, and refuses their bad combinations", function () {
+      expect(parseAuditArgs(["--baseline", "main/report.json"])).to.deep.include({ baseline: "main/report.json", baselineRef: undefined, listRules: false });
+      expect(parseAuditArgs(["--baseline-ref", "origin/main"]).baselineRef).to.equal("origin/main");
+      expect(parseAuditArgs(["--list-rules", "--json"])).to.deep.include({ listRules: true, json: true });
+      expect(parseAuditArgs(["--accept", "slither:tx-origin:0123456789ab", "--why", "ok", "--reviewer", "al", "--expires", "2027-01-01"])).to.deep.include({
+        accept: "slither:tx-origin:0123456789ab",
+        why: "ok",
+        reviewer: "al",
+        expires: "2027-01-01",
+      });
+      expect(() => parseAuditArgs(["--baseline", "a.json", "--baseline-ref", "main"])).to.throw(InputError, "--baseline and --baseline-ref are alternatives: give one");
+      expect(() => parseAuditArgs(["--baseline", ""])).to.throw(InputError, "--baseline needs a path");
+      expect(() => parseAuditArgs(["--baseline-ref", ""])).to.throw(InputError, /--baseline-ref needs a git ref/);
+      expect(() => parseAuditArgs(["--reviewer", "al"])).to.throw(InputError, "--reviewer goes with --accept <finding-id>");
+      expect(() => parseAuditArgs(["--accept", "x", "--why", "y", "--accept", "z"])).to.throw(InputError, /--accept given 2 times/);
+    });
+
     it("defaults to the ci profile", function () {
       expect(parseAuditArgs([]).profile).to.equal("ci");
     });

@@ -142,9 +142,13 @@ describe("routing benchmark", function () {
 
     it("flags our cold overhead above the budget", function () {
       const over = fullReport([row(OURS, { coldOverhead: LOADBALANCER_BUDGET + 1 })]);
-      const findings = benchFindings(over, undefined, 5);
+      const findings = benchFindings(over, undefined, 5, LOADBALANCER_BUDGET);
       expect(findings.map((f) => [f.rule, f.severity])).to.deep.equal([["routing-overhead-budget", "medium"]]);
-      expect(benchFindings(fullReport([row(OURS, { coldOverhead: LOADBALANCER_BUDGET })]), undefined, 5)).to.deep.equal([]);
+      expect(findings[0].title).to.contain(`exceeds the budget ${LOADBALANCER_BUDGET}`);
+      expect(benchFindings(fullReport([row(OURS, { coldOverhead: LOADBALANCER_BUDGET })]), undefined, 5, LOADBALANCER_BUDGET)).to.deep.equal([]);
+      // The budget is the policy's: a policy without one asks for no budget check.
+      expect(benchFindings(over, undefined, 5)).to.deep.equal([]);
+      expect(benchFindings(over, undefined, 5, LOADBALANCER_BUDGET + 1)).to.deep.equal([]);
     });
   });
 

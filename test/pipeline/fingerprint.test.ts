@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { finalizeFindings, fingerprint, type DraftFinding } from "../../scripts/audit/fingerprint";
+import { finalizeFindings, fingerprint, type DraftFinding } from "../../scripts/audit/findings/fingerprint";
 
 const draft = (over: Partial<DraftFinding> = {}): DraftFinding => ({
   stage: "lint",

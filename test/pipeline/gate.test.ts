@@ -1,6 +1,7 @@
 /** Every gate decision (scripts/audit/gate.ts is a pure function). */
 import { expect } from "chai";
-import { evaluateGate, severityAtLeast, suppressionMatches, WARNING_PREFIX, type GateInput } from "../../scripts/audit/gate";
+import { isAtLeast as severityAtLeast } from "../../scripts/audit/findings/severity";
+import { evaluateGate, suppressionMatches, WARNING_PREFIX, type GateInput } from "../../scripts/audit/gate";
 import { DEFAULT_POLICY, PolicySchema, type Policy } from "../../scripts/audit/policy";
 import type { StageResult } from "../../scripts/audit/types";
 import { finding, stage } from "./helpers";

@@ -16,7 +16,7 @@ import type { AuditReport, Finding } from "../../scripts/audit/types";
 import { moduleOnStakingNamespace } from "./analyzers/helpers";
 import { runCli, scratchRepository } from "./faults/harness";
 
-const REPORT_FILES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml"];
+const REPORT_FILES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml", "summary.md"];
 /** Words of this repository's own design that must never reach another project's report. */
 const OURS = /LoadBalancer|loadbalancer|\bStaking\b|\bVoting\b|id-routed|Id routing|routing proof|routing-proof/;
 
@@ -53,8 +53,8 @@ describe("the audit on foreign-style projects (real CLI, --root)", function () {
       expect(run.code, run.stderr).to.equal(1);
       const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as AuditReport;
       const status = Object.fromEntries(report.stages.map((s) => [s.name, s.status]));
-      for (const s of ["compile", "lint", "test", "slither", "selectors"]) expect(status[s], `${s}: ${report.stages.find((x) => x.name === s)?.reason}`).to.equal("passed");
-      expect(status.storage).to.equal("failed");
+      // Every stage ran; the planted bug is a finding, judged by the gate alone.
+      for (const s of ["compile", "lint", "test", "slither", "selectors", "storage"]) expect(status[s], `${s}: ${report.stages.find((x) => x.name === s)?.reason}`).to.equal("passed");
       const failures = report.gate.reasons.filter((r) => !r.startsWith(WARNING_PREFIX));
       const findings: Finding[] = report.stages.flatMap((s) => s.findings);
       for (const p of c.planted) {

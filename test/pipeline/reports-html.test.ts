@@ -45,11 +45,18 @@ describe("pipeline reports: report.html (markup)", function () {
 
   it("has the stable ids the browser test and readers link to", function () {
     const html = render(loadSample());
-    for (const id of ["summary", "gate", "scope", "tools", "severity-definitions", "findings", "suppressed", "stages", "coverage", "gas", "stage-details", "skipped"]) {
+    for (const id of ["summary", "gate", "new", "fixed", "scope", "tools", "severity-definitions", "findings", "suppressed", "stages", "coverage", "gas", "stage-details", "skipped"]) {
       expect(html).to.include(`<section id="${id}" data-testid="${id}">`);
     }
     expect(html).to.include('<svg id="coverage-chart" data-testid="coverage-chart"');
     expect(html).to.include('<svg id="gas-chart" data-testid="gas-chart"');
+    // Against the baseline: the new (and changed) findings, and the fixed ones, in tables.
+    const report = loadSample();
+    expect(html.match(/<table data-testid="new-table">[\s\S]*?<\/table>/)![0].match(/<tr>/g)).to.have.length(1 + report.findings.filter((f) => f.baselineState === "new" || f.baselineState === "updated").length);
+    expect(html.match(/<table data-testid="fixed-table">[\s\S]*?<\/table>/)![0]).to.contain(report.baseline!.fixed[0].id);
+    // An open finding other tools also reported names them (the sample's one is suppressed: open it).
+    delete report.findings.find((f) => f.alsoReportedBy)!.suppressed;
+    expect(render(report).match(/data-testid="also-reported-by"/g)).to.have.length(1);
   });
 
   it("draws one gas bar per method with a baseline marker where a baseline exists, and three coverage bars per file", function () {

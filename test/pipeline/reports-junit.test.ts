@@ -5,7 +5,7 @@ import path from "node:path";
 import type { SaxesParser } from "saxes";
 import { writeReports } from "../../scripts/audit/reports";
 import { JUNIT_FINDING_THRESHOLD, renderJunit } from "../../scripts/audit/reports/junit";
-import { isAtLeast } from "../../scripts/audit/reports/severity";
+import { isAtLeast } from "../../scripts/audit/findings/severity";
 import type { AuditReport } from "../../scripts/audit/types";
 
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
@@ -89,12 +89,14 @@ describe("pipeline reports: junit.xml", function () {
 
     const listed = report.findings.filter((f) => isAtLeast(f.severity, JUNIT_FINDING_THRESHOLD));
     const statusCount = (status: string) => report.stages.filter((s) => s.status === status).length;
+    // The gate's marks decide: a listed finding fails when it is blocking, else it is skipped saying why.
     const expected = {
       tests: report.stages.length + listed.length + 1,
-      failures: statusCount("failed") + listed.filter((f) => !f.suppressed).length + (report.gate.passed ? 0 : 1),
+      failures: statusCount("failed") + listed.filter((f) => f.blocking).length + (report.gate.passed ? 0 : 1),
       errors: statusCount("error"),
-      skipped: statusCount("skipped") + listed.filter((f) => f.suppressed).length,
+      skipped: statusCount("skipped") + listed.filter((f) => !f.blocking).length,
     };
+    expect(listed.some((f) => !f.blocking && !f.suppressed)).to.equal(true);
     expect(all(root, "testcase")).to.have.length(expected.tests);
     expect(all(root, "failure")).to.have.length(expected.failures);
     expect(all(root, "error")).to.have.length(expected.errors);
@@ -114,6 +116,10 @@ describe("pipeline reports: junit.xml", function () {
     expect(all(fuzz, "skipped")[0].attributes.message).to.equal(fuzzStage.reason);
     const suppressed = report.findings.find((f) => f.suppressed)!;
     expect(all(root, "skipped").map((s) => s.attributes.message)).to.include(`suppressed: ${suppressed.suppressed!.justification}`);
+    // A 1.1.0 report has no gate marks: every unsuppressed listed finding fails.
+    const old = loadSample();
+    old.schemaVersion = "1.1.0";
+    expect(all(parseXml(renderJunit(old)), "failure")).to.have.length(statusCount("failed") + listed.filter((f) => !f.suppressed).length + 1);
   });
 
   it("stays well-formed with hostile tool output and keeps its text", function () {

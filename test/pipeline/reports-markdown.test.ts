@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { markdownCode } from "../../scripts/audit/reports/escape";
 import { markdownWriter } from "../../scripts/audit/reports/markdown";
-import { SEVERITY_LABEL } from "../../scripts/audit/reports/severity";
+import { SEVERITY_LABEL } from "../../scripts/audit/findings/severity";
 import { SEVERITIES } from "../../scripts/audit/types";
 import type { AuditReport } from "../../scripts/audit/types";
 
@@ -75,6 +75,25 @@ describe("pipeline reports: report.md", function () {
     expect(findings).to.not.include(suppressed.fingerprint.slice(0, 12));
     const suppressedSection = sectionOf(md, "Suppressed findings");
     expect(suppressedSection).to.include(suppressed.suppressed!.justification);
+  });
+
+  it("has 'New in this change' and 'Fixed by this change' against the baseline, and marks each finding", function () {
+    const report = loadSample();
+    const md = render(report);
+    const part = (title: string): string => md.slice(md.indexOf(`## ${title}`), md.indexOf("\n## ", md.indexOf(`## ${title}`) + 3));
+    const added = part("New in this change");
+    expect(added).to.contain("Compared with commit `1d2c3b4` (`--baseline-ref main`, 2026-11-20T10:00:00Z).");
+    expect(added).to.contain("| Medium | 0 | 1 | 1 |");
+    for (const f of report.findings.filter((x) => x.baselineState === "new" || x.baselineState === "updated")) expect(added).to.contain(`\`${f.id}\``);
+    for (const f of report.findings.filter((x) => x.baselineState === "unchanged")) expect(added).to.not.contain(`\`${f.id}\``);
+    expect(part("Fixed by this change")).to.contain(`\`${report.baseline!.fixed[0].id}\``).and.contain("Unchecked low-level calls");
+    expect(md.indexOf("## Gate")).to.be.lessThan(md.indexOf("## New in this change"));
+    // On each finding: its state, whether it fails the gate, the other tools that saw it, the rule's catalog entry.
+    expect(md).to.contain(`\`${report.findings[0].id}\` · **Baseline:** new in this change · **Fails the gate**`);
+    delete report.findings.find((f) => f.alsoReportedBy)!.suppressed; // the sample's one is suppressed: open it
+    expect(render(report)).to.contain("**Also reported by:** solhint 6.2.4 as `solhint/not-rely-on-time` (Avoid making time-based decisions in your business logic, [docs](https://github.com/protofire/solhint/blob/develop/docs/rules/security/not-rely-on-time.md)) at `contracts/implementations/Voting.sol:61`");
+    delete report.baseline;
+    for (const title of ["New in this change", "Fixed by this change"]) expect(render(report)).to.contain(`## ${title}\n\nNo baseline: run with \`--baseline <report.json>\``);
   });
 
   it("has the stage, coverage, gas and skipped-and-why sections", function () {

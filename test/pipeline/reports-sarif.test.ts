@@ -7,6 +7,7 @@ import { validateSarif, writeReports } from "../../scripts/audit/reports";
 import { buildSarif, FINGERPRINT_KEY } from "../../scripts/audit/reports/sarif";
 import type { SarifLog } from "../../scripts/audit/reports/sarif";
 import { SARIF_SCHEMA_PATH } from "../../scripts/audit/schema";
+import { ruleCatalog } from "../../scripts/audit/findings/catalog";
 import type { AuditReport, Finding } from "../../scripts/audit/types";
 
 const SAMPLE = path.join(__dirname, "fixtures", "report-sample.json");
@@ -57,16 +58,27 @@ describe("pipeline reports: report.sarif", function () {
     expect(validateSarif({ version: "2.1.0" }).valid).to.equal(false);
   });
 
-  it("links a rule to its documentation from a finding's data.helpUri, and only an absolute http(s) one", function () {
+  it("takes the rules from the catalog: the tool's documentation, or our own docs at the commit", function () {
+    const rule = (sarif: SarifLog, id: string) => sarif.runs.flatMap((r) => r.tool.driver.rules).find((x) => x.id === id)!;
+    // A finding's own data cannot change the rule's documentation: the catalog (Slither's list) decides.
     const withHelp = JSON.parse(JSON.stringify(report)) as AuditReport;
-    const [first, second] = withHelp.findings.filter((f) => f.rule !== withHelp.findings[0].rule || f === withHelp.findings[0]);
-    first.data = { ...first.data, helpUri: "https://github.com/crytic/slither/wiki/Detector-Documentation#reentrancy" };
-    second.data = { ...second.data, helpUri: "javascript:alert(1)" };
+    withHelp.findings[1].data = { ...withHelp.findings[1].data, helpUri: "javascript:alert(1)" };
     const sarif = buildSarif(withHelp, { root: ROOT });
-    const rule = (id: string) => sarif.runs.flatMap((r) => r.tool.driver.rules).find((x) => x.id === id)!;
-    expect(rule(first.rule).helpUri).to.equal("https://github.com/crytic/slither/wiki/Detector-Documentation#reentrancy");
-    expect(rule(second.rule).helpUri).to.equal(undefined);
-    expect(validateSarif(sarif)).to.deep.equal({ valid: true, errors: [] });
+    expect(rule(sarif, "reentrancy-no-eth").helpUri).to.equal("https://github.com/crytic/slither/wiki/Detector-Documentation#reentrancy-vulnerabilities-2");
+    expect(rule(sarif, "reentrancy-no-eth").shortDescription.text).to.equal("Reentrancy vulnerabilities (no theft of ethers)");
+    expect(rule(sarif, "reentrancy-no-eth").properties.catalogued).to.equal(true);
+    // One entry per rule the run's results carry (the baseline's fixed one included), none other.
+    const slitherRun = log.runs.find((r) => r.tool.driver.name === "slither")!;
+    expect(slitherRun.tool.driver.rules.map((r) => r.id)).to.deep.equal([...new Set(slitherRun.results.map((r) => r.ruleId))].sort());
+    // A rule the catalog cannot list is described from its findings and says so.
+    expect(rule(sarif, "storage-collision").properties.catalogued).to.equal(false);
+    // Our analyzers' rules link to docs/ANALYZERS.md at the report's commit when the repository URL is http(s).
+    const analyzer: AuditReport = JSON.parse(JSON.stringify(report)) as AuditReport;
+    analyzer.findings[2] = { ...analyzer.findings[2], stage: "storage", rule: "storage-overlap", tool: { name: "storage-analyzer", version: "1.0.0" } };
+    const linked = buildSarif(analyzer, { root: ROOT, repositoryUri: "https://github.com/example/load-balancer-proxy" });
+    expect(rule(linked, "storage-overlap").helpUri).to.equal(`https://github.com/example/load-balancer-proxy/blob/${report.commit}/docs/ANALYZERS.md#rules`);
+    expect(rule(buildSarif(analyzer, { root: ROOT }), "storage-overlap").helpUri).to.equal(undefined);
+    for (const s of [sarif, linked]) expect(validateSarif(s)).to.deep.equal({ valid: true, errors: [] });
   });
 
   it("has one run per tool that ran or reported findings, never for a tool that did not run", function () {
@@ -76,7 +88,9 @@ describe("pipeline reports: report.sarif", function () {
     // mythril's stage errored and reported nothing: an empty run would read as "clean".
     expect(names).to.not.include("mythril");
     const slither = log.runs.find((r) => r.tool.driver.name === "slither")!;
-    expect(slither.results).to.have.length(report.findings.filter((f) => f.tool.name === "slither").length);
+    expect(slither.results.filter((r) => r.baselineState !== "absent")).to.have.length(report.findings.filter((f) => f.tool.name === "slither").length);
+    // The baseline's fixed finding of that tool is a result too, absent (see "baseline states").
+    expect(slither.results.filter((r) => r.baselineState === "absent")).to.have.length(report.baseline!.fixed.length);
     expect(slither.tool.driver.version).to.equal("0.11.3");
     expect(slither.tool.driver.semanticVersion).to.equal("0.11.3");
   });
@@ -93,8 +107,10 @@ describe("pipeline reports: report.sarif", function () {
       expect(result.ruleId).to.equal(finding.rule);
       expect(rule.properties.tags).to.include("security");
       expect(Number.isFinite(Number(rule.properties["security-severity"]))).to.equal(true);
-      // Each rule in the sample has findings of one severity only.
-      expect(rule.properties["security-severity"]).to.equal(expectedScore[finding.severity]);
+      // The rule carries its catalog default severity (the finding its own, in the result's level).
+      const entry = ruleCatalog().describe(finding.rule, report.findings);
+      expect(rule.properties["security-severity"]).to.equal(expectedScore[entry.severity]);
+      expect(rule.defaultConfiguration.level).to.equal(expectedLevel[entry.severity]);
       expect(rule.help.text.length).to.be.greaterThan(0);
     }
   });

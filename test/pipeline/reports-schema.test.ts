@@ -109,14 +109,38 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(readdirSync(outDir)).to.deep.equal([]);
   });
 
-  it("is in step with types.ts, and still accepts a 1.0.0 report (sections are optional)", function () {
+  it("is in step with types.ts, and still accepts 1.1.0 and 1.0.0 reports (baselines, merges and sections are optional)", function () {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
     expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
-    expect(REPORT_SCHEMA_VERSION).to.equal("1.1.0");
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.2.0");
     const old = loadSample();
+    old.schemaVersion = "1.1.0";
+    delete old.baseline;
+    for (const f of [...old.findings, ...old.stages.flatMap((s) => s.findings)]) {
+      delete f.alsoReportedBy;
+      delete f.mergedInto;
+      delete f.baselineState;
+      delete f.blocking;
+    }
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
     old.schemaVersion = "1.0.0";
     for (const s of old.stages) delete s.sections;
     expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
+  });
+
+  it("validates the baseline and the merged findings of 1.2.0", function () {
+    const report = loadSample();
+    expect(report.baseline?.fixed.map((f) => f.baselineState)).to.deep.equal(["absent"]);
+    expect(report.findings.some((f) => f.alsoReportedBy?.length)).to.equal(true);
+    const bad = (mutate: (r: AuditReport) => void): string[] => {
+      const r = loadSample();
+      mutate(r);
+      return validateReport(r).errors;
+    };
+    expect(bad((r) => (r.findings[0].baselineState = "gone" as never)).join("\n")).to.match(/baselineState/);
+    expect(bad((r) => (r.findings[0].alsoReportedBy = [])).join("\n")).to.match(/alsoReportedBy/);
+    expect(bad((r) => delete (r.baseline as { commit?: string }).commit).join("\n")).to.match(/commit/);
+    expect(bad((r) => ((r.baseline!.source as { file?: string }).file = "")).join("\n")).to.match(/source/);
   });
 
   it("validates stage sections: tables, charts and their cells", function () {

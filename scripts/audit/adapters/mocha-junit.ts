@@ -5,7 +5,7 @@
  * fingerprint anchor, so a failing test keeps its fingerprint when it moves.
  */
 import { XMLParser } from "fast-xml-parser";
-import { finalizeFindings, type DraftFinding } from "../fingerprint";
+import { finalizeFindings, type DraftFinding } from "../findings/fingerprint";
 import { relPath } from "../paths";
 import type { Finding } from "../types";
 

@@ -57,7 +57,8 @@ export const UPGRADEABILITY_CHECKS: Readonly<Record<string, UpgradeabilityCheck>
   "initializer-missing": { impact: "Informational", mode: "generic", category: "initialization" },
 };
 
-const IMPACT_SEVERITY: Readonly<Record<string, Severity>> = { High: "high", Medium: "medium", Low: "low", Informational: "info" };
+/** Impact -> severity of slither-check-upgradeability's checks (they have no confidence level). */
+export const UPGRADEABILITY_SEVERITY: Readonly<Record<string, Severity>> = { High: "high", Medium: "medium", Low: "low", Informational: "info" };
 
 /** One entry of `slither-check-upgradeability --list-detectors-json`. */
 export interface UpgradeabilityCheckInfo {
@@ -132,7 +133,7 @@ export function upgradeabilityDrafts(json: SlitherJson, run: UpgradeabilityRun, 
     drafts.push({
       stage: UPGRADEABILITY_STAGE,
       rule: `upgradeability/${r.check}`,
-      severity: IMPACT_SEVERITY[impact] ?? "medium",
+      severity: UPGRADEABILITY_SEVERITY[impact] ?? "medium",
       title,
       description: `${run.kind === "proxy" ? `${run.contract} behind ${run.against}` : `${run.contract} -> ${run.against}`}: ${r.description.replace(/\s+$/, "")}`,
       ...(file
@@ -155,6 +156,9 @@ export function upgradeabilityDrafts(json: SlitherJson, run: UpgradeabilityRun, 
         contract: run.contract,
         against: run.against,
         category: known?.category ?? "initialization",
+        // The variables and functions the result names (`CounterV1.owner`, `CounterV1.burn(uint256)`): what
+        // the findings core matches against the storage and selector analyzers (findings/merge.ts).
+        members: r.elements.filter((e) => e.type === "variable" || e.type === "function").map(elementSymbol),
         ...(info?.wiki_url ? { helpUri: info.wiki_url } : {}),
         ...(r.id ? { slitherId: r.id } : {}),
       },

@@ -34,7 +34,7 @@
  * (rule + file + symbol) name.
  */
 import path from "node:path";
-import { finalizeFindings, normalizeAnchorText, type DraftFinding } from "../fingerprint";
+import { finalizeFindings, normalizeAnchorText, type DraftFinding } from "../findings/fingerprint";
 import type { Finding, Location, Severity } from "../types";
 
 export const SLITHER_STAGE = "slither";
@@ -318,9 +318,5 @@ export function slitherFindings(json: SlitherJson, opts: SlitherAdapterOptions):
   return { findings: finalizeFindings(drafts), outOfScope };
 }
 
-/** Counts per severity, for metrics and the summary line. */
-export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
-  for (const f of findings) counts[f.severity]++;
-  return counts;
-}
+/** Counts per severity, for metrics and the summary line: the findings core's one counter. */
+export { countBySeverity } from "../findings/severity";

@@ -3,7 +3,7 @@
  * Errors become medium findings, warnings low; the rule is `solhint/<ruleId>`.
  * Pure: sources are read through a SourceIndex so tests can feed recorded files.
  */
-import { finalizeFindings, type DraftFinding } from "../fingerprint";
+import { finalizeFindings, type DraftFinding } from "../findings/fingerprint";
 import { SourceIndex } from "../solidity";
 import { relPath } from "../paths";
 import type { Finding, Severity } from "../types";

@@ -1,9 +1,8 @@
 /**
- * From rule hits to the pipeline's `Finding`s. A fingerprint is sha256 over (stage, rule, file,
- * anchor) with NUL separators - the same recipe as the pipeline's scripts/audit/fingerprint.ts - and
+ * From rule hits to the pipeline's `Finding`s, through the findings core (scripts/audit/findings/):
  * the anchor is symbolic (domain, contract, namespace, slot, selector...), never a line number.
  */
-import { createHash } from "node:crypto";
+import { distinctFindings, type DraftFinding } from "../findings/fingerprint";
 import type { Finding, Location, Severity, ToolInfo } from "../types";
 
 /** Version of the analyzers' rules and output; bump when a rule's meaning changes. */
@@ -31,40 +30,18 @@ export interface RuleInfo {
   severity: Severity;
   /** What the rule catches, for docs and --list-rules. */
   summary: string;
-}
-
-export function fingerprint(stage: string, rule: string, file: string | undefined, anchor: string): string {
-  const parts = [stage, rule, (file ?? "").replace(/\\/g, "/"), anchor.replace(/\s+/g, " ").trim()];
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
-}
-
-const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
-
-export function atLeast(severity: Severity, threshold: Severity): boolean {
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
-}
-
-export function bySeverity(a: Finding, b: Finding): number {
-  return (
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    (a.location?.file ?? "").localeCompare(b.location?.file ?? "") ||
-    (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
-    a.rule.localeCompare(b.rule)
-  );
+  /** What to do about it in general (each finding carries its own, specific one), for the rule catalog. */
+  recommendation: string;
 }
 
 /**
- * Turns hits into findings: one finding per fingerprint (the same fact found twice - e.g. once in the
- * domain as declared and once with an upgrade applied - is reported once, at its highest severity).
+ * Turns hits into findings with the findings core's recipe (scripts/audit/findings/fingerprint.ts):
+ * one finding per fingerprint (the same fact found twice - e.g. once in the domain as declared and
+ * once with an upgrade applied - is reported once, at its highest severity), most severe first.
  */
 export function toFindings(stage: string, tool: ToolInfo, hits: readonly (RuleHit & { rule: string })[]): Finding[] {
-  const byFingerprint = new Map<string, Finding>();
-  for (const hit of hits) {
-    const fp = fingerprint(stage, hit.rule, hit.location?.file, hit.anchor);
-    const existing = byFingerprint.get(fp);
-    if (existing && SEVERITY_RANK[existing.severity] >= SEVERITY_RANK[hit.severity]) continue;
-    byFingerprint.set(fp, {
-      id: `${stage}:${hit.rule}:${fp.slice(0, 12)}`,
+  return distinctFindings(
+    hits.map((hit): DraftFinding => ({
       stage,
       rule: hit.rule,
       severity: hit.severity,
@@ -73,11 +50,10 @@ export function toFindings(stage: string, tool: ToolInfo, hits: readonly (RuleHi
       ...(hit.location ? { location: hit.location } : {}),
       tool: { ...tool },
       recommendation: hit.recommendation,
-      fingerprint: fp,
+      anchor: hit.anchor,
       ...(hit.data ? { data: hit.data } : {}),
-    });
-  }
-  return [...byFingerprint.values()].sort(bySeverity);
+    })),
+  );
 }
 
 /** `file:line` for descriptions. */

@@ -16,15 +16,11 @@ import type { ContractRecord, SolcBuild } from "./build-info";
 import type { DomainMemberRef, ResolvedDomain } from "./domain";
 import { AnalyzerInputError } from "./errors";
 import { eip1967Slot, hexSlot } from "./evaluate";
-import type { RuleHit, RuleInfo } from "./findings";
+import type { RuleHit } from "./findings";
+import { LIVE_UNKNOWN_BYTECODE } from "./live-rule";
 
-export const LIVE_UNKNOWN_BYTECODE: RuleInfo = {
-  id: "live-unknown-bytecode",
-  title: "Registered code matches no contract of the build",
-  severity: "high",
-  summary:
-    "Live mode: the proxy (or an implementation it routes to) runs bytecode that matches no artifact of this build, so nothing verified here describes what actually runs.",
-};
+// The rule's metadata lives in its own module (no ethers import): the rule catalog reads it.
+export { LIVE_UNKNOWN_BYTECODE };
 
 /** An address the deployed proxy uses, and what the build says it is. */
 export interface LiveModule {

@@ -10,7 +10,10 @@ import { DISPATCH_MODELS, DOMAINS_FILE, domainFromCli, loadDomainsFile, resolveD
 import { projectDomains, resolveWithDiscovery, type DomainSet } from "./domains";
 import { detectDispatch } from "./infer";
 import { ANALYZER_EXIT, AnalyzerInputError } from "./errors";
-import { atLeast, bySeverity, SELECTOR_TOOL, STORAGE_TOOL, toFindings } from "./findings";
+import { SELECTOR_TOOL, STORAGE_TOOL, toFindings } from "./findings";
+import { compareFindings, countBySeverity, describeCounts, isAtLeast } from "../findings/severity";
+import { InputError } from "../errors";
+import { loadPolicyFile } from "../policy";
 import { liveDomain, type LiveResult } from "./live";
 import { findingsText, selectorsMarkdown, storageMapMarkdown } from "./report";
 import { analyzeSelectors, SELECTORS_STAGE } from "./selectors/analyze";
@@ -100,6 +103,7 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
       out(`live: deploying scripts/deploy.ts on ${hre.network.name}`);
     }
     checkArgs(args);
+    const policy = loadPolicyFile(root);
     if (!args.noCompile) await hre.run("compile", { quiet: true });
     const build = loadSolcBuild(hre.config.paths.artifacts, { root });
     let domains = taskDomains(args, root, build) as ResolvedDomain[];
@@ -109,12 +113,13 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
       domains = live.map((l) => l.domain);
     }
     const analysis = kind === "storage" ? analyzeStorage(build, domains, stage) : analyzeSelectors(build, domains, stage);
-    const findings: Finding[] = [...analysis.findings, ...toFindings(stage, tool, live?.flatMap((l) => l.hits) ?? [])].sort(bySeverity);
-    const blocking = findings.filter((f) => atLeast(f.severity, "high")).length;
+    const findings: Finding[] = [...analysis.findings, ...toFindings(stage, tool, live?.flatMap((l) => l.hits) ?? [])].sort(compareFindings);
+    // The project's policy judges, as the audit's gate does (audit/policy.json failOnSeverity).
+    const threshold = policy.failOnSeverity;
+    const blocking = findings.filter((f) => isAtLeast(f.severity, threshold)).length;
     const result: AnalyzerTaskResult = {
       name: stage,
-      status: blocking > 0 ? "failed" : "passed",
-      ...(blocking > 0 ? { reason: `${blocking} finding(s) at high or above` } : {}),
+      status: "passed",
       durationMs: Date.now() - started,
       tools: [tool],
       findings,
@@ -136,10 +141,8 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
       for (const p of metrics.routingProofs) out(`Routing proof (${p.domain}): ${p.holds ? "holds" : "DOES NOT HOLD"} - ${p.reason}\n`);
     }
     out(findingsText(findings));
-    const counts = Object.entries((analysis.metrics as { findingsBySeverity: Record<string, number> }).findingsBySeverity)
-      .map(([s, n]) => `${n} ${s}`)
-      .join(", ");
-    console.log(`audit:${kind}: ${findings.length} finding(s)${counts ? ` (${counts})` : ""}; ${blocking > 0 ? `${blocking} at high or above` : "none at high or above"}`);
+    const counts = findings.length ? ` (${describeCounts(countBySeverity(findings))})` : "";
+    console.log(`audit:${kind}: ${findings.length} finding(s)${counts}; ${blocking > 0 ? `${blocking} at or above ${threshold}` : `none at or above ${threshold}`} (failOnSeverity of audit/policy.json)`);
     if (args.json) {
       const file = path.resolve(root, args.json);
       mkdirSync(path.dirname(file), { recursive: true });
@@ -151,7 +154,7 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
   } catch (e) {
     // Bad input (and compile errors, which are the user's input too): one line, exit 2.
     const hardhatError = e instanceof Error && (e.name === "HardhatError" || e.name === "HardhatPluginError");
-    if (e instanceof AnalyzerInputError || hardhatError) {
+    if (e instanceof AnalyzerInputError || e instanceof InputError || hardhatError) {
       const compilers = [...hre.config.solidity.compilers, ...Object.values(hre.config.solidity.overrides)].map((c) => c.version);
       console.error(`audit:${kind}: ${describeHardhatError((e as Error).message, compilers)}`);
       process.exitCode = ANALYZER_EXIT.badInput;

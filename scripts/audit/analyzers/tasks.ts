@@ -10,7 +10,7 @@
  *
  * Hardhat 2 does not accept a named parameter twice, so lists are comma-separated
  * (`--impl Staking,Voting`, `--impl LoadBalancerAdmin@0,Staking@1`).
- * Exit codes: 0 clean (nothing at high or above), 1 findings at high or above, 2 bad input (one line
+ * Exit codes: 0 clean (nothing at or above audit/policy.json failOnSeverity), 1 findings at or above it, 2 bad input (one line
  * on stderr, no stack trace). The analyzers are loaded only when a task runs.
  */
 import { task, types } from "hardhat/config";

@@ -24,9 +24,9 @@ import {
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState, REPORT_PARTS } from "./model";
+import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState, REPORT_PARTS } from "./model";
 import type { DetailSection, ReportPartId, ReportView } from "./model";
-import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
+import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -199,6 +199,38 @@ function gateSection(view: ReportView): string {
   return section("gate", "Gate", verdict + reasons + unused);
 }
 
+function baselineTable(testId: string, findings: readonly Finding[]): string {
+  const rows = findings.map((f) => [
+    badge(f.severity),
+    `${h(f.title)}${f.baselineState === "updated" ? ' <span class="muted">(changed)</span>' : ""}${f.suppressed ? ' <span class="muted">(suppressed)</span>' : ""}`,
+    formatLocation(f.location) ? code(formatLocation(f.location)) : NO_VALUE,
+    code(f.rule),
+    h([f.tool.name, ...(f.alsoReportedBy ?? []).map((o) => o.tool.name)].join(", ")),
+    code(f.id),
+  ]);
+  return table(testId, ["Severity", "Title", "Location", "Rule", "Tools", "Id"].map((label) => ({ label })), rows);
+}
+
+const NO_BASELINE_HTML = "<p>No baseline: run with <code>--baseline &lt;report.json&gt;</code> or <code>--baseline-ref &lt;ref&gt;</code> to see what a change introduced and fixed.</p>";
+
+function newSection(view: ReportView): string {
+  const b = view.baseline;
+  if (!b) return section("new", "New in this change", NO_BASELINE_HTML);
+  const against = `<p>Compared with ${b.commit ? `commit ${code(b.commit.short)}${b.commit.dirty ? ' <span class="flag">dirty</span>' : ""}` : "a run without a commit"} (${code(b.source)}, ${h(b.generatedAt)}).</p>`;
+  const counts = table(
+    "baseline-counts-table",
+    [{ label: "Severity" }, { label: "New", numeric: true }, { label: "Changed", numeric: true }, { label: "Fixed", numeric: true }],
+    b.counts.map((c) => [badge(c.severity), String(c.new), String(c.updated), String(c.fixed)]),
+  );
+  return section("new", "New in this change", against + counts + (b.introduced.length ? baselineTable("new-table", b.introduced) : "<p>Nothing new.</p>"));
+}
+
+function fixedSection(view: ReportView): string {
+  const b = view.baseline;
+  if (!b) return section("fixed", "Fixed by this change", NO_BASELINE_HTML);
+  return section("fixed", "Fixed by this change", b.fixed.length ? `<p>In the baseline, no longer found:</p>${baselineTable("fixed-table", b.fixed)}` : "<p>Nothing the baseline had is gone.</p>");
+}
+
 function scopeSection(view: ReportView): string {
   const pinned = view.commit.full
     ? `<p>Pinned to commit ${code(view.commit.short ?? "")} (full sha ${code(view.commit.full)}), working tree ${h(describeTreeState(view.commit))}.</p>`
@@ -227,15 +259,28 @@ function severityDefinitionsSection(): string {
   return section("severity-definitions", "Severity definitions", table("severity-table", [{ label: "Severity" }, { label: "Meaning" }], rows));
 }
 
-function findingArticle(finding: Finding): string {
+/** A rule with its catalog title; the documentation as text (the page links nothing outside itself). */
+function ruleHtml(rule: string, view: ReportView): string {
+  const entry = view.rules.get(rule);
+  if (!entry) return code(rule);
+  return `${code(rule)} <span class="muted">${h(entry.title)}${entry.docs ? ` (docs: ${h(entry.docs)})` : ""}</span>`;
+}
+
+function findingArticle(finding: Finding, view: ReportView): string {
   const location = formatLocation(finding.location);
   const symbol = finding.location?.symbol ? ` <span class="muted">(${h(finding.location.symbol)})</span>` : "";
   const facts = [
     ["Location", location ? `${code(location)}${symbol}` : "none"],
-    ["Rule", code(finding.rule)],
+    ["Rule", ruleHtml(finding.rule, view)],
     ["Tool", `${h(finding.tool.name)} <span class="muted">${h(finding.tool.version)}</span>`],
+    ...(finding.alsoReportedBy ?? []).map((o) => [
+      "Also reported by",
+      `<span data-testid="also-reported-by">${h(o.tool.name)} <span class="muted">${h(o.tool.version)}</span> as ${ruleHtml(o.rule, view)}${formatLocation(o.location) ? ` at ${code(formatLocation(o.location))}` : ""} (${code(o.id)})</span>`,
+    ]),
     ["Stage", h(finding.stage)],
     ["Id", code(finding.id)],
+    ...(finding.baselineState ? [["Baseline", h(describeBaselineState(finding))]] : []),
+    ...(finding.blocking ? [["Gate", "<strong>fails the gate</strong>"]] : []),
   ]
     .map(([term, value]) => `<dt>${term}</dt><dd>${value}</dd>`)
     .join("");
@@ -257,7 +302,7 @@ function findingsSection(view: ReportView): string {
       const heading = `<summary><h3>${badge(g.severity)} ${plural(g.findings.length, "finding")}</h3></summary>`;
       return (
         `<details class="finding-group" data-testid="findings-${g.severity}"${g.collapsed ? "" : " open"}>` +
-        `${heading}${g.findings.map(findingArticle).join("")}</details>`
+        `${heading}${g.findings.map((f) => findingArticle(f, view)).join("")}</details>`
       );
     })
     .join("");
@@ -468,6 +513,8 @@ export function renderHtml(view: ReportView): string {
     "<main>",
     summarySection(view),
     gateSection(view),
+    newSection(view),
+    fixedSection(view),
     scopeSection(view),
     toolsSection(view),
     severityDefinitionsSection(),

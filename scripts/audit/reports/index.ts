@@ -1,6 +1,7 @@
 /**
  * Writes one run's report set into the output directory:
- * report.json, report.md, report.html, report.sarif and junit.xml.
+ * report.json, report.md, report.html, report.sarif, junit.xml and
+ * summary.md (what a pull request shows).
  *
  * The report is validated against report.schema.json first, every file is
  * rendered in memory, and only then is the set swapped in with
@@ -16,13 +17,14 @@ import { jsonWriter } from "./json";
 import { junitWriter } from "./junit";
 import { markdownWriter } from "./markdown";
 import { sarifWriter } from "./sarif";
+import { summaryWriter } from "./summary-md";
 import type { RenderContext, ReportWriter } from "./writer";
 
 export { validateReport, validateSarif } from "../schema";
 export type { ValidationResult } from "../schema";
 export type { RenderContext, ReportWriter } from "./writer";
 
-export const REPORT_WRITERS: readonly ReportWriter[] = [jsonWriter, markdownWriter, htmlWriter, sarifWriter, junitWriter];
+export const REPORT_WRITERS: readonly ReportWriter[] = [jsonWriter, markdownWriter, htmlWriter, sarifWriter, junitWriter, summaryWriter];
 
 export interface WriteReportsOptions {
   /** Repository root that finding paths are relative to (default: cwd). */

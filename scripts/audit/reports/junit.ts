@@ -5,19 +5,21 @@
  * Mapping (one <testsuite> per stage, plus one for the gate):
  * - Each stage is a testcase named "stage <name>": passed -> passes, failed ->
  *   <failure>, error -> <error>, skipped -> <skipped> (message = reason).
- * - Each unsuppressed finding of severity medium or above is a failing
- *   testcase in its stage's suite. Low and info findings are not testcases
- *   (they are counted in the suite's properties): they never block, and
- *   hundreds of green lint "tests" would bury the real ones.
- * - Suppressed findings of severity medium or above are <skipped> testcases
- *   whose message is the justification, so accepted risks stay visible.
+ * - Findings of severity medium or above are testcases in the suite of the
+ *   stage that stands for them (one per bug: findings/merge.ts). A finding
+ *   the gate marked `blocking` fails; a suppressed one is <skipped> with its
+ *   justification, and one the gate let pass (already in the baseline with
+ *   failOn "new", or disputed with prefer-proof) is <skipped> saying why.
+ *   (Reports before schema 1.2.0 carry no gate marks: every unsuppressed one
+ *   fails.) Low and info findings are not testcases (they are counted in the
+ *   suite's properties): hundreds of green lint "tests" would bury the rest.
  * - The "gate" suite has one testcase that fails with the gate's reasons.
  * Text is escaped and characters XML 1.0 forbids are dropped.
  */
 import type { AuditReport, Finding, StageResult, StageStatus } from "../types";
 import { escapeXmlAttribute as attr, escapeXmlText as text } from "./escape";
 import { formatLocation } from "./format";
-import { compareFindings, isAtLeast, SEVERITY_LABEL } from "./severity";
+import { compareFindings, isAtLeast, SEVERITY_LABEL } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 /** Findings at or above this severity become testcases. */
@@ -46,7 +48,7 @@ const STAGE_OUTCOME: Readonly<Record<StageStatus, (stage: StageResult) => Outcom
   skipped: (s) => ({ kind: "skipped", message: s.reason ?? "skipped" }),
 };
 
-function findingCase(finding: Finding): TestCase {
+function findingCase(finding: Finding, marked: boolean): TestCase {
   const location = formatLocation(finding.location);
   const name = `[${finding.severity}] ${finding.rule}: ${finding.title}${location ? ` (${location})` : ""}`;
   const body = [
@@ -58,13 +60,17 @@ function findingCase(finding: Finding): TestCase {
   ]
     .filter(Boolean)
     .join("\n\n");
+  const passes = marked && !finding.blocking;
+  const why = finding.baselineState === "unchanged" ? "already in the baseline (policy failOn: new)" : finding.disputed ? `disputed by ${finding.disputed.by} (policy disputes: prefer-proof)` : "the gate let it pass";
   const outcome: Outcome = finding.suppressed
     ? { kind: "skipped", message: `suppressed: ${finding.suppressed.justification}` }
-    : { kind: "failure", type: SEVERITY_LABEL[finding.severity], message: finding.title, body };
+    : passes
+      ? { kind: "skipped", message: `does not fail the gate: ${why}` }
+      : { kind: "failure", type: SEVERITY_LABEL[finding.severity], message: finding.title, body };
   return { name, classname: `audit.${finding.stage}`, timeSeconds: 0, outcome };
 }
 
-function stageSuite(name: string, stage: StageResult | undefined, findings: readonly Finding[]): TestSuite {
+function stageSuite(name: string, stage: StageResult | undefined, findings: readonly Finding[], marked: boolean): TestSuite {
   const blocking = findings.filter((f) => isAtLeast(f.severity, JUNIT_FINDING_THRESHOLD)).sort(compareFindings);
   const belowThreshold = findings.length - blocking.length;
   const properties: [string, string][] = [
@@ -75,7 +81,7 @@ function stageSuite(name: string, stage: StageResult | undefined, findings: read
   const timeSeconds = (stage?.durationMs ?? 0) / 1000;
   const cases: TestCase[] = [];
   if (stage) cases.push({ name: `stage ${name}`, classname: `audit.${name}`, timeSeconds, outcome: STAGE_OUTCOME[stage.status](stage) });
-  cases.push(...blocking.map(findingCase));
+  cases.push(...blocking.map((f) => findingCase(f, marked)));
   return { name: `audit.${name}`, timeSeconds, properties, cases };
 }
 
@@ -123,11 +129,15 @@ export function buildJunitSuites(report: AuditReport): TestSuite[] {
   const stageNames = [...report.stages.map((s) => s.name)];
   // Findings of a stage missing from `stages` still get a suite rather than vanishing.
   for (const f of report.findings) if (!stageNames.includes(f.stage)) stageNames.push(f.stage);
+  // Since report schema 1.2.0 the gate marks the findings that fail it.
+  const [major, minor] = report.schemaVersion.split(".").map(Number);
+  const marked = major > 1 || (major === 1 && minor >= 2);
   const suites = stageNames.map((name) =>
     stageSuite(
       name,
       report.stages.find((s) => s.name === name),
       report.findings.filter((f) => f.stage === name),
+      marked,
     ),
   );
   return [...suites, gateSuite(report)];

@@ -18,9 +18,9 @@ import {
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeTreeState } from "./model";
+import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState } from "./model";
 import type { CoverageRow, DetailChart, DetailSection, ReportView } from "./model";
-import { SEVERITY_LABEL, SEVERITY_MEANING } from "./severity";
+import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { ReportWriter } from "./writer";
 
 const STATUS_ICON: Readonly<Record<StageStatus, string>> = {
@@ -76,6 +76,44 @@ function gateSection(view: ReportView): string {
   return section("Gate", verdict, reasons, unused);
 }
 
+/** One row per finding for the baseline sections: severity, title, `file:line`, rule, tools, id. */
+function baselineTable(findings: readonly Finding[]): string {
+  const rows = findings.map((f) => [
+    SEVERITY_LABEL[f.severity],
+    `${markdownCell(f.title)}${f.baselineState === "updated" ? " (changed)" : ""}${f.suppressed ? " (suppressed)" : ""}`,
+    formatLocation(f.location) ? markdownCode(formatLocation(f.location), true) : NO_VALUE,
+    markdownCode(f.rule, true),
+    markdownCell([f.tool.name, ...(f.alsoReportedBy ?? []).map((o) => o.tool.name)].join(", ")),
+    markdownCode(f.id, true),
+  ]);
+  return table(["Severity", "Title", "Location", "Rule", "Tools", "Id"], rows);
+}
+
+function baselineIntro(view: ReportView): string {
+  const b = view.baseline!;
+  const commit = b.commit ? `commit ${markdownCode(b.commit.short)}${b.commit.dirty ? " (dirty)" : ""}` : "a run without a commit";
+  return `Compared with ${commit} (${markdownCode(b.source)}, ${escapeMarkdown(b.generatedAt)}).`;
+}
+
+const NO_BASELINE = "No baseline: run with `--baseline <report.json>` or `--baseline-ref <ref>` to see what a change introduced and fixed.";
+
+function newSection(view: ReportView): string {
+  if (!view.baseline) return section("New in this change", NO_BASELINE);
+  const b = view.baseline;
+  const counts = table(
+    ["Severity", "New", "Changed", "Fixed"],
+    b.counts.map((c) => [SEVERITY_LABEL[c.severity], String(c.new), String(c.updated), String(c.fixed)]),
+    ["l", "r", "r", "r"],
+  );
+  return section("New in this change", baselineIntro(view), counts, b.introduced.length ? baselineTable(b.introduced) : "Nothing new.");
+}
+
+function fixedSection(view: ReportView): string {
+  if (!view.baseline) return section("Fixed by this change", NO_BASELINE);
+  const b = view.baseline;
+  return section("Fixed by this change", b.fixed.length ? `In the baseline, no longer found:\n\n${baselineTable(b.fixed)}` : "Nothing the baseline had is gone.");
+}
+
 function scopeSection(view: ReportView): string {
   const commit = view.commit.full
     ? `Pinned to commit ${markdownCode(view.commit.short ?? "")} (full sha ${markdownCode(view.commit.full)}), working tree ${escapeMarkdown(describeTreeState(view.commit))}.`
@@ -100,12 +138,24 @@ function severityDefinitionsSection(): string {
   return section("Severity definitions", table(["Severity", "Meaning"], rows));
 }
 
-function findingBlock(finding: Finding, index: number): string {
+/** A rule with its catalog title and documentation link (absolute URLs only: a repository path is shown as code). */
+function ruleText(rule: string, view: ReportView): string {
+  const entry = view.rules.get(rule);
+  if (!entry) return markdownCode(rule);
+  const docs = entry.docs ? (/^https:\/\/[^\s()<>]+$/.test(entry.docs) ? ` [docs](${entry.docs})` : ` (docs: ${markdownCode(entry.docs)})`) : "";
+  return `${markdownCode(rule)} (${escapeMarkdown(entry.title)}${docs ? `,${docs}` : ""})`;
+}
+
+function findingBlock(finding: Finding, index: number, view: ReportView): string {
   const location = formatLocation(finding.location);
   const facts = [
     `- **Location:** ${location ? markdownCode(location) : "none"}${finding.location?.symbol ? ` (${markdownCode(finding.location.symbol)})` : ""}`,
-    `- **Rule:** ${markdownCode(finding.rule)} · **Tool:** ${escapeMarkdown(`${finding.tool.name} ${finding.tool.version}`)} · **Stage:** ${escapeMarkdown(finding.stage)}`,
-    `- **Id:** ${markdownCode(finding.id)}`,
+    `- **Rule:** ${ruleText(finding.rule, view)} · **Tool:** ${escapeMarkdown(`${finding.tool.name} ${finding.tool.version}`)} · **Stage:** ${escapeMarkdown(finding.stage)}`,
+    ...(finding.alsoReportedBy ?? []).map(
+      (o) =>
+        `- **Also reported by:** ${escapeMarkdown(`${o.tool.name} ${o.tool.version}`)} as ${ruleText(o.rule, view)}${formatLocation(o.location) ? ` at ${markdownCode(formatLocation(o.location))}` : ""} (${markdownCode(o.id)})`,
+    ),
+    `- **Id:** ${markdownCode(finding.id)}${finding.baselineState ? ` · **Baseline:** ${escapeMarkdown(describeBaselineState(finding))}` : ""}${finding.blocking ? " · **Fails the gate**" : ""}`,
   ].join("\n");
   const parts = [`#### ${index}. ${escapeMarkdown(finding.title).replace(/\n+/g, " ")}`, facts];
   if (finding.description.trim()) parts.push(escapeMarkdown(finding.description.trim()).replace(/\n/g, "  \n"));
@@ -123,7 +173,7 @@ function findingsSection(view: ReportView): string {
   let index = 0;
   const groups = view.openGroups.map((g) => {
     const heading = `### ${SEVERITY_LABEL[g.severity]} (${g.findings.length})`;
-    const body = g.findings.map((f) => findingBlock(f, ++index)).join("\n\n");
+    const body = g.findings.map((f) => findingBlock(f, ++index, view)).join("\n\n");
     // GitHub renders <details>; the blank lines let Markdown work inside it.
     return g.collapsed ? `${heading}\n\n<details><summary>Show ${plural(g.findings.length, "finding")}</summary>\n\n${body}\n\n</details>` : `${heading}\n\n${body}`;
   });
@@ -297,6 +347,8 @@ export function renderMarkdown(view: ReportView): string {
       headerBlock(view),
       countsSection(view),
       gateSection(view),
+      newSection(view),
+      fixedSection(view),
       scopeSection(view),
       toolsSection(view),
       severityDefinitionsSection(),

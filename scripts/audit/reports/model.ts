@@ -21,7 +21,8 @@ import type {
 } from "../types";
 import { formatNumber, NO_VALUE } from "./format";
 import { readCoverageMetrics, readGasMetrics, readTestMetrics } from "./metrics";
-import { compareFindings, isAtLeast } from "./severity";
+import { ruleCatalog } from "../findings/catalog";
+import { compareFindings, isAtLeast } from "../findings/severity";
 
 export interface CommitView {
   /** Full sha, or undefined when the tree has no commit. */
@@ -86,6 +87,8 @@ export interface CoverageRow {
 export const REPORT_PARTS = [
   ["summary", "Summary"],
   ["gate", "Gate"],
+  ["new", "New"],
+  ["fixed", "Fixed"],
   ["scope", "Scope"],
   ["tools", "Tools"],
   ["severity-definitions", "Severities"],
@@ -106,7 +109,7 @@ const BUILTIN_IDS: ReadonlySet<string> = new Set([
   "gate-verdict",
   "coverage-chart",
   "gas-chart",
-  ...["counts", "scope", "tools", "severity", "suppressed", "stages", "coverage", "gas", "deployments"].map((t) => `${t}-table`),
+  ...["counts", "scope", "tools", "severity", "suppressed", "stages", "coverage", "gas", "deployments", "new", "fixed", "baseline-counts"].map((t) => `${t}-table`),
 ]);
 const BUILTIN_PREFIXES = ["finding-", "findings-", "count-", "skipped-"];
 
@@ -142,6 +145,28 @@ export interface DetailSection {
   chart?: DetailChart;
 }
 
+/** The comparison with the run's baseline (report.baseline), for "New in this change" / "Fixed by this change". */
+export interface BaselineView {
+  /** The baseline's commit, when it had one. */
+  commit?: { full: string; short: string; dirty: boolean };
+  /** `--baseline <file>` or `--baseline-ref <ref>`, as given. */
+  source: string;
+  generatedAt: string;
+  /** Findings of this run that are `new` or `updated`, most severe first (suppressed ones included, marked). */
+  introduced: Finding[];
+  /** The baseline's findings this run no longer has. */
+  fixed: Finding[];
+  /** Per severity: new, updated, fixed (every severity). */
+  counts: { severity: Severity; new: number; updated: number; fixed: number }[];
+}
+
+/** A rule's catalog entry as the human-readable reports show it (findings/catalog.ts). */
+export interface RuleView {
+  title: string;
+  /** The tool's documentation (absolute URL) or our own doc (repository-relative path#anchor). */
+  docs?: string;
+}
+
 export interface ReportView {
   title: string;
   schemaVersion: string;
@@ -165,6 +190,10 @@ export interface ReportView {
   details: DetailSection[];
   /** Stages that did not produce results (skipped or errored), with why. */
   notRun: StageRow[];
+  /** Absent without a baseline. */
+  baseline?: BaselineView;
+  /** The catalog entry of every rule the report's findings carry. */
+  rules: ReadonlyMap<string, RuleView>;
 }
 
 const NO_COMMIT = new Set(["", "unknown"]);
@@ -283,7 +312,8 @@ export function buildReportView(report: AuditReport): ReportView {
     name: s.name,
     status: s.status,
     durationMs: s.durationMs,
-    openFindings: open.filter((f) => f.stage === s.name).length,
+    // A finding other tools also reported counts in each of their stages (and once in the totals).
+    openFindings: open.filter((f) => f.stage === s.name || f.alsoReportedBy?.some((o) => o.stage === s.name)).length,
     reason: s.reason,
     ...(s.status === "error" && lastLines(s.stderrTail) ? { outputTail: lastLines(s.stderrTail) } : {}),
   }));
@@ -335,7 +365,55 @@ export function buildReportView(report: AuditReport): ReportView {
       : { note: gas.note },
     details: collectDetails(report.stages),
     notRun: stages.filter((s) => s.status === "skipped" || s.status === "error"),
+    ...(report.baseline ? { baseline: baselineView(report, findings) } : {}),
+    rules: ruleViews([...findings, ...(report.baseline?.fixed ?? [])]),
   };
+}
+
+function baselineView(report: AuditReport, findings: readonly Finding[]): BaselineView {
+  const b = report.baseline!;
+  const introduced = findings.filter((f) => f.baselineState === "new" || f.baselineState === "updated");
+  const fixed = [...b.fixed].sort(compareFindings);
+  const known = !NO_COMMIT.has(b.commit);
+  return {
+    ...(known ? { commit: { full: b.commit, short: b.commit.slice(0, 7), dirty: b.dirty } } : {}),
+    source: "ref" in b.source ? `--baseline-ref ${b.source.ref}` : `--baseline ${b.source.file}`,
+    generatedAt: b.generatedAt,
+    introduced,
+    fixed,
+    counts: SEVERITIES.map((severity) => ({
+      severity,
+      new: introduced.filter((f) => f.severity === severity && f.baselineState === "new").length,
+      updated: introduced.filter((f) => f.severity === severity && f.baselineState === "updated").length,
+      fixed: fixed.filter((f) => f.severity === severity).length,
+    })),
+  };
+}
+
+function ruleViews(findings: readonly Finding[]): Map<string, RuleView> {
+  const catalog = ruleCatalog();
+  const out = new Map<string, RuleView>();
+  for (const rule of new Set(findings.flatMap((f) => [f.rule, ...(f.alsoReportedBy ?? []).map((o) => o.rule)]))) {
+    const entry = catalog.describe(rule, findings);
+    out.set(rule, { title: entry.title, ...(entry.helpUri ? { docs: entry.helpUri } : entry.docs ? { docs: entry.docs } : {}) });
+  }
+  return out;
+}
+
+/** "new", "updated (…)" for a finding's baseline state; "" without one. */
+export function describeBaselineState(finding: Finding): string {
+  switch (finding.baselineState) {
+    case "new":
+      return "new in this change";
+    case "updated":
+      return "changed by this change (it was in the baseline under another fingerprint, or fewer tools reported it)";
+    case "unchanged":
+      return "already in the baseline";
+    case "absent":
+      return "fixed by this change";
+    default:
+      return "";
+  }
 }
 
 /** Short description of the commit line shared by both human-readable reports. */

@@ -5,17 +5,31 @@
  *   ran get a run even without results, so code scanning closes their fixed
  *   alerts; tools of skipped or errored stages get none, so a tool that did
  *   not run does not look like a clean one.
+ * - `tool.driver.rules` comes from the rule catalog (findings/catalog.ts): an
+ *   entry for every rule the run's results carry, with the catalog's title,
+ *   summary, recommendation, documentation and default severity; a rule the
+ *   catalog cannot list (another project's solhint plugin) is described from
+ *   its findings and marked `catalogued: false`. (Only rules with results:
+ *   another project's report names none of the harness's own rules.)
  * - Severity goes to `level` (error / warning / note) and to the rule's
  *   `security-severity` property, which GitHub buckets as critical (>= 9.0),
  *   high (7.0-8.9), medium (4.0-6.9) and low (< 4.0).
  * - Our line-independent fingerprint is the result's partial fingerprint, so
  *   alerts survive code moves like suppressions do.
  * - Suppressed findings carry an external suppression with the justification.
+ * - One finding per bug: a finding other tools also reported (findings/merge.ts) is one result, in
+ *   the run of the tool that stands for it, with the others' places as `relatedLocations` and their
+ *   tool, rule and id in `properties.alsoReportedBy`; the other tools' runs do not repeat it.
+ * - With a baseline, every result has `baselineState` (new / unchanged / updated), and the baseline's
+ *   fixed findings are results too: `baselineState: "absent"`, `kind: "pass"`, `level: "none"`.
+ *   (GitHub code scanning documents neither field: the workflow uploads the log without the absent
+ *   results, so that a fixed alert closes.)
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AuditReport, Finding, Location, Severity } from "../types";
-import { compareFindings, mostSevere } from "./severity";
+import type { AuditReport, BaselineState, Finding, Location, Severity } from "../types";
+import { ruleCatalog, type RuleEntry } from "../findings/catalog";
+import { compareFindings } from "../findings/severity";
 import type { RenderContext, ReportWriter } from "./writer";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -49,10 +63,10 @@ interface SarifRule {
   shortDescription: SarifMessage;
   fullDescription: SarifMessage;
   help: SarifMessage;
-  /** The rule's documentation (e.g. Slither's detector wiki), from a finding's `data.helpUri`. */
+  /** The rule's documentation: the catalog's helpUri, else its repository doc under the repository URL. */
   helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
-  properties: { "security-severity": string; tags: string[] };
+  properties: { "security-severity": string; tags: string[]; stage: string; catalogued: boolean; docs?: string };
 }
 
 interface SarifLocation {
@@ -62,15 +76,31 @@ interface SarifLocation {
   };
 }
 
+interface SarifRelatedLocation extends SarifLocation {
+  id: number;
+  message: SarifMessage;
+}
+
 interface SarifResult {
   ruleId: string;
   ruleIndex: number;
-  level: SarifLevel;
+  kind?: "pass";
+  level: SarifLevel | "none";
   message: SarifMessage;
   locations?: SarifLocation[];
+  relatedLocations?: SarifRelatedLocation[];
   partialFingerprints: Record<string, string>;
+  baselineState?: BaselineState;
   suppressions?: { kind: "external"; status: "accepted"; justification: string; properties?: { reviewer: string } }[];
-  properties: { severity: Severity; findingId: string; stage: string; disputedBy?: string; disputeReason?: string };
+  properties: {
+    severity: Severity;
+    findingId: string;
+    stage: string;
+    blocking?: boolean;
+    disputedBy?: string;
+    disputeReason?: string;
+    alsoReportedBy?: { tool: string; rule: string; stage: string; id: string; fingerprint: string }[];
+  };
 }
 
 interface SarifRun {
@@ -120,33 +150,39 @@ function nonEmpty(text: string | undefined, fallback: string): string {
   return text?.trim() ? text.trim() : fallback;
 }
 
-/** The first absolute http(s) `data.helpUri` among a rule's findings (SARIF requires an absolute URI). */
-function helpUriOf(findings: readonly Finding[]): { helpUri?: string } {
-  for (const f of findings) {
-    const uri = f.data?.helpUri;
-    if (typeof uri === "string" && /^https?:\/\/\S+$/.test(uri)) return { helpUri: uri };
-  }
+const HTTP_URI = /^https?:\/\/\S+$/;
+
+/** A documentation link for a catalog entry: its own helpUri, or its repository doc at this commit. */
+function helpUriOf(entry: RuleEntry, context: RenderContext, commit: string): { helpUri?: string } {
+  if (entry.helpUri && HTTP_URI.test(entry.helpUri)) return { helpUri: entry.helpUri };
+  const repo = context.repositoryUri;
+  if (entry.docs && repo && HTTP_URI.test(repo) && /^[0-9a-f]{40,64}$/.test(commit)) return { helpUri: `${repo.replace(/\/$/, "")}/blob/${commit}/${entry.docs}` };
   return {};
 }
 
-function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf: Map<string, number> } {
-  const byRule = new Map<string, Finding[]>();
-  for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+/** The run's rules: the catalog's entry of each rule its results carry (a family's instantiated for its member). */
+function buildRules(findings: readonly Finding[], context: RenderContext, commit: string): { rules: SarifRule[]; indexOf: Map<string, number> } {
+  const catalog = ruleCatalog();
+  const ids = new Set(findings.map((f) => f.rule));
   const rules: SarifRule[] = [];
   const indexOf = new Map<string, number>();
-  for (const [id, ruleFindings] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
-    // A rule is as severe as its worst finding; each result keeps its own level.
-    const severity = mostSevere(ruleFindings.map((f) => f.severity)) ?? "info";
-    const example = ruleFindings[0];
+  for (const id of [...ids].sort((a, b) => a.localeCompare(b))) {
+    const entry = catalog.describe(id, findings);
     indexOf.set(id, rules.length);
     rules.push({
       id,
-      shortDescription: { text: nonEmpty(example.title, id) },
-      fullDescription: { text: nonEmpty(example.description, example.title) },
-      help: { text: nonEmpty(ruleFindings.find((f) => f.recommendation?.trim())?.recommendation, "No recommendation provided.") },
-      ...helpUriOf(ruleFindings),
-      defaultConfiguration: { level: SARIF_LEVEL[severity] },
-      properties: { "security-severity": SECURITY_SEVERITY[severity], tags: ["security"] },
+      shortDescription: { text: nonEmpty(entry.title, id) },
+      fullDescription: { text: nonEmpty(entry.summary, entry.title) },
+      help: { text: nonEmpty(`${entry.recommendation}${entry.docs ? ` (documentation: ${entry.docs})` : ""}`, "No recommendation provided.") },
+      ...helpUriOf(entry, context, commit),
+      defaultConfiguration: { level: SARIF_LEVEL[entry.severity] },
+      properties: {
+        "security-severity": SECURITY_SEVERITY[entry.severity],
+        tags: ["security", entry.stage],
+        stage: entry.stage,
+        catalogued: entry.catalogued,
+        ...(entry.docs ? { docs: entry.docs } : {}),
+      },
     });
   }
   return { rules, indexOf };
@@ -154,21 +190,31 @@ function buildRules(findings: readonly Finding[]): { rules: SarifRule[]; indexOf
 
 function toResult(finding: Finding, ruleIndex: number, root: string): SarifResult {
   const description = finding.description.trim();
+  const absent = finding.baselineState === "absent";
+  const sightings = finding.alsoReportedBy ?? [];
   const result: SarifResult = {
     ruleId: finding.rule,
     ruleIndex,
-    level: SARIF_LEVEL[finding.severity],
+    ...(absent ? { kind: "pass" as const } : {}),
+    level: absent ? "none" : SARIF_LEVEL[finding.severity],
     message: { text: description ? `${finding.title.trim()}\n\n${description}` : finding.title.trim() },
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+    ...(finding.baselineState ? { baselineState: finding.baselineState } : {}),
     properties: {
       severity: finding.severity,
       findingId: finding.id,
       stage: finding.stage,
+      ...(finding.blocking ? { blocking: true } : {}),
       ...(finding.disputed ? { disputedBy: finding.disputed.by, disputeReason: finding.disputed.reason } : {}),
+      ...(sightings.length ? { alsoReportedBy: sightings.map((s) => ({ tool: s.tool.name, rule: s.rule, stage: s.stage, id: s.id, fingerprint: s.fingerprint })) } : {}),
     },
   };
   const locations = toLocations(finding.location, root);
   if (locations) result.locations = locations;
+  const related = sightings.flatMap((s, i) =>
+    (toLocations(s.location, root) ?? []).map((l) => ({ id: i + 1, ...l, message: { text: `also reported by ${s.tool.name} ${s.tool.version} as ${s.rule} (${s.id})` } })),
+  );
+  if (related.length) result.relatedLocations = related;
   if (finding.suppressed) {
     const { justification, reviewer } = finding.suppressed;
     result.suppressions = [{ kind: "external", status: "accepted", justification, ...(reviewer ? { properties: { reviewer } } : {}) }];
@@ -176,10 +222,10 @@ function toResult(finding: Finding, ruleIndex: number, root: string): SarifResul
   return result;
 }
 
-/** Tool name -> version, for tools whose stage ran or that reported findings. */
+/** Tool name -> version, for tools whose stage ran or that reported findings (the baseline's fixed ones included). */
 function toolsToReport(report: AuditReport): Map<string, string> {
   const tools = new Map<string, string>();
-  for (const f of report.findings) if (!tools.has(f.tool.name)) tools.set(f.tool.name, f.tool.version);
+  for (const f of [...report.findings, ...(report.baseline?.fixed ?? [])]) if (!tools.has(f.tool.name)) tools.set(f.tool.name, f.tool.version);
   for (const stage of report.stages) {
     if (stage.status !== "passed" && stage.status !== "failed") continue;
     for (const t of stage.tools) if (!tools.has(t.name)) tools.set(t.name, t.version);
@@ -197,8 +243,8 @@ export function buildSarif(report: AuditReport, context: RenderContext): SarifLo
   const runs = [...toolsToReport(report)]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, version]): SarifRun => {
-      const findings = report.findings.filter((f) => f.tool.name === name).sort(compareFindings);
-      const { rules, indexOf } = buildRules(findings);
+      const findings = [...report.findings, ...(report.baseline?.fixed ?? [])].filter((f) => f.tool.name === name).sort(compareFindings);
+      const { rules, indexOf } = buildRules(findings, context, report.commit);
       const semver = semanticVersion(version);
       return {
         tool: { driver: { name, version, ...(semver ? { semanticVersion: semver } : {}), rules } },

@@ -10,7 +10,7 @@
  * written to <rawDir>/invariants/failures.json, which `npm run
  * invariants:repro` turns into regression tests under test/unit/repro/.
  */
-import { createHash } from "node:crypto";
+import { findingId, fingerprint } from "../findings/fingerprint";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
@@ -43,22 +43,18 @@ export interface FailuresFile {
   failures: PropertyFailure[];
 }
 
-function fingerprint(parts: string[]): string {
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
-}
-
 export function findingFor(failure: PropertyFailure, result: CampaignResult, info: HarnessInfo | undefined): Finding {
   const rule = `invariant/${failure.property}`;
   const file = info?.sourceName ?? "test/invariant/LoadBalancerInvariants.sol";
   const symbol = `${result.harness}.${failure.property}`;
-  const fp = fingerprint([INVARIANTS_STAGE, rule, file, symbol]);
+  const fp = fingerprint({ stage: INVARIANTS_STAGE, rule, file, anchor: symbol });
   const meta = info?.properties.get(failure.property);
   const steps = failure.callSequence.filter((s) => s.function !== "*wait*");
   const calls = steps.map((s) => s.function.split("(")[0]).join(" → ");
   const engine = result.engine ?? "fuzzer";
   const version = result.tools.find((t) => t.name === engine)?.version ?? "unknown";
   return {
-    id: `${INVARIANTS_STAGE}:${rule}:${fp.slice(0, 12)}`,
+    id: findingId(INVARIANTS_STAGE, rule, fp),
     stage: INVARIANTS_STAGE,
     rule,
     severity: "high",

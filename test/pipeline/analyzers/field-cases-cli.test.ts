@@ -5,6 +5,8 @@
  * the project's compiler cannot build, must exit 2 with one line naming the file, the pragma and the
  * compiler the project has.
  */
+import { isAtLeast } from "../../../scripts/audit/findings/severity";
+import { DEFAULT_POLICY } from "../../../scripts/audit/policy";
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -73,8 +75,9 @@ describe("field cases from the command line (as a new user ran them)", function 
       const storageMap = c.analyzer === "storage" ? (result.metrics as unknown as StorageMetrics).storageMap : [];
       const verdict = judge(c, { findings: result.findings, places: new Map(storageMap.map((r) => [r.label, r.slotStart])) });
       expect(verdict.problems, `${verdict.problems.join("\n")}\n--- findings:\n${summary(result.findings)}`).to.deep.equal([]);
-      // Exit 1 exactly when something is at high or above (the tasks' documented exit codes).
-      expect(run.code).to.equal(result.findings.some((f) => f.severity === "high" || f.severity === "critical") ? 1 : 0);
+      // Exit 1 exactly when something is at or above the policy's failOnSeverity (the project has no
+      // audit/policy.json: the default, medium), the tasks' documented exit codes.
+      expect(run.code).to.equal(result.findings.some((f) => isAtLeast(f.severity, DEFAULT_POLICY.failOnSeverity)) ? 1 : 0);
     });
   }
 });

@@ -138,7 +138,7 @@ describe("analyzers on this repository", function () {
       expect(errored.reason).to.match(/audit\/domains\.json is invalid: domains\.0\.implementations\.0\.id: required/);
     });
 
-    it("fail on findings at high or above", async function () {
+    it("report findings and leave the verdict to the gate (the stage passes: the analysis ran)", async function () {
       const root = mkdtempSync(path.join(os.tmpdir(), "analyzer-root-"));
       mkdirSync(path.join(root, "audit"));
       // The ERC-20 mocks keep plain state (OpenZeppelin's ERC20 from slot 0): wrong behind an id router.
@@ -147,7 +147,7 @@ describe("analyzers on this repository", function () {
         JSON.stringify({ domains: [{ name: "mocks", proxy: "contracts/core/LoadBalancer.sol:LoadBalancer", dispatch: "id-routed", implementations: [{ contract: "contracts/mocks/MockERC20.sol:MockERC20", id: 1 }, { contract: "contracts/mocks/FeeOnTransferERC20.sol:FeeOnTransferERC20", id: 2 }] }] }),
       );
       const result = await storageStage.run(stageContext(root, buildInfoFiles));
-      expect(result.status).to.equal("failed");
+      expect(result.status).to.equal("passed");
       expect(result.findings.filter((f) => f.rule === "plain-state-in-implementation").map((f) => f.severity)).to.deep.equal(["high", "high"]);
       expect(result.findings.every((f) => f.location?.file && f.location.line)).to.equal(true);
     });

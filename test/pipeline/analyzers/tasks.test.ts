@@ -1,7 +1,7 @@
 /**
  * The standalone Hardhat tasks: audit:storage and audit:selectors over audit/domains.json or flags,
  * --json output in the pipeline's finding schema, --live, and the exit codes (0 clean, 1 findings at
- * high or above, 2 bad input with a one-line message).
+ * or above the policy's failOnSeverity, 2 bad input with a one-line message).
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
@@ -60,10 +60,10 @@ describe("analyzer Hardhat tasks", function () {
     expect((result?.metrics as { routingProofs: { holds: boolean }[] }).routingProofs[0].holds).to.equal(true);
   });
 
-  it("exit 1 on findings at high or above", async function () {
+  it("exit 1 on findings at or above the policy's failOnSeverity (audit/policy.json: medium)", async function () {
     const result = await run("audit:storage", { proxy: "LoadBalancer", impl: "MockERC20" });
     expect(process.exitCode).to.equal(1);
-    expect(result?.status).to.equal("failed");
+    expect(result?.status).to.equal("passed"); // the analysis ran; the exit code is the policy's verdict
     expect(result?.findings[0]).to.deep.include({ stage: "storage", rule: "plain-state-in-implementation", severity: "high" });
     expect(result?.findings[0].fingerprint).to.match(/^[0-9a-f]{64}$/);
   });

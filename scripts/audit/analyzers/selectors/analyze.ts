@@ -2,6 +2,7 @@
  * The selector analyzer: every domain member's external selectors, the registered selector rules over
  * the domain as declared and with each upgrade applied, and - for id routers - the routing proof.
  */
+import { countBySeverity } from "../../findings/severity";
 import type { Finding } from "../../types";
 import type { SolcBuild } from "../build-info";
 import { chainHead, memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
@@ -133,7 +134,6 @@ export function analyzeSelectors(build: SolcBuild, domains: ResolvedDomain[], st
     }
   }
   const findings = toFindings(stage, SELECTOR_TOOL, hits);
-  const findingsBySeverity: Record<string, number> = {};
-  for (const f of findings) findingsBySeverity[f.severity] = (findingsBySeverity[f.severity] ?? 0) + 1;
+  const findingsBySeverity = countBySeverity(findings);
   return { findings, metrics: { selectors: rows, routingProofs: proofs, rules: SELECTOR_RULES.map((r) => r.id), findingsBySeverity } };
 }

@@ -3,6 +3,7 @@
  * registered rule over the domain as declared and with each upgrade applied, and the V1 -> V2 layout
  * comparisons.
  */
+import { countBySeverity } from "../../findings/severity";
 import type { Finding } from "../../types";
 import type { ContractRecord, SolcBuild } from "../build-info";
 import { chainHead, memberName, withUpgrade, type DomainMemberRef, type ResolvedDomain } from "../domain";
@@ -190,8 +191,7 @@ export function analyzeStorage(build: SolcBuild, domains: ResolvedDomain[], stag
     }
   }
   const findings = toFindings(stage, STORAGE_TOOL, hits);
-  const findingsBySeverity: Record<string, number> = {};
-  for (const f of findings) findingsBySeverity[f.severity] = (findingsBySeverity[f.severity] ?? 0) + 1;
+  const findingsBySeverity = countBySeverity(findings);
   return {
     findings,
     metrics: {

@@ -10,6 +10,8 @@ export const facetSelectorClash: SelectorRule = {
   id: "facet-selector-clash",
   title: "Two facets expose the same selector",
   severity: "high",
+  recommendation:
+    "Keep each selector in one facet: rename one of two colliding functions, or move shared logic into an internal library.",
   summary:
     "Diamond (EIP-2535): two facets share a selector. High when the signatures differ (0x42966c68 class), medium when it is the same function in two facets.",
   scope: "domain",

@@ -12,6 +12,8 @@ export const idRouteCapture: SelectorRule = {
   id: "id-route-capture",
   title: "Proxy selector captures routed calls",
   severity: "critical",
+  recommendation:
+    "Remove the function from the proxy (route administration through a module id instead), or change the routing ABI so ids cannot alias proxy selectors.",
   summary:
     "Id-prefix routing: a proxy selector begins with the bytes of an implementation id, so routed calls to that id reach the proxy's function instead of the implementation.",
   scope: "domain",

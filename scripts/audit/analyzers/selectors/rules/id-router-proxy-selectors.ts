@@ -11,6 +11,8 @@ export const idRouterProxySelectors: SelectorRule = {
   id: "id-router-proxy-selectors",
   title: "Id router declares external functions",
   severity: "high",
+  recommendation:
+    "Move the functions into a module served under a reserved id (as an admin module at id 0) and keep the proxy fallback-only.",
   summary:
     "Id-routed domain whose routing ABI forbids proxy selectors: the proxy declares external functions or public getters, so the 'no routed call can reach the proxy' guarantee no longer holds by construction.",
   scope: "domain",

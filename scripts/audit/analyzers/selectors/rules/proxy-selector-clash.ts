@@ -23,6 +23,8 @@ export const proxySelectorClash: SelectorRule = {
   id: "proxy-selector-clash",
   title: "Proxy function captures an implementation selector",
   severity: "high",
+  recommendation:
+    "Rename one of the two functions; where the pattern answers the selector for the admin only (transparent proxy), call the implementation from another account.",
   summary:
     "Selector-dispatching proxies (transparent, UUPS, diamond): the proxy answers an implementation's selector itself (a function, or a comparison in its fallback). High for different signatures and medium for the same one when users are cut off; medium / low when only a transparent proxy's admin is (ifAdmin).",
   scope: "domain",

@@ -10,6 +10,8 @@ export const siblingSelectorOverlap: SelectorRule = {
   id: "sibling-selector-overlap",
   title: "Sibling implementations share a selector",
   severity: "info",
+  recommendation:
+    "None needed under id routing: the id picks the implementation before the selector.",
   summary: "Id routing: two implementations expose the same selector. Routing by id keeps them apart (info).",
   scope: "domain",
   check(ctx: SelectorDomainContext): RuleHit[] {

@@ -9,6 +9,8 @@ export const upgradeSelectorRemoved: SelectorRule = {
   id: "upgrade-selector-removed",
   title: "V2 removes external functions",
   severity: "low",
+  recommendation:
+    "Keep the functions (deprecated, forwarding to the new ones) until every caller has migrated, or announce the removal.",
   summary: "V1 -> V2: selectors V1 exposed are missing from V2; callers of them break after the upgrade.",
   scope: "upgrade",
   check(ctx: SelectorUpgradeContext): RuleHit[] {

@@ -12,6 +12,8 @@ export const storageNamespaceReuse: StorageRule = {
   id: "storage-namespace-reuse",
   title: "Namespace id or root used by different structs",
   severity: "high",
+  recommendation:
+    "Give each struct its own ERC-7201 namespace id (@custom:storage-location erc7201:<project>.<module>) and slot constant; where two copies are identical, keep one declaration and import it.",
   summary:
     "Two different struct definitions are bound to the same ERC-7201 id or the same root slot (diamond storage position): their members overwrite each other. High when the layouts differ, low when they are identical copies.",
   scope: "domain",

@@ -23,6 +23,8 @@ export const storageOverlap: StorageRule = {
   id: "storage-overlap",
   title: "Storage ranges of different declarations overlap",
   severity: "critical",
+  recommendation:
+    "Give each declaration storage of its own: state in a unique ERC-7201 namespace (or a unique keccak256 position), never plain or transient variables from slot 0 in a module that shares the proxy's storage.",
   summary:
     "Two different variables, namespaces or hard-coded slots of one storage domain share bytes: a write through one corrupts the other. Critical when one side is the proxy's own state, high otherwise.",
   scope: "domain",

@@ -15,6 +15,8 @@ export const plainStateInImplementation: StorageRule = {
   id: "plain-state-in-implementation",
   title: "Implementation keeps state in plain variables",
   severity: "high",
+  recommendation:
+    "Move the implementation's state into a struct in its own ERC-7201 namespace; where plain state is the pattern (one implementation, AppStorage), keep every V2 append-only.",
   summary:
     "A delegatecalled implementation declares plain state variables (slots 0..n). High under id routing and diamonds, where siblings share those slots; info under transparent/UUPS proxies and for the AppStorage pattern (one struct at slot 0 shared by every facet).",
   scope: "domain",

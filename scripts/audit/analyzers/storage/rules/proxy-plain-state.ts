@@ -13,6 +13,8 @@ export const proxyPlainState: StorageRule = {
   id: "proxy-plain-state",
   title: "Proxy keeps state in low sequential slots",
   severity: "medium",
+  recommendation:
+    "Store the proxy's own state at unstructured slots (EIP-1967 or an ERC-7201 namespace), or mirror it first in every implementation through one base contract.",
   summary:
     "The proxy declares plain state variables (slots 0..n), where implementations' plain variables also start. Overlaps that already exist are reported by storage-overlap; this flags the latent risk (info when every implementation mirrors the proxy's variables on purpose).",
   scope: "domain",

@@ -12,6 +12,8 @@ export const slotConstantMismatch: StorageRule = {
   id: "slot-constant-mismatch",
   title: "Slot constant does not match its formula",
   severity: "high",
+  recommendation:
+    "Set the constant to the value its formula gives (or compute it in Solidity from the formula), or fix the annotation or comment if the id is what is wrong.",
   summary:
     "A storage slot constant differs from the value its annotation (@custom:storage-location erc7201:<id>) or its comment's formula gives: the data is not where reviewers, tools and other modules expect it.",
   scope: "domain",

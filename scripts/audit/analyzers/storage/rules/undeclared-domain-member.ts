@@ -12,6 +12,8 @@ export const undeclaredDomainMember: StorageRule = {
   id: "undeclared-domain-member",
   title: "Contract runs in a domain's storage but is not declared",
   severity: "low",
+  recommendation:
+    "Declare the contract in its domain in audit/domains.json (with its id under id routing), so every rule sees it.",
   summary:
     "A project contract inherits the base all of a domain's declared implementations share, so it runs in that proxy's storage, but the domains file does not list it. It is analyzed as a member anyway; declare it so its id and selectors are checked too.",
   scope: "domain",

@@ -10,6 +10,8 @@ export const unresolvedSlot: StorageRule = {
   id: "unresolved-slot",
   title: "Storage slot could not be resolved statically",
   severity: "info",
+  recommendation:
+    "Use a constant slot (an ERC-7201 root or a keccak256 constant) so the layout can be verified, or review the binding by hand.",
   summary: "A storage pointer is bound to a slot computed at run time; the footprint (and every overlap check) may miss that region.",
   scope: "domain",
   check(ctx: DomainContext): RuleHit[] {

@@ -36,6 +36,8 @@ export const upgradeAbandonedStorage: StorageRule = {
   id: "upgrade-abandoned-storage",
   title: "V2 abandons storage that V1 wrote",
   severity: "high",
+  recommendation:
+    "Keep V1's namespace id or slot in V2; to move data to a new place, copy it in a migration (reinitializer) that reads the old one.",
   summary:
     "V1 -> V2: an ERC-7201 namespace, diamond-storage position or hard-coded slot that V1 uses is used by nothing in the domain after the upgrade (a renamed namespace id, a changed position string): V1's data there is orphaned and V2 starts from empty storage.",
   scope: "upgrade",

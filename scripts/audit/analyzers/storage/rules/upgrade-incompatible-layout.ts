@@ -14,6 +14,8 @@ export const upgradeIncompatibleLayout: StorageRule = {
   id: "upgrade-incompatible-layout",
   title: "V2 storage layout is not append-only",
   severity: "high",
+  recommendation:
+    "Restore V1's members in V1's order and types, and add new members only at the end of the struct or contract, or inside a storage gap that shrinks by as many slots.",
   summary:
     "V1 -> V2: a member of a namespace struct (or of the plain layout) was inserted, reordered, deleted or changed type (an enum's members reordered or removed included), so V2 reads V1's data from the wrong place or with the wrong type.",
   scope: "upgrade",

@@ -12,6 +12,8 @@ export const upgradeRenamedMember: StorageRule = {
   id: "upgrade-renamed-member",
   title: "V2 renames a storage member",
   severity: "low",
+  recommendation:
+    "Confirm the member still means what V1 stored; keep the old name if it does.",
   summary:
     "V1 -> V2: a member (or an enum member) keeps its place and type under a new name. Storage-compatible; a warning that its meaning may have changed (info when only underscores or case changed).",
   scope: "upgrade",

@@ -1,13 +1,14 @@
 /**
- * The one place finding fingerprints and ids are computed.
+ * THE finding identity recipe: every fingerprint and every finding id of the audit is computed here.
  *
- * A fingerprint is sha256 over (stage, rule, file, anchor). The anchor is
- * symbolic - a contract/function name, a test's full title, or the normalized
- * text of the offending source line - and never a line number, so a finding
- * keeps its fingerprint when code above it moves. Suppressions match on it.
+ * A fingerprint is sha256 over (stage, rule, file, anchor), NUL-separated. The anchor is symbolic - a
+ * contract/function name, a test's full title, the normalized text of the offending source line, a
+ * storage slot's subject - and never a line number, so a finding keeps its fingerprint when code above
+ * it moves. Suppressions and baselines match on it. The id is `<stage>:<rule>:<first 12 hex>`.
  */
 import { createHash } from "node:crypto";
-import type { Finding } from "./types";
+import type { Finding } from "../types";
+import { compareFindings, severityRank } from "./severity";
 
 export interface FingerprintInput {
   stage: string;
@@ -36,6 +37,12 @@ export function findingId(stage: string, rule: string, fp: string): string {
 /** A finding before its fingerprint and id exist; `anchor` is what the fingerprint hashes. */
 export type DraftFinding = Omit<Finding, "id" | "fingerprint"> & { anchor: string };
 
+function withIdentity(d: DraftFinding, anchor: string): Finding {
+  const { anchor: _anchor, ...rest } = d;
+  const fp = fingerprint({ stage: d.stage, rule: d.rule, file: d.location?.file, anchor });
+  return { ...rest, fingerprint: fp, id: findingId(d.stage, d.rule, fp) };
+}
+
 /**
  * Turns drafts into findings. Drafts that share stage, rule, file and anchor
  * (e.g. the same rule firing twice on identical lines of one function) get an
@@ -54,9 +61,21 @@ export function finalizeFindings(drafts: readonly DraftFinding[]): Finding[] {
     seen.set(key, n);
     anchors[i] = n === 1 ? d.anchor : `${d.anchor}#${n}`;
   }
-  return drafts.map((d, i) => {
-    const { anchor: _anchor, ...rest } = d;
-    const fp = fingerprint({ stage: d.stage, rule: d.rule, file: d.location?.file, anchor: anchors[i] });
-    return { ...rest, fingerprint: fp, id: findingId(d.stage, d.rule, fp) };
-  });
+  return drafts.map((d, i) => withIdentity(d, anchors[i]));
+}
+
+/**
+ * Turns drafts into findings, one per fingerprint: the same fact found twice (the storage analyzer
+ * sees a domain as declared and again with an upgrade applied) is reported once, at its highest
+ * severity (the first draft of that severity wins). Sorted with compareFindings.
+ */
+export function distinctFindings(drafts: readonly DraftFinding[]): Finding[] {
+  const byFingerprint = new Map<string, Finding>();
+  for (const d of drafts) {
+    const f = withIdentity(d, d.anchor);
+    const existing = byFingerprint.get(f.fingerprint);
+    if (existing && severityRank(existing.severity) <= severityRank(f.severity)) continue;
+    byFingerprint.set(f.fingerprint, f);
+  }
+  return [...byFingerprint.values()].sort(compareFindings);
 }
