@@ -29,7 +29,7 @@ audit.setAction(async (args: Record<string, string | boolean | undefined>, hre) 
     else if (flag.value === undefined && value === true) argv.push(`--${flag.name}`);
   }
   // The project is this Hardhat project unless --root names another.
-  if (!argv.includes("--root")) argv.push("--root", hre.config.paths.root);
+  if (args[hardhatParamName("root")] === undefined) argv.push("--root", hre.config.paths.root);
   // SIGINT / SIGTERM: the same interrupt path as npm run audit (exit 130, nothing written).
   process.exitCode = await runInProcess(argv);
 });
