@@ -50,14 +50,30 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (_args, hre, runSuper) => 
 });
 
 /**
+ * The tests that exercise the contracts, and so the ones `npx hardhat coverage` measures them with
+ * (the audit's coverage stage reads the same folder from `scope.tests` of audit/policy.json).
+ */
+export const CONTRACT_TESTS = "test/unit";
+
+/**
  * Test files live under test/; test/fixtures/ holds inputs of tests, never tests: among them whole
  * Hardhat projects with test suites of their own (test/fixtures/projects/), which the audit's
- * end-to-end tests run in their own copies.
+ * end-to-end tests run in their own copies. Under `hardhat coverage` without `--testfiles`, only
+ * CONTRACT_TESTS run: the audit-pipeline tests (test/pipeline/, test/docs/) test the harness's
+ * TypeScript, not the contracts, and on an instrumented build they measure nothing and cannot pass
+ * (instrumented bytecode breaks the gas benchmark's deployment limits and Slither's reading of the
+ * build-info). Files named on the command line always run as given.
  */
 subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, hre, runSuper) => {
   const files: string[] = await runSuper(args);
+  if (args.testFiles.length > 0) return files;
+  const underCoverage = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
   const fixtures = path.join(hre.config.paths.tests, "fixtures") + path.sep;
-  return args.testFiles.length > 0 ? files : files.filter((f) => !path.resolve(f).startsWith(fixtures));
+  const contractTests = path.join(hre.config.paths.root, CONTRACT_TESTS) + path.sep;
+  return files.filter((f) => {
+    const file = path.resolve(f);
+    return !file.startsWith(fixtures) && (!underCoverage || file.startsWith(contractTests));
+  });
 });
 
 const config: HardhatUserConfig = {

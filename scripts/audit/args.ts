@@ -1,13 +1,100 @@
 /**
  * Command-line flags of `npm run audit` / `npx hardhat audit`, parsed with
  * node:util parseArgs. Bad input throws InputError (exit 2).
+ *
+ * FLAGS is the one description of the flags: the parser (parseAuditArgs), the help (usage), and the
+ * Hardhat task's parameters (hardhat-task.ts) are all built from it, so a flag added here is parsed,
+ * listed in --help and accepted by `npx hardhat audit` at once. The help's stage and profile lists
+ * come from the stage registry (stages/index.ts) passed in by the caller, so they cannot go stale.
  */
 import { parseArgs } from "node:util";
-import { InputError } from "./errors";
+import { EXIT_CODES, InputError } from "./errors";
 import type { Profile } from "./types";
 
 export const PROFILES: readonly Profile[] = ["quick", "ci", "deep"];
 export const DEFAULT_PROFILE: Profile = "ci";
+
+/** What each profile is for (the help adds its stage set, from the registry, and its time limit). */
+export const PROFILE_PURPOSE: Record<Profile, string> = {
+  quick: "a laptop check",
+  ci: "the CI gate",
+  deep: "long time limits and fuzzing budgets",
+};
+
+/** One command-line flag. */
+export interface FlagSpec {
+  /** The long name as typed, without the dashes: `json-file`. Hardhat's parameter is its camelCase. */
+  readonly name: string;
+  /** One-letter alias (`-h`); the npm entry only (Hardhat tasks have none). */
+  readonly short?: string;
+  /** Placeholder of the value, for a flag that takes one (`DIR`, `a,b`); absent for an on/off flag. */
+  readonly value?: string;
+  /** One line: the help's first line for the flag and the Hardhat parameter's description. */
+  readonly summary: string;
+  /** More help text, after the summary (the npm entry's --help only). */
+  readonly details?: readonly string[];
+  /** false: not a parameter of the Hardhat task (Hardhat has its own --help). */
+  readonly hardhat?: false;
+}
+
+/** The flags of the audit run, in help order. */
+export const FLAGS = [
+  { name: "profile", value: PROFILES.join("|"), summary: `stage set and time limits (default ${DEFAULT_PROFILE}; profiles below)` },
+  { name: "only", value: "a,b", summary: "run only these stages (the profile still sets required stages and time limits)" },
+  { name: "skip", value: "a,b", summary: "do not run these stages" },
+  { name: "out", value: "DIR", summary: "output directory (default audit/ of the audited project)" },
+  {
+    name: "json",
+    summary: "print the summary as JSON on stdout (progress goes to stderr)",
+    details: ["with npm, use npm run --silent audit -- --json (npm prints a banner on stdout)"],
+  },
+  { name: "json-file", value: "FILE", summary: "also write the JSON summary to FILE (when the run completes)" },
+  { name: "update-gas-baseline", summary: "write audit/baselines/gas.json from this run's gas measurements" },
+  {
+    name: "root",
+    value: "DIR",
+    summary: "the Hardhat project to audit (default: the nearest directory with a hardhat.config.*)",
+    details: ["any Hardhat 2 project with its dependencies installed (docs/AUDITING-OTHER-PROJECTS.md)"],
+  },
+  {
+    name: "baseline",
+    value: "FILE",
+    summary: "mark each finding new / unchanged / updated against a previous run's report.json",
+    details: ["and list what it had that is gone (fixed); audit/policy.json failOn \"new\" then gates on new findings only"],
+  },
+  {
+    name: "baseline-ref",
+    value: "REF",
+    summary: "the same against the cached report of git REF's commit",
+    details: ["<out>/history/<sha>.json, kept by every clean-tree run; none cached: one line saying how to get it, exit 2"],
+  },
+  { name: "list-rules", summary: "print every rule a stage can report (the rule catalog; with --json: JSON) and exit" },
+  {
+    name: "accept",
+    value: "ID",
+    summary: "accept finding ID of the last report.json (with --why): write its suppression entry and exit",
+    details: ["stage, rule, file, symbol and justification go to audit/suppressions.json; runs no stage"],
+  },
+  { name: "why", value: "TEXT", summary: "--accept: the justification (required)" },
+  { name: "reviewer", value: "NAME", summary: "--accept: who reviewed it (optional)" },
+  { name: "expires", value: "YYYY-MM-DD", summary: "--accept: when the acceptance lapses (optional)" },
+  { name: "help", short: "h", summary: "show this help", hardhat: false },
+] as const satisfies readonly FlagSpec[];
+
+/** The flags of `npm run audit -- init`. */
+export const INIT_FLAGS = [
+  { name: "root", value: "DIR", summary: "the Hardhat project to prepare (default: the nearest directory with a hardhat.config.*)" },
+  { name: "help", short: "h", summary: "show this help", hardhat: false },
+] as const satisfies readonly FlagSpec[];
+
+type Flag = (typeof FLAGS)[number];
+type ValuedName = Extract<Flag, { value: string }>["name"];
+type SwitchName = Exclude<Flag["name"], ValuedName>;
+
+/** Hardhat's name of a flag's task parameter: `json-file` -> `jsonFile` (Hardhat types it back as --json-file). */
+export function hardhatParamName(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
 
 export interface AuditOptions {
   only?: string[];
@@ -37,44 +124,116 @@ export interface AuditOptions {
   expires?: string;
 }
 
-export function usage(stageNames: readonly string[]): string {
-  return `Usage: npm run audit -- [options]      (or: npx hardhat audit [options])
-       npm run audit -- init [--root DIR]  (or: npx hardhat audit:init): prepare a project for its first audit
+/** What the help needs to know of a registered stage (a `Stage` fits). */
+export interface StageInfo {
+  readonly name: string;
+  readonly title: string;
+  readonly profiles?: readonly Profile[];
+  readonly dependsOn?: readonly string[];
+}
 
-Runs the audit pipeline (${stageNames.join(", ")}), writes report.json/.md/.html/.sarif
-and junit.xml to the output directory, and gates the result against audit/policy.json.
+/** The help's view of the pipeline: the stage registry and the scheduler's default time limits. */
+export interface HelpContext {
+  readonly stages: readonly StageInfo[];
+  readonly defaultTimeoutMs: Readonly<Record<Profile, number>>;
+  /** Which entry point prints it: `npm run audit --` or `npx hardhat audit`. */
+  readonly entry?: "npm" | "hardhat";
+}
 
-Options:
-  --profile quick|ci|deep   stage set and time limits (default ${DEFAULT_PROFILE})
-                              quick: compile, storage, selectors, lint, slither, test;
-                              ci: every stage; deep: every stage, long limits and fuzzing
-  --only a,b                run only these stages (the profile still sets required stages)
-  --skip a,b                do not run these stages
-  --out DIR                 output directory (default audit/)
-  --json                    print the summary as JSON on stdout (progress goes to stderr);
-                              with npm, use npm run --silent audit -- --json (npm prints a banner)
-  --json-file FILE          also write the JSON summary to FILE
-  --update-gas-baseline     write audit/baselines/gas.json from this run's gas measurements
-  --root DIR                the Hardhat project to audit (default: nearest directory with a
-                              hardhat.config.*); any project with its dependencies installed
-  --baseline FILE           mark each finding new / unchanged / updated against a previous
-                              run's report.json, and list what it had that is gone (fixed);
-                              audit/policy.json failOn "new" then gates on new findings only
-  --baseline-ref REF        the same against the cached report of git REF's commit
-                              (<out>/history/<sha>.json, kept by every clean-tree run); none
-                              cached: one line saying how to get it, exit 2
-  --list-rules              print every rule a stage can report (the rule catalog; --json: JSON)
-  --accept ID --why TEXT    accept finding ID of the last report.json: write its entry
-                              (stage, rule, file, symbol, justification) to
-                              audit/suppressions.json; optional --reviewer NAME, --expires
-                              YYYY-MM-DD; runs no stage
-  -h, --help                show this help
+const WIDTH = 100;
 
-Each flag that takes a value may be given once.
+/** `text` wrapped into lines of at most `width` characters (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
 
-Exit codes: 0 gate passed, 1 gate failed, 2 the pipeline could not run (bad input: flags, input
-files, --root/--out, stale or missing build; nothing written), 130 interrupted (SIGINT/SIGTERM:
-tools stopped, nothing written, the previous reports untouched).`;
+/** Two-column rows: `left` indented by 2 and padded to `column`, `right` wrapped beside it. */
+function rows(entries: readonly (readonly [string, string])[], column: number): string[] {
+  const out: string[] = [];
+  for (const [left, right] of entries) {
+    const head = `  ${left}`;
+    const text = wrap(right, WIDTH - column).map((l) => " ".repeat(column) + l);
+    if (text.length === 0) out.push(head);
+    else if (head.length + 2 <= column) text[0] = head.padEnd(column) + text[0].slice(column);
+    else text.unshift(head);
+    if (text.length > 0) out.push(...text);
+  }
+  return out;
+}
+
+/** The flags' section of a help text (`--name VALUE  summary; details`). */
+export function flagRows(flags: readonly FlagSpec[], column = 28): string[] {
+  return flags.flatMap((f) => {
+    const left = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.value ? ` ${f.value}` : ""}`;
+    return rows([[left, [f.summary, ...(f.details ?? [])].join("; ")]], column);
+  });
+}
+
+/** The stages a profile selects (the registry's rule, as planStages applies it). */
+export function profileStages(stages: readonly StageInfo[], profile: Profile): string[] {
+  return stages.filter((s) => !s.profiles || s.profiles.includes(profile)).map((s) => s.name);
+}
+
+const minutes = (ms: number): string => `${Math.round(ms / 60_000)} min`;
+
+/** `--help` of `npm run audit` / `npx hardhat audit`, built from FLAGS, the stage registry and PROFILES. */
+export function usage(ctx: HelpContext): string {
+  const hardhat = ctx.entry === "hardhat";
+  const names = ctx.stages.map((s) => s.name);
+  const lines: string[] = hardhat
+    ? ["Usage: npx hardhat [GLOBAL OPTIONS] audit [options]     (or: npm run audit -- [options])", "       npx hardhat audit:init                          prepare this project for its first audit"]
+    : [
+        "Usage: npm run audit -- [options]        (or: npx hardhat audit [options])",
+        "       npm run audit -- init [--root DIR]  (or: npx hardhat audit:init): prepare a project for its first audit",
+      ];
+  lines.push(
+    "",
+    ...wrap(
+      "Runs the profile's stages against one compile of the project, writes report.json, report.md, report.html, report.sarif and junit.xml to the output directory, and gates the result against audit/policy.json.",
+      WIDTH,
+    ),
+    "",
+    "Options:",
+    ...flagRows(FLAGS.filter((f) => !hardhat || !("hardhat" in f))),
+    "",
+    "Each flag that takes a value may be given once.",
+    "",
+    "Stages (--only and --skip take these names; each runs after the stages it needs):",
+    ...rows(
+      ctx.stages.map((s) => [s.name, `${s.title}; ${s.profiles ? s.profiles.join(", ") : "every profile"}${s.dependsOn?.length ? `; needs ${s.dependsOn.join(", ")}` : ""}`] as const),
+      Math.max(...names.map((n) => n.length)) + 5,
+    ),
+    "",
+    "Profiles (audit/policy.json's requiredStages says which stages must run for the gate to pass):",
+  );
+  let previous: { profile: Profile; stages: string[] } | undefined;
+  const profileRows: [string, string][] = [];
+  for (const profile of PROFILES) {
+    const stages = profileStages(ctx.stages, profile);
+    let set: string;
+    if (previous && stages.join() === previous.stages.join()) set = `the ${previous.profile} stages`;
+    else if (previous && previous.stages.every((n) => stages.includes(n))) set = `${previous.profile} + ${stages.filter((n) => !previous!.stages.includes(n)).join(", ")}`;
+    else set = stages.join(", ");
+    const purpose = `${PROFILE_PURPOSE[profile]}${profile === DEFAULT_PROFILE ? " (default)" : ""}`;
+    profileRows.push([profile, `${purpose}: ${set}; default time limit ${minutes(ctx.defaultTimeoutMs[profile])} a stage`]);
+    previous = { profile, stages };
+  }
+  lines.push(...rows(profileRows, 9), "", "Exit codes:", ...rows(EXIT_CODES.map((e) => [String(e.code), e.meaning] as const), 9));
+  return lines.join("\n");
+}
+
+/** `--help` of `npm run audit -- init`, built from INIT_FLAGS. */
+export function initUsage(description: string): string {
+  return ["Usage: npm run audit -- init [--root DIR]      (or: npx hardhat audit:init)", "", description, "", "Options:", ...flagRows(INIT_FLAGS)].join("\n");
 }
 
 function list(value: string | undefined, flag: string): string[] | undefined {
@@ -87,34 +246,29 @@ function list(value: string | undefined, flag: string): string[] | undefined {
   return items;
 }
 
-const VALUED = ["only", "skip", "profile", "out", "json-file", "root", "baseline", "baseline-ref", "accept", "why", "reviewer", "expires"] as const;
+/** node:util parseArgs options of a flag table: a valued flag collects every occurrence (to refuse repeats). */
+export function parseArgsOptions(flags: readonly FlagSpec[]): Record<string, { type: "string"; multiple: true } | { type: "boolean"; short?: string }> {
+  return Object.fromEntries(
+    flags.map((f) => [f.name, f.value !== undefined ? { type: "string", multiple: true } : { type: "boolean", ...(f.short ? { short: f.short } : {}) }] as const),
+  );
+}
 
 export function parseAuditArgs(argv: readonly string[]): AuditOptions {
-  let values;
+  let values: Record<string, string[] | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...(Object.fromEntries(VALUED.map((name) => [name, { type: "string", multiple: true }])) as Record<(typeof VALUED)[number], { type: "string"; multiple: true }>),
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        "update-gas-baseline": { type: "boolean" },
-        "list-rules": { type: "boolean" },
-      },
-    }));
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: parseArgsOptions(FLAGS) }) as { values: Record<string, string[] | boolean | undefined> });
   } catch (e) {
     throw new InputError(`${(e as Error).message.split("\n")[0]} (see --help)`);
   }
   // "Last one wins" would silently drop a stage list or a profile: a repeated flag is an error.
-  const single = (name: (typeof VALUED)[number]): string | undefined => {
-    const given = values[name];
+  const single = (name: ValuedName): string | undefined => {
+    const given = values[name] as string[] | undefined;
     if (given && given.length > 1) {
       throw new InputError(`--${name} given ${given.length} times (${given.map((g) => JSON.stringify(g)).join(", ")}): give it once${name === "only" || name === "skip" ? ", with a comma-separated list" : ""}`);
     }
     return given?.[0];
   };
+  const on = (name: SwitchName): boolean => values[name] === true;
   const profile = single("profile") ?? DEFAULT_PROFILE;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new InputError(`unknown profile "${profile}" (valid: ${PROFILES.join(", ")})`);
@@ -141,12 +295,12 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
     skip: list(single("skip"), "--skip") ?? [],
     profile: profile as Profile,
     out: single("out"),
-    json: values.json ?? false,
+    json: on("json"),
     jsonFile: single("json-file"),
-    help: values.help ?? false,
-    updateGasBaseline: values["update-gas-baseline"] ?? false,
+    help: on("help"),
+    updateGasBaseline: on("update-gas-baseline"),
     root: single("root"),
-    listRules: values["list-rules"] ?? false,
+    listRules: on("list-rules"),
     baseline: single("baseline"),
     baselineRef: single("baseline-ref"),
     accept,

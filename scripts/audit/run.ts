@@ -13,7 +13,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { baselineFrom, parseGasReporterJson, type GasMetrics } from "./adapters/gas-reporter";
-import { parseAuditArgs, planStages, usage, type AuditOptions, type StagePlan } from "./args";
+import { INIT_FLAGS, initUsage, parseArgsOptions, parseAuditArgs, planStages, usage, type AuditOptions, type StagePlan } from "./args";
 import { buildStaleness, loadBuild, pendingBuild } from "./build";
 import { describeErrno, EXIT, InputError } from "./errors";
 import { commitStaged, createStagingDir, keepStagingDirAlive, writeFileAtomic } from "./fs/atomic";
@@ -32,7 +32,7 @@ import { catalogSources, formatCatalog, ruleCatalog } from "./findings/catalog";
 import { renderReports } from "./reports";
 import { jsonWriter } from "./reports/json";
 import { hasContent } from "./reports/model";
-import { runStages, validateRegistry } from "./scheduler";
+import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
@@ -465,15 +465,17 @@ async function updateGasBaseline(root: string, build: BuildRef, results: Map<str
 async function runInitCommand(argv: readonly string[], io: CliIO): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: parseArgsOptions(INIT_FLAGS) }) as { values: { root?: string[]; help?: boolean } });
   } catch (e) {
     throw new InputError(`init: ${(e as Error).message.split("\n")[0]} (usage: npm run audit -- init [--root DIR])`);
   }
   if (values.help) {
-    io.stdout.write(`Usage: npm run audit -- init [--root DIR]\n\n${INIT_HELP}\n`);
+    io.stdout.write(`${initUsage(INIT_HELP)}\n`);
     return EXIT.passed;
   }
-  const root = checkHardhatRoot(values.root !== undefined ? path.resolve(io.cwd, values.root) : findRoot(io.cwd));
+  if (values.root && values.root.length > 1) throw new InputError(`init: --root given ${values.root.length} times: give it once`);
+  if (values.root?.[0] === "") throw new InputError("init: --root needs a path");
+  const root = checkHardhatRoot(values.root !== undefined ? path.resolve(io.cwd, values.root[0]) : findRoot(io.cwd));
   const logs = mkdtempSync(path.join(os.tmpdir(), "audit-init-"));
   const release = holdDirectory(logs);
   try {
@@ -488,7 +490,7 @@ async function runInitCommand(argv: readonly string[], io: CliIO): Promise<numbe
   }
 }
 
-const INIT_HELP = [
+export const INIT_HELP = [
   "Opens the project as the audit will (its own Hardhat config, the audit's settings injected around it), compiles it,",
   "detects its proxy patterns and writes, without overwriting anything: audit/domains.json (the inferred storage domains,",
   "for review), audit/policy.json (a starter gate requiring only the stages that can run there) and .solhint.json (when",
@@ -518,7 +520,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       return EXIT.passed;
     }
     if (opts.help) {
-      io.stdout.write(usage(STAGES.map((s) => s.name)) + "\n");
+      io.stdout.write(usage({ stages: STAGES, defaultTimeoutMs: DEFAULT_TIMEOUT_MS }) + "\n");
       return EXIT.passed;
     }
     if (opts.listRules) {

@@ -2,10 +2,12 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseAuditArgs, planStages } from "../../scripts/audit/args";
+import hre from "hardhat";
+import { FLAGS, hardhatParamName, parseAuditArgs, planStages, PROFILES, usage, type StageInfo } from "../../scripts/audit/args";
 import { InputError } from "../../scripts/audit/errors";
 import { validateInputs } from "../../scripts/audit/inputs";
 import { DEFAULT_POLICY, loadGasBaseline, loadPolicy, loadSuppressions } from "../../scripts/audit/policy";
+import { DEFAULT_TIMEOUT_MS } from "../../scripts/audit/scheduler";
 import { STAGES } from "../../scripts/audit/stages";
 import { tempDir } from "./helpers";
 
@@ -68,6 +70,53 @@ describe("audit flags and inputs", function () {
     it("--json-file names a file for the JSON summary", function () {
       expect(parseAuditArgs(["--json-file", "out/summary.json"]).jsonFile).to.equal("out/summary.json");
       expect(() => parseAuditArgs(["--json-file", ""])).to.throw(InputError, "--json-file needs a path");
+    });
+  });
+
+  describe("--help, generated from FLAGS and the stage registry", function () {
+    const help = (stages: readonly StageInfo[] = STAGES) => usage({ stages, defaultTimeoutMs: DEFAULT_TIMEOUT_MS });
+    /** The help's line for a profile, continuation lines joined. */
+    const profileLine = (text: string, profile: string): string => {
+      const lines = text.split("\n");
+      const start = lines.findIndex((l) => l.startsWith(`  ${profile} `));
+      const rest = lines.slice(start + 1);
+      const end = rest.findIndex((l) => !l.startsWith("         "));
+      return [lines[start], ...rest.slice(0, end)].map((l) => l.trim()).join(" ");
+    };
+
+    it("lists every flag of the table, and the parser accepts each", function () {
+      for (const f of FLAGS) {
+        expect(help(), f.name).to.match(new RegExp(`^  ${"short" in f ? `-${f.short}, ` : ""}--${f.name}${"value" in f ? ` ${f.value.replace(/\|/g, "\\|")}` : ""} `, "m"));
+        const argv = "value" in f ? [`--${f.name}`, f.name === "profile" ? "quick" : "x"] : [`--${f.name}`];
+        expect(() => parseAuditArgs(argv), f.name).to.not.throw();
+      }
+    });
+
+    it("each profile's stage set is the registry's (planStages), so a new stage shows up without editing the help", function () {
+      for (const profile of PROFILES) {
+        const selected = planStages(STAGES, { profile, skip: [] }).selected;
+        const line = profileLine(help(), profile);
+        const named = selected.filter((n) => new RegExp(`[ ,:]${n}[,;]`).test(line));
+        const via = /: (?:the )?(quick|ci) (?:\+|stages)/.exec(line)?.[1] as "quick" | "ci" | undefined;
+        const inherited = via ? planStages(STAGES, { profile: via, skip: [] }).selected : [];
+        expect([...new Set([...inherited, ...named])].sort(), line).to.deep.equal([...selected].sort());
+      }
+      const extra: StageInfo = { name: "fuzz-more", title: "More fuzzing", profiles: ["deep"], dependsOn: ["compile"] };
+      const withExtra = help([...STAGES, extra]);
+      expect(profileLine(withExtra, "deep")).to.include(": ci + fuzz-more;");
+      expect(profileLine(withExtra, "ci")).to.not.include("fuzz-more");
+      expect(withExtra).to.match(/^  fuzz-more +More fuzzing; deep; needs compile$/m);
+      expect(help().split("\n").filter((l) => /^  \S/.test(l) && STAGES.some((st) => l.startsWith(`  ${st.name} `)))).to.have.length(STAGES.length);
+    });
+
+    it("npx hardhat audit takes the same flags, as Hardhat parameters built from the table (not --help, Hardhat's own)", function () {
+      const params = Object.keys(hre.tasks.audit.paramDefinitions).sort();
+      expect(params).to.deep.equal(FLAGS.filter((f) => f.name !== "help").map((f) => hardhatParamName(f.name)).sort());
+      for (const f of FLAGS.filter((x) => x.name !== "help")) {
+        const def = hre.tasks.audit.paramDefinitions[hardhatParamName(f.name)];
+        expect(def.isFlag, f.name).to.equal(!("value" in f));
+        expect(def.description).to.equal(f.summary);
+      }
     });
   });
 

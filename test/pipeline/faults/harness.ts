@@ -19,11 +19,13 @@ const NOT_COPIED = new Set(["node_modules", ".tools", ".git", "artifacts", "cach
 const AUDIT_INPUTS = ["policy.json", "suppressions.json", "domains.json", "baselines", "README.md"];
 
 /**
- * A copy of the repository's sources and committed inputs in a fresh temp folder, with
- * node_modules and the provisioned tools (.tools) linked, not copied. No build, no reports.
+ * A copy of the repository's sources and committed inputs in a fresh temp folder (or in `into`, which
+ * must not exist yet), with node_modules and the provisioned tools (.tools) linked, not copied. No
+ * build, no reports: a fresh clone after `npm ci`, with the tools already provisioned.
  */
-export function scratchRepository(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "audit-faults-"));
+export function scratchRepository(into?: string): string {
+  const dir = into ?? mkdtempSync(path.join(os.tmpdir(), "audit-faults-"));
+  if (into !== undefined) mkdirSync(into);
   for (const name of readdirSync(REPO)) {
     if (NOT_COPIED.has(name) || name.startsWith(".coverage")) continue;
     cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true });
