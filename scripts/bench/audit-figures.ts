@@ -142,7 +142,7 @@ export function ratio(value: number, reference: number): number {
 export function goalLine(label: string, value: number, goal?: number): string {
   const shown = Number.isFinite(value) ? value.toFixed(2) : "n/a";
   const verdict = goal === undefined || !Number.isFinite(value) ? "" : `  goal <= ${goal}: ${value <= goal ? "holds" : "does not hold"}`;
-  return `  ${pad(label, 48)}${pad(shown, 6, true)}${verdict}`;
+  return `  ${pad(label, 56)}${pad(shown, 6, true)}${verdict}`;
 }
 
 /**

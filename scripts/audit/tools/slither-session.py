@@ -47,9 +47,15 @@ from crytic_compile import cryticparser
 from crytic_compile.platform.exceptions import InvalidCompilation
 
 import slither.__main__ as slither_main
-import slither.tools.upgradeability.__main__ as upgradeability_main
 from slither.exceptions import SlitherError
 from slither.slither import Slither
+
+
+def upgradeability_tool():
+    """slither-check-upgradeability's main module, imported when a comparison needs it (its checks import web3)."""
+    import slither.tools.upgradeability.__main__ as module  # pylint: disable=import-outside-toplevel
+
+    return module
 
 
 def exit_status(code):
@@ -110,7 +116,8 @@ def same_load(slither_argv, run_argv):
     """Whether an upgradeability run would load the build exactly as slither does (target and crytic-compile options)."""
     detectors, printers = slither_main.get_detectors_and_printers()
     ours = vars(parse_with(lambda: slither_main.parse_args(detectors, printers), ["slither", *slither_argv]))
-    theirs = vars(parse_with(lambda: upgradeability_main.parse_args(upgradeability_main._get_checks()), ["slither-check-upgradeability", *run_argv]))  # pylint: disable=protected-access
+    tool = upgradeability_tool()
+    theirs = vars(parse_with(lambda: tool.parse_args(tool._get_checks()), ["slither-check-upgradeability", *run_argv]))  # pylint: disable=protected-access
     if ours["filename"] != theirs["contract.sol"]:
         return "the target differs"
     for dest in crytic_options():
@@ -123,6 +130,7 @@ def run_upgradeability(runs, provide):
     """Runs each slither-check-upgradeability invocation in turn; returns {name: exit status}."""
     statuses = {}
     root = logging.getLogger()
+    upgradeability_main = upgradeability_tool() if runs else None
     for run in runs:
         with open(run["stdout"], "w", encoding="utf8") as out, open(run["stderr"], "w", encoding="utf8") as err:
             handler = logging.StreamHandler(err)
@@ -150,7 +158,8 @@ def run_upgradeability(runs, provide):
 
 
 def write_checks(path):
-    checks = upgradeability_main.output_detectors_json(upgradeability_main._get_checks())  # pylint: disable=protected-access
+    tool = upgradeability_tool()
+    checks = tool.output_detectors_json(tool._get_checks())  # pylint: disable=protected-access
     with open(path, "w", encoding="utf8") as f:
         json.dump(checks, f)
 
