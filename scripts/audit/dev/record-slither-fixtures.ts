@@ -45,8 +45,8 @@ async function main(): Promise<void> {
   const upgrade = await runUpgradeabilityStage(repoCtx);
   if (upgrade.status !== "passed") throw new Error(`upgradeability: ${upgrade.status} ${upgrade.reason ?? ""}`);
   const upRaw = path.join(repoCtx.rawDir, "slither-upgradeability");
-  for (const f of readdirSync(upRaw).filter((n) => n.endsWith(".json"))) copyFileSync(path.join(upRaw, f), path.join(OUT, "upgradeability", f));
-  copyFileSync(path.join(upRaw, "list-detectors.stdout.log"), path.join(OUT, "upgradeability", "list-detectors.json"));
+  // One JSON per comparison, and the check list; not the session's job and status files.
+  for (const f of readdirSync(upRaw).filter((n) => n.endsWith(".json") && !n.startsWith("session"))) copyFileSync(path.join(upRaw, f), path.join(OUT, "upgradeability", f));
 
   // 2. The reentrancy fixture.
   const fixture = makeFixtureProject(path.join(ROOT, "test", "fixtures", "slither", "ReentrantVault.sol"), ROOT);
