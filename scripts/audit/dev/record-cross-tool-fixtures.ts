@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { runSlitherStage } from "../stages/slither";
-import { buildFlags } from "../stages/slither";
+import { buildFlags } from "../stages/slither-common";
 import { ensureSlither } from "../tools/provision";
 import { runProvisioned } from "../tools/run-provisioned";
 import { makeFixtureProject, stageContext } from "./slither-fixture";
