@@ -22,10 +22,11 @@ import type { CoverageMetrics } from "./adapters/solidity-coverage";
 import { COVERAGE_KEYS } from "./adapters/solidity-coverage";
 import type { GasMetrics } from "./adapters/gas-reporter";
 import { baselineInfo, compareWithBaseline, type Baseline, type BaselineInfo } from "./findings/baseline";
-import { constituents, mergeAcrossTools } from "./findings/merge";
+import { mergeAcrossTools } from "./findings/merge";
+import { describeSuppression, isExpired, suppressionAccepts } from "./findings/suppressions";
 import { isAtLeast } from "./findings/severity";
 import { failOnFor, type FailOn, type Policy } from "./policy";
-import type { Finding, FindingSighting, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
+import type { Finding, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
 
 export interface GateInput {
   profile: Profile;
@@ -51,30 +52,11 @@ export interface GateOutput {
 }
 
 export const WARNING_PREFIX = "warning: ";
+
+// Suppression matching lives in the findings core; re-exported for the gate's callers.
+export { describeSuppression, suppressionAccepts, suppressionMatches } from "./findings/suppressions";
 const MAX_LISTED_FINDINGS = 20;
 
-/** Whether a suppression entry accepts one finding (or sighting): every field the entry sets must match. */
-export function suppressionMatches(entry: SuppressionEntry, finding: Pick<Finding, "stage" | "rule" | "fingerprint" | "location">): boolean {
-  if (entry.fingerprint === undefined && (entry.rule === undefined || entry.file === undefined)) return false;
-  if (entry.stage !== undefined && entry.stage !== finding.stage) return false;
-  if (entry.fingerprint !== undefined && entry.fingerprint !== finding.fingerprint) return false;
-  if (entry.rule !== undefined && entry.rule !== finding.rule) return false;
-  if (entry.file !== undefined && entry.file !== finding.location?.file) return false;
-  if (entry.symbol !== undefined && entry.symbol !== finding.location?.symbol) return false;
-  return true;
-}
-
-/** Whether an entry accepts a finding: it matches the finding or any finding of another tool it stands for. */
-export function suppressionAccepts(entry: SuppressionEntry, finding: Finding): boolean {
-  return constituents(finding).some((c: FindingSighting) => suppressionMatches(entry, c));
-}
-
-export function describeSuppression(entry: SuppressionEntry): string {
-  if (entry.fingerprint) return `fingerprint ${entry.fingerprint.slice(0, 12)}`;
-  return `${entry.rule} in ${entry.file}${entry.symbol ? ` (${entry.symbol})` : ""}`;
-}
-
-const isExpired = (entry: SuppressionEntry, today: string): boolean => entry.expires !== undefined && entry.expires < today;
 
 function ran(stage: StageResult | undefined): stage is StageResult {
   return stage !== undefined && (stage.status === "passed" || stage.status === "failed");
