@@ -40,9 +40,9 @@ export function entryText(e: SuppressionEntry): string {
   return `${describeSuppression(e)}${e.stage ? `, stage ${e.stage}` : ""}`;
 }
 
-/** `signed by alice, until 2027-06-30` / `unsigned (no reviewer)`. */
+/** `signed by alice, until 2027-06-30` / `no reviewer`. */
 export function signatureText(e: SuppressionEntry): string {
-  return `${e.reviewer?.trim() ? `signed by ${e.reviewer}` : "unsigned (no reviewer)"}${e.expires ? `, until ${e.expires}` : ""}`;
+  return `${e.reviewer?.trim() ? `signed by ${e.reviewer}` : "no reviewer"}${e.expires ? `, until ${e.expires}` : ""}`;
 }
 
 function valueText(v: PolicyValue | undefined): string {
@@ -54,7 +54,7 @@ function valueText(v: PolicyValue | undefined): string {
 function fieldText(c: EntryFieldChange): string {
   if (c.to === undefined) return `${c.field} ${c.from} removed`;
   if (c.from === undefined) return `${c.field} ${c.to} added`;
-  return `${c.field} ${c.from} -> ${c.to}`;
+  return `${c.field} ${c.from} → ${c.to}`;
 }
 
 /** `lint:solhint/compiler-version:3f0c9a1b2c4d (medium, new in this change)`. */
@@ -77,11 +77,11 @@ function baselineValuesText(c: Extract<RuleChange, { kind: "baseline-rewritten" 
   if (c.from === null) return `the file was added (${c.values.length} judged values)`;
   if (c.values.length === 0) return "no judged value changed";
   const one = (v: (typeof c.values)[number]): string =>
-    v.from === undefined ? `${v.key} added (${v.to})` : v.to === undefined ? `${v.key} removed (was ${v.from})` : `${v.key} ${v.from} -> ${v.to}`;
+    v.from === undefined ? `${v.key} added (${v.to})` : v.to === undefined ? `${v.key} removed (was ${v.from})` : `${v.key} ${v.from} → ${v.to}`;
   return `${c.values.slice(0, max).map(one).join(", ")}${c.values.length > max ? ` and ${c.values.length - max} more` : ""}`;
 }
 
-/** The change as one sentence (without its effect), e.g. `policy failOnSeverity: medium -> high`. */
+/** The change as one sentence (without its effect), e.g. `policy failOnSeverity: medium → high`. */
 export function describeRuleChange(c: RuleChange): string {
   switch (c.kind) {
     case "suppression-added":
@@ -91,17 +91,17 @@ export function describeRuleChange(c: RuleChange): string {
     case "suppression-narrowed":
       return `suppression narrowed for ${entryText(c.before)}: ${c.fields.map(fieldText).join(", ")}`;
     case "suppression-amended":
-      return `suppression for ${entryText(c.entry)} amended: ${c.fields.map((f) => (f === "reviewer" ? `reviewer ${c.before.reviewer ?? "none"} -> ${c.entry.reviewer ?? "none"}` : "justification rewritten")).join(", ")}`;
+      return `suppression for ${entryText(c.entry)} amended: ${c.fields.map((f) => (f === "reviewer" ? `reviewer ${c.before.reviewer ?? "none"} → ${c.entry.reviewer ?? "none"}` : "justification rewritten")).join(", ")}`;
     case "suppression-removed":
       return `suppression removed for ${entryText(c.entry)}`;
     case "policy-changed":
-      return `policy ${c.setting}${c.profile ? ` (profile ${c.profile})` : ""}: ${valueText(c.from)} -> ${valueText(c.to)}`;
+      return `policy ${c.setting}${c.profile ? ` (profile ${c.profile})` : ""}: ${valueText(c.from)} → ${valueText(c.to)}`;
     case "required-stage-dropped":
       return `required stage ${c.stage} dropped from profile ${c.profile}: the gate no longer fails when it is skipped`;
     case "required-stage-added":
       return `required stage ${c.stage} added to profile ${c.profile}`;
     case "baseline-rewritten":
-      return `${c.baseline} baseline ${c.file} rewritten (${c.from?.slice(0, 12) ?? "none"} -> ${c.to?.slice(0, 12) ?? "none"}): ${baselineValuesText(c)}`;
+      return `${c.baseline} baseline ${c.file} rewritten (${c.from?.slice(0, 12) ?? "none"} → ${c.to?.slice(0, 12) ?? "none"}): ${baselineValuesText(c)}`;
   }
 }
 
