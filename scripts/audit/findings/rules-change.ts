@@ -36,7 +36,7 @@
  */
 import { ROW_METRICS, BATCH_METRICS, batchKey, rowKey } from "../../bench/types";
 import { failOnFor, PolicySchema, RULES_CHANGE, rulesChangeFor, type Policy, type RulesChangeMode } from "../policy";
-import type { BaselineState, Finding, Location, Profile, Severity, SuppressionEntry } from "../types";
+import type { AuditReport, BaselineState, Finding, Location, Profile, Severity, SuppressionEntry } from "../types";
 import { compareFindings, SEVERITIES, severityRank } from "./severity";
 import { isExpired, MATCH_FIELDS, suppressionAccepts, type MatchField } from "./suppressions";
 
@@ -391,6 +391,16 @@ export function compareRules(input: RulesComparisonInput): RulesComparison {
   ];
   const mode = policyBefore ? stricterMode(rulesChangeFor(policyBefore, profile), rulesChangeFor(now.policy, profile)) : rulesChangeFor(now.policy, profile);
   return { compared: true, mode, changes: judgeRuleChanges(changes, mode, profile) };
+}
+
+/**
+ * The rules' changes between two reports - what a run of `after` against `before` as its baseline
+ * records in `rulesChanged` (the gate calls compareRules with the same inputs). `after`'s findings carry
+ * their baseline states when it was run against `before`.
+ */
+export function compareReportRules(before: AuditReport, after: AuditReport, today: string): RulesComparison {
+  if (!after.rules) return { compared: false, reason: `the later report (schema ${after.schemaVersion}) records no rules in force: nothing to compare` };
+  return compareRules({ before: before.rules, beforeSchemaVersion: before.schemaVersion, now: after.rules, findings: after.findings, profile: after.profile, today });
 }
 
 /** Whether the gate fails on a change under `mode` (see policy.ts RULES_CHANGE). */
