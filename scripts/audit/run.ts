@@ -508,7 +508,7 @@ function listRules(json: boolean): string {
   return [
     formatCatalog(catalog.entries, "text").trimEnd(),
     `Sources: ${catalogSources().map((s) => `${s.tool} ${s.version}`).join(", ")}; the analyzers' and the pipeline's own rules (scripts/audit/findings/catalog.ts).`,
-    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors.",
+    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors; against a baseline, changes of the rules themselves (suppressions, policy, gas and bench baselines; rulesChange).",
     "",
   ].join("\n");
 }
