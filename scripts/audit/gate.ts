@@ -174,6 +174,7 @@ export function evaluateGate(input: GateInput): GateOutput {
 
   // Changes of the rules themselves.
   if (rulesChanged && !rulesChanged.compared) warnings.push(rulesChanged.reason);
+  if (rulesChanged?.compared && rulesChanged.note) warnings.push(rulesChanged.note);
   if (rulesChanged?.compared) {
     for (const c of rulesChanged.changes.filter((x) => x.blocking)) failures.push(blockingReason(c, rulesChanged.mode));
     const listed = rulesChanged.changes.filter((x) => !x.blocking);

@@ -302,6 +302,18 @@ describe("rules changed by this change", function () {
       ]);
     });
 
+    it("a recorded policy this harness cannot read: the rest is compared, the policy is not, and one line says so", function () {
+      const before = rules({ suppressions: [] });
+      (before.policy as unknown as Record<string, unknown>).failOnSeverity = "severe"; // e.g. a later harness's value
+      const out = compareReportRules(report(before), report(rules({ suppressions: [ENTRY], policy: policy({ rulesChange: "report" }) }), [lint("a1", { baselineState: "new" })]), TODAY);
+      expect(out).to.deep.include({
+        compared: true,
+        mode: "report",
+        note: "the baseline report's recorded policy does not validate against this harness's policy schema: the policy was not compared, and this run's rulesChange applies",
+      });
+      expect(out.compared && kinds(out.changes)).to.deep.equal([["suppression-added", "looser", false]]);
+    });
+
     it("a baseline report that records no rules: one line, nothing guessed", function () {
       const out = compareReportRules(report(undefined, [], "ci", "1.2.0"), report(rules({ suppressions: [ENTRY] }), [planted]), TODAY);
       expect(out).to.deep.equal({

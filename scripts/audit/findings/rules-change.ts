@@ -120,6 +120,8 @@ export type RulesComparison =
       /** The rulesChange mode that judged the changes: the stricter of the baseline's and this run's. */
       mode: RulesChangeMode;
       changes: RuleChange[];
+      /** One line when part of the baseline's rules could not be read (a recorded policy this harness no longer validates). */
+      note?: string;
     }
   | {
       compared: false;
@@ -390,7 +392,12 @@ export function compareRules(input: RulesComparisonInput): RulesComparison {
     ...compareBaselines(before.baselines, now.baselines),
   ];
   const mode = policyBefore ? stricterMode(rulesChangeFor(policyBefore, profile), rulesChangeFor(now.policy, profile)) : rulesChangeFor(now.policy, profile);
-  return { compared: true, mode, changes: judgeRuleChanges(changes, mode, profile) };
+  return {
+    compared: true,
+    mode,
+    changes: judgeRuleChanges(changes, mode, profile),
+    ...(policyBefore ? {} : { note: "the baseline report's recorded policy does not validate against this harness's policy schema: the policy was not compared, and this run's rulesChange applies" }),
+  };
 }
 
 /**

@@ -247,7 +247,8 @@ function rulesSection(view: ReportView): string {
   if (!r) return section("rules", RULES_TITLE, NO_RULES_BASELINE_HTML);
   if (!r.compared) return section("rules", RULES_TITLE, `<p>${h(r.note)}</p>`);
   const mode = `Policy <code>rulesChange</code>: ${code(r.mode)} (${h(r.modeText)}).`;
-  if (r.rows.length === 0) return section("rules", RULES_TITLE, `<p>The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}</p>`);
+  const note = r.note ? `<p>${h(r.note)}</p>` : "";
+  if (r.rows.length === 0) return section("rules", RULES_TITLE, `<p>The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}</p>${note}`);
   const rows = r.rows.map((c) => [
     `${c.blocking ? '<span class="flag">fails the gate</span> ' : ""}${h(c.title)}`,
     h(c.effect),
@@ -260,7 +261,7 @@ function rulesSection(view: ReportView): string {
   return section(
     "rules",
     RULES_TITLE,
-    `<p>${r.rows.length} change${r.rows.length === 1 ? "" : "s"} of the rules against the baseline, ${blocking} failing the gate. ${mode}</p>` +
+    `<p>${r.rows.length} change${r.rows.length === 1 ? "" : "s"} of the rules against the baseline, ${blocking} failing the gate. ${mode}</p>${note}` +
       table("rules-table", ["Change", "Effect", "What", "Reviewer", "Justification", "Findings it hides"].map((label) => ({ label })), rows),
   );
 }

@@ -129,7 +129,8 @@ function rulesSection(view: ReportView): string {
   if (!r) return section(RULES_TITLE, NO_RULES_BASELINE);
   if (!r.compared) return section(RULES_TITLE, escapeMarkdown(r.note));
   const mode = `Policy ${markdownCode("rulesChange")}: ${markdownCode(r.mode)} (${escapeMarkdown(r.modeText)}).`;
-  if (r.rows.length === 0) return section(RULES_TITLE, `The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}`);
+  const note = r.note ? escapeMarkdown(r.note) : "";
+  if (r.rows.length === 0) return section(RULES_TITLE, `The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}`, note);
   const rows = r.rows.map((c) => [
     `${c.blocking ? "❌ " : ""}${escapeMarkdown(c.title)}`,
     markdownCell(c.effect),
@@ -142,6 +143,7 @@ function rulesSection(view: ReportView): string {
   return section(
     RULES_TITLE,
     `${plural(r.rows.length, "change")} of the rules against the baseline, ${blocking} failing the gate (❌). ${mode}`,
+    note,
     table(["Change", "Effect", "What", "Reviewer", "Justification", "Findings it hides"], rows),
   );
 }

@@ -183,7 +183,7 @@ export interface RuleChangeRow {
 /** report.rulesChanged for the reports (absent without a baseline). */
 export type RulesChangeView =
   | { compared: false; note: string }
-  | { compared: true; mode: RulesChangeMode; modeText: string; rows: RuleChangeRow[] };
+  | { compared: true; mode: RulesChangeMode; modeText: string; rows: RuleChangeRow[]; note?: string };
 
 /** A rule's catalog entry as the human-readable reports show it (findings/catalog.ts). */
 export interface RuleView {
@@ -439,7 +439,7 @@ function rulesChangeView(r: NonNullable<AuditReport["rulesChanged"]>): RulesChan
         hides: "hides" in c ? c.hides : [],
       };
     });
-  return { compared: true, mode: r.mode, modeText: MODE_TEXT[r.mode], rows };
+  return { compared: true, mode: r.mode, modeText: MODE_TEXT[r.mode], rows, ...(r.note ? { note: r.note } : {}) };
 }
 
 function ruleViews(findings: readonly Finding[]): Map<string, RuleView> {

@@ -22,11 +22,12 @@ function rulesLines(view: ReportView): string[] {
   const r = view.rulesChanged;
   if (!r) return [];
   if (!r.compared) return [`**Rules:** ${escapeMarkdown(r.note)}`, ""];
-  if (r.rows.length === 0) return [`**Rules:** unchanged against the baseline (suppressions, policy, gas and bench baselines).`, ""];
+  const note = r.note ? [`**Rules:** ${escapeMarkdown(r.note)}`] : [];
+  if (r.rows.length === 0) return [`**Rules:** unchanged against the baseline (suppressions, policy, gas and bench baselines).`, ...note, ""];
   const blocking = r.rows.filter((c) => c.blocking).length;
   const line = (c: (typeof r.rows)[number]): string => `- ${c.blocking ? "❌ " : ""}${c.effect === "looser" ? "**looser** " : ""}${escapeMarkdown(c.text.replace(/\s+/g, " ").slice(0, 300))}`;
   const shown = r.rows.length <= MAX_RULE_LINES ? r.rows.map(line) : [...r.rows.slice(0, MAX_RULE_LINES - 1).map(line), `- ...and ${r.rows.length - MAX_RULE_LINES + 1} more in [report.md](report.md#rules-changed-by-this-change)`];
-  return [`**Rules changed by this change (${r.rows.length}, ${blocking} failing the gate; policy rulesChange ${markdownCode(r.mode)}):**`, ...shown, ""];
+  return [...note, `**Rules changed by this change (${r.rows.length}, ${blocking} failing the gate; policy rulesChange ${markdownCode(r.mode)}):**`, ...shown, ""];
 }
 
 /** One line: severity, where, title, rule and the tools that saw it. */
