@@ -151,9 +151,21 @@ describe("rules changed by this change", function () {
       ]);
     });
 
-    it("pairs duplicates one to one: a second copy of an entry is an added entry", function () {
+    it("pairs duplicates one to one: a second copy of an entry is an added entry, which hides nothing the first did not", function () {
       const out = compareSuppressions([ENTRY], [ENTRY, { ...ENTRY }], [planted], TODAY);
-      expect(out.map((c) => c.kind)).to.deep.equal(["suppression-added"]);
+      expect(out.map((c) => [c.kind, "hides" in c ? c.hides : undefined])).to.deep.equal([["suppression-added", []]]);
+    });
+
+    it("hides counts what no entry of the baseline's rules hid: a wide entry that replaces two narrow ones hides only the third finding", function () {
+      const third = lint("c1", { location: { file: "contracts/A.sol", line: 20, symbol: "A.h" } });
+      const g = { ...ENTRY, symbol: "A.g" };
+      const wide = { ...ENTRY };
+      delete wide.symbol;
+      const out = compareSuppressions([ENTRY, g], [wide], [planted, old, third], TODAY);
+      expect(out.map((c) => [c.kind, "hides" in c ? c.hides.map((h) => h.id) : undefined])).to.deep.equal([
+        ["suppression-widened", [third.id]],
+        ["suppression-removed", undefined],
+      ]);
     });
   });
 

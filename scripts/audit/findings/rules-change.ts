@@ -8,11 +8,12 @@
  * baselines), and a run with a baseline (--baseline, --baseline-ref) compares its own with the
  * baseline's:
  *
- *   suppression-added     an entry the baseline's rules did not have (with the findings of this run it
- *                         hides, each with its baselineState: a `new` one was introduced by the same change);
+ *   suppression-added     an entry the baseline's rules did not have, with the findings it hides: those of
+ *                         this run it accepts that no entry of the baseline's rules accepted, each with its
+ *                         baselineState (`new`: the same change introduced it);
  *   suppression-widened   an entry that matches more than before: a matching field (stage, fingerprint,
- *                         rule, file, symbol) removed, or its expiry removed or moved later (with the
- *                         findings it hides now that the old entry did not);
+ *                         rule, file, symbol) removed, or its expiry removed or moved later, with the
+ *                         findings it hides in the same sense;
  *   suppression-narrowed  the opposite: a matching field added, an expiry added or moved earlier;
  *   suppression-amended   same matching fields and expiry, another justification or reviewer;
  *   suppression-removed   an entry the baseline had and this run has not;
@@ -171,12 +172,14 @@ function hidden(f: Finding): HiddenFinding {
   };
 }
 
-/** The findings `entry` accepts today and `before` (if any) did not, most severe first. */
-function hiddenBy(entry: SuppressionEntry, before: SuppressionEntry | undefined, findings: readonly Finding[], today: string): HiddenFinding[] {
+/**
+ * The findings of this run that `entry` accepts today and that no entry of the baseline's rules
+ * accepted (today): what this change newly hides through it, most severe first.
+ */
+function hiddenBy(entry: SuppressionEntry, findings: readonly Finding[], hiddenBefore: ReadonlySet<string>, today: string): HiddenFinding[] {
   if (isExpired(entry, today)) return [];
-  const beforeActive = before !== undefined && !isExpired(before, today);
   return findings
-    .filter((f) => suppressionAccepts(entry, f) && !(beforeActive && suppressionAccepts(before, f)))
+    .filter((f) => !hiddenBefore.has(f.id) && suppressionAccepts(entry, f))
     .sort(compareFindings)
     .map(hidden);
 }
@@ -206,17 +209,19 @@ export function compareSuppressions(before: readonly SuppressionEntry[], after: 
     }
   }
 
+  const activeBefore = before.filter((e) => !isExpired(e, today));
+  const hiddenBefore = new Set(findings.filter((f) => activeBefore.some((e) => suppressionAccepts(e, f))).map((f) => f.id));
   const changes: RuleChange[] = [];
   for (const { before: b, after: a } of pairs) {
     if (!b) {
-      changes.push({ kind: "suppression-added", entry: a, hides: hiddenBy(a, undefined, findings, today), effect: "looser" });
+      changes.push({ kind: "suppression-added", entry: a, hides: hiddenBy(a, findings, hiddenBefore, today), effect: "looser" });
       continue;
     }
     const fields = fieldChanges(b, a);
     const sameMatch = matchKey(a) === matchKey(b);
     const expiry = expiryDirection(b.expires, a.expires);
     if ((sameMatch && expiry > 0) || strictlyMoreGeneral(a, b)) {
-      changes.push({ kind: "suppression-widened", before: b, entry: a, fields, hides: hiddenBy(a, b, findings, today), effect: "looser" });
+      changes.push({ kind: "suppression-widened", before: b, entry: a, fields, hides: hiddenBy(a, findings, hiddenBefore, today), effect: "looser" });
     } else if ((sameMatch && expiry < 0) || strictlyMoreGeneral(b, a)) {
       changes.push({ kind: "suppression-narrowed", before: b, entry: a, fields, effect: "stricter" });
     } else {
