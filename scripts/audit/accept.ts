@@ -16,7 +16,7 @@ import { InputError } from "./errors";
 import { loadBaselineReport } from "./findings/baseline";
 import { writeFileAtomic } from "./fs/atomic";
 import { describeZodIssues } from "./fs/json-input";
-import { suppressionMatches } from "./gate";
+import { suppressionMatches } from "./findings/suppressions";
 import { SUPPRESSIONS_FILE, SuppressionsSchema, loadSuppressions } from "./policy";
 import type { AuditReport, Finding, SuppressionEntry } from "./types";
 

@@ -15,17 +15,25 @@
  *      - overall coverage below a policy.coverage threshold (when coverage ran);
  *      - a method's or deployment's average gas more than policy.gas.maxRegressionPercent above the
  *        baseline (when gas ran). The metric checks apply whatever failOn says.
+ *      - with a baseline whose report records its rules, a change of the rules themselves that
+ *        policy.rulesChange (the stricter of the baseline's and this run's mode) blocks: with
+ *        `require-reviewer` a new or widened suppression without a reviewer, with `fail` every change
+ *        that loosens them (findings/rules-change.ts); every change is listed in `rulesChanged`.
  * Suppressed findings stay in the report (marked `suppressed`) and never fail it. Unused and expired
- * suppressions are reported as warnings ("warning: ..." reasons) that do not fail the gate.
+ * suppressions, rule changes that do not block, and a baseline that records no rules are reported as
+ * warnings ("warning: ..." reasons) that do not fail the gate.
  */
 import type { CoverageMetrics } from "./adapters/solidity-coverage";
 import { COVERAGE_KEYS } from "./adapters/solidity-coverage";
 import type { GasMetrics } from "./adapters/gas-reporter";
 import { baselineInfo, compareWithBaseline, type Baseline, type BaselineInfo } from "./findings/baseline";
-import { constituents, mergeAcrossTools } from "./findings/merge";
+import { mergeAcrossTools } from "./findings/merge";
+import { compareRules, type RecordedBaselineFile, type RulesComparison, type RulesInForce } from "./findings/rules-change";
+import { blockingReason, MODE_TEXT } from "./findings/rules-wording";
+import { describeSuppression, isExpired, suppressionAccepts } from "./findings/suppressions";
 import { isAtLeast } from "./findings/severity";
 import { failOnFor, type FailOn, type Policy } from "./policy";
-import type { Finding, FindingSighting, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
+import type { Finding, GateResult, Profile, StageResult, SuppressionEntry } from "./types";
 
 export interface GateInput {
   profile: Profile;
@@ -36,6 +44,8 @@ export interface GateInput {
   today: string;
   /** A previous run's report to compare with (--baseline / --baseline-ref). */
   baseline?: Baseline;
+  /** The gas and bench baselines as they were read for this run (recorded in report.rules; inputs.ts readRecordedBaselines). */
+  baselineFiles?: readonly RecordedBaselineFile[];
 }
 
 export interface GateOutput {
@@ -48,33 +58,18 @@ export interface GateOutput {
   baseline?: BaselineInfo;
   /** The failOn mode that applied. */
   failOn: FailOn;
+  /** The rules this run was judged by (report.json `rules`). */
+  rules: RulesInForce;
+  /** With a baseline: the rules' changes against the baseline's, or why they could not be compared. */
+  rulesChanged?: RulesComparison;
 }
 
 export const WARNING_PREFIX = "warning: ";
+
+// Suppression matching lives in the findings core; re-exported for the gate's callers.
+export { describeSuppression, suppressionAccepts, suppressionMatches } from "./findings/suppressions";
 const MAX_LISTED_FINDINGS = 20;
 
-/** Whether a suppression entry accepts one finding (or sighting): every field the entry sets must match. */
-export function suppressionMatches(entry: SuppressionEntry, finding: Pick<Finding, "stage" | "rule" | "fingerprint" | "location">): boolean {
-  if (entry.fingerprint === undefined && (entry.rule === undefined || entry.file === undefined)) return false;
-  if (entry.stage !== undefined && entry.stage !== finding.stage) return false;
-  if (entry.fingerprint !== undefined && entry.fingerprint !== finding.fingerprint) return false;
-  if (entry.rule !== undefined && entry.rule !== finding.rule) return false;
-  if (entry.file !== undefined && entry.file !== finding.location?.file) return false;
-  if (entry.symbol !== undefined && entry.symbol !== finding.location?.symbol) return false;
-  return true;
-}
-
-/** Whether an entry accepts a finding: it matches the finding or any finding of another tool it stands for. */
-export function suppressionAccepts(entry: SuppressionEntry, finding: Finding): boolean {
-  return constituents(finding).some((c: FindingSighting) => suppressionMatches(entry, c));
-}
-
-export function describeSuppression(entry: SuppressionEntry): string {
-  if (entry.fingerprint) return `fingerprint ${entry.fingerprint.slice(0, 12)}`;
-  return `${entry.rule} in ${entry.file}${entry.symbol ? ` (${entry.symbol})` : ""}`;
-}
-
-const isExpired = (entry: SuppressionEntry, today: string): boolean => entry.expires !== undefined && entry.expires < today;
 
 function ran(stage: StageResult | undefined): stage is StageResult {
   return stage !== undefined && (stage.status === "passed" || stage.status === "failed");
@@ -128,6 +123,20 @@ export function evaluateGate(input: GateInput): GateOutput {
     warnings.push(`policy failOn is "new" for profile ${input.profile}, but no baseline was given (--baseline, --baseline-ref): every finding counts as new`);
   }
 
+  // Rules in force, and with a baseline their changes.
+  const { $comment: _comment, ...policyInForce } = policy;
+  const rules: RulesInForce = { policy: policyInForce, suppressions: [...input.suppressions], baselines: [...(input.baselineFiles ?? [])] };
+  const rulesChanged = input.baseline
+    ? compareRules({
+        before: input.baseline.report.rules,
+        beforeSchemaVersion: input.baseline.report.schemaVersion,
+        now: rules,
+        findings,
+        profile: input.profile,
+        today,
+      })
+    : undefined;
+
   // 4. Stage errors and required stages.
   for (const s of input.stages) {
     if (s.status === "error") failures.push(`stage ${s.name} errored: ${s.reason ?? "no reason given"}`);
@@ -161,6 +170,20 @@ export function evaluateGate(input: GateInput): GateOutput {
   }
   if (blocking.length > MAX_LISTED_FINDINGS) {
     failures.push(`...and ${blocking.length - MAX_LISTED_FINDINGS} more findings at or above ${policy.failOnSeverity}`);
+  }
+
+  // Changes of the rules themselves.
+  if (rulesChanged && !rulesChanged.compared) warnings.push(rulesChanged.reason);
+  if (rulesChanged?.compared && rulesChanged.note) warnings.push(rulesChanged.note);
+  if (rulesChanged?.compared) {
+    for (const c of rulesChanged.changes.filter((x) => x.blocking)) failures.push(blockingReason(c, rulesChanged.mode));
+    const listed = rulesChanged.changes.filter((x) => !x.blocking);
+    if (listed.length > 0) {
+      const looser = listed.filter((x) => x.effect === "looser").length;
+      warnings.push(
+        `${listed.length} rule change(s) by this change${looser ? ` (${looser} looser)` : ""} do not fail the gate (policy rulesChange: ${rulesChanged.mode}: ${MODE_TEXT[rulesChanged.mode]}); listed under "Rules changed by this change"`,
+      );
+    }
   }
 
   // Coverage thresholds.
@@ -206,5 +229,7 @@ export function evaluateGate(input: GateInput): GateOutput {
     findings,
     ...(baseline ? { baseline } : {}),
     failOn,
+    rules,
+    ...(rulesChanged ? { rulesChanged } : {}),
   };
 }

@@ -10,8 +10,11 @@
  * Files that only tools read (hardhat.config.ts, .solcover.js, echidna.yaml)
  * are the tools' to check; their errors reach the stage's reason.
  */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { RecordedBaselineFile } from "./findings/rules-change";
 import { BENCH_STAGE } from "./stages/bench";
 import { DomainsFileSchema } from "./analyzers/domain";
 import { BenchReportSchema } from "../bench/io";
@@ -90,4 +93,32 @@ export function validateInputs(root: string, knownStages: readonly string[], sel
 function medusaConfigFile(cfg: CampaignConfig, env: NodeJS.ProcessEnv): string | undefined {
   const engine = env.AUDIT_INVARIANT_ENGINE?.trim().toLowerCase() || cfg.engine;
   return engine === "echidna" ? undefined : path.posix.normalize(cfg.medusa.config);
+}
+
+/** The committed baselines a stage judges numbers against: recorded in every report (report.rules) for the rules comparison. */
+export const RULE_BASELINE_FILES: readonly Pick<RecordedBaselineFile, "kind" | "file">[] = [
+  { kind: "gas", file: GAS_BASELINE_FILE },
+  { kind: "bench", file: BENCH_BASELINE_FILE },
+];
+
+/**
+ * The gas and bench baselines as they are now (findings/rules-change.ts): the sha256 of each file's
+ * bytes and its parsed content; `sha256: null` for a file that does not exist. Never throws: a file the
+ * run's stages do not read is not validated, and one that is not JSON is recorded by its hash alone.
+ */
+export function readRecordedBaselines(root: string): RecordedBaselineFile[] {
+  return RULE_BASELINE_FILES.map(({ kind, file }) => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path.join(root, file));
+    } catch {
+      return { kind, file, sha256: null };
+    }
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    try {
+      return { kind, file, sha256, content: JSON.parse(bytes.toString("utf8")) as unknown };
+    } catch {
+      return { kind, file, sha256 };
+    }
+  });
 }

@@ -29,6 +29,30 @@ export const FAIL_ON = ["new", "all"] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 const failOnMode = z.enum(FAIL_ON);
 
+/**
+ * What the gate does when, against its baseline, the change moved the rules themselves
+ * (findings/rules-change.ts: suppressions added, widened or removed; policy thresholds and required
+ * stages; the gas and bench baselines):
+ *   report            list every change in the reports (a warning), fail on none;
+ *   require-reviewer  as report, and fail on a new or widened suppression that names no `reviewer`
+ *                     (its justification is always required);
+ *   fail              fail on every change that lets more through (a suppression added or widened, signed
+ *                     or not; a threshold loosened; a required stage dropped; a baseline value raised or
+ *                     removed); changes that only tighten are listed.
+ * Ordered from the weakest; the gate applies the stricter of the baseline's mode and this run's, so a
+ * change cannot loosen the mode that judges it.
+ */
+export const RULES_CHANGE = ["report", "require-reviewer", "fail"] as const;
+export type RulesChangeMode = (typeof RULES_CHANGE)[number];
+const rulesChangeMode = z.enum(RULES_CHANGE);
+
+/**
+ * Defaults: `report` for quick (a laptop run: show, never block), `require-reviewer` for ci and deep (the
+ * gate runs: a suppression a change adds or widens must be signed, so one that hides a finding the same
+ * change introduced blocks unless someone put their name on it).
+ */
+export const DEFAULT_RULES_CHANGE: Readonly<Record<Profile, RulesChangeMode>> = { quick: "report", ci: "require-reviewer", deep: "require-reviewer" };
+
 export const PolicySchema = z
   .object({
     $comment: z.string().optional(),
@@ -42,6 +66,10 @@ export const PolicySchema = z
     failOn: z
       .union([failOnMode, z.object({ quick: failOnMode.optional(), ci: failOnMode.optional(), deep: failOnMode.optional() }).strict()])
       .default("all"),
+    /** What a change of the rules themselves does (see RULES_CHANGE): one mode, or one per profile (a profile not named: its default). */
+    rulesChange: z
+      .union([rulesChangeMode, z.object({ quick: rulesChangeMode.optional(), ci: rulesChangeMode.optional(), deep: rulesChangeMode.optional() }).strict()])
+      .default({}),
     /** Minimum overall coverage percentages (checked when the coverage stage ran). */
     coverage: z
       .object({
@@ -104,6 +132,12 @@ export type Policy = z.infer<typeof PolicySchema>;
 /** The policy's failOn mode for a profile (`all` when the policy names none for it). */
 export function failOnFor(policy: Pick<Policy, "failOn">, profile: Profile): FailOn {
   return typeof policy.failOn === "string" ? policy.failOn : (policy.failOn[profile] ?? "all");
+}
+
+/** The policy's rulesChange mode for a profile (DEFAULT_RULES_CHANGE when it names none for it). */
+export function rulesChangeFor(policy: Pick<Policy, "rulesChange">, profile: Profile): RulesChangeMode {
+  const mode = policy.rulesChange;
+  return typeof mode === "string" ? mode : (mode?.[profile] ?? DEFAULT_RULES_CHANGE[profile]);
 }
 
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});

@@ -21,7 +21,7 @@ import { loadSolcBuild } from "./analyzers/build-info";
 import { markDisputes } from "./disputes";
 import { initSummary, runInit } from "./init";
 import { evaluateGate } from "./gate";
-import { validateInputs } from "./inputs";
+import { readRecordedBaselines, validateInputs } from "./inputs";
 import { handleInterrupts, holdDirectory, Interrupted, INTERRUPTED_EXIT, releaseHeld, unholdDirectory } from "./interrupt";
 import { relPath } from "./paths";
 import { GAS_BASELINE_FILE, type Policy } from "./policy";
@@ -275,6 +275,8 @@ async function runStaged(run: StagedRun): Promise<number> {
     suppressions,
     today: new Date().toISOString().slice(0, 10),
     ...(baseline ? { baseline } : {}),
+    // After --update-gas-baseline: the rules this run was judged by (report.rules).
+    baselineFiles: readRecordedBaselines(root),
   });
   const report: AuditReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -287,6 +289,8 @@ async function runStaged(run: StagedRun): Promise<number> {
     findings: verdict.findings,
     gate: verdict.gate,
     ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
+    rules: verdict.rules,
+    ...(verdict.rulesChanged ? { rulesChanged: verdict.rulesChanged } : {}),
   };
   let written: string[];
   try {
@@ -504,7 +508,7 @@ function listRules(json: boolean): string {
   return [
     formatCatalog(catalog.entries, "text").trimEnd(),
     `Sources: ${catalogSources().map((s) => `${s.tool} ${s.version}`).join(", ")}; the analyzers' and the pipeline's own rules (scripts/audit/findings/catalog.ts).`,
-    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors.",
+    "The gate also judges, from metrics (audit/policy.json): coverage thresholds (coverage.*), gas regressions of the test run (gas.maxRegressionPercent), required stages, and stage errors; against a baseline, changes of the rules themselves (suppressions, policy, gas and bench baselines; rulesChange).",
     "",
   ].join("\n");
 }

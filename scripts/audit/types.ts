@@ -197,6 +197,13 @@ export interface AuditReport {
   gate: GateResult;
   /** The run this one was compared with (--baseline / --baseline-ref), and what it had that is gone. */
   baseline?: import("./findings/baseline").BaselineInfo;
+  /**
+   * The rules the gate judged this run by: the effective policy, the suppression entries, the gas and
+   * bench baselines (findings/rules-change.ts). A later run compares its own with these. Since 1.3.0.
+   */
+  rules?: import("./findings/rules-change").RulesInForce;
+  /** With a baseline: the rules' changes against the baseline report's ("Rules changed by this change"). Since 1.3.0. */
+  rulesChanged?: import("./findings/rules-change").RulesComparison;
 }
 
 /** Everything a stage may read. Stages never recompile: they read `build`. */
@@ -276,9 +283,10 @@ export interface Stage {
 /**
  * Version of report.json's layout; bump with scripts/audit/schema/report.schema.json.
  * 1.1.0: optional `stages[].sections` (ReportSection). 1.2.0: optional `baseline` (BaselineInfo) and, on
- * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. Older reports stay valid.
+ * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. 1.3.0: optional `rules` (the
+ * rules in force) and `rulesChanged` (their changes against the baseline). Older reports stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.2.0";
+export const REPORT_SCHEMA_VERSION = "1.3.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

@@ -18,7 +18,7 @@ describe("pipeline reports: summary.md", function () {
     expect(text).to.contain("**New in this change (4):**").and.contain("- **Critical** `contracts/implementations/Staking.sol:142-150` Staking.recoverERC20");
     expect(text).to.contain("(`divide-before-multiply`, slither; changed)");
     expect(text).to.contain("**Fixed by this change (1):**").and.contain("`contracts/core/LoadBalancerAdmin.sol:77` Unchecked low-level calls");
-    expect(text).to.contain("**Why the gate failed** (3):");
+    expect(text).to.contain("**Why the gate failed** (4):");
     expect(lines(text).at(-1)).to.equal("Full report: [report.md](report.md) · [report.html](report.html) · [report.json](report.json) · [report.sarif](report.sarif)");
   });
 

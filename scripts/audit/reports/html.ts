@@ -27,6 +27,7 @@ import {
 import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState, REPORT_PARTS } from "./model";
 import type { DetailSection, ReportPartId, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
+import type { HiddenFinding } from "../findings/rules-change";
 import type { ReportWriter } from "./writer";
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -229,6 +230,40 @@ function fixedSection(view: ReportView): string {
   const b = view.baseline;
   if (!b) return section("fixed", "Fixed by this change", NO_BASELINE_HTML);
   return section("fixed", "Fixed by this change", b.fixed.length ? `<p>In the baseline, no longer found:</p>${baselineTable("fixed-table", b.fixed)}` : "<p>Nothing the baseline had is gone.</p>");
+}
+
+const RULES_TITLE = "Rules changed by this change";
+const NO_RULES_BASELINE_HTML =
+  "<p>No baseline: run with <code>--baseline &lt;report.json&gt;</code> or <code>--baseline-ref &lt;ref&gt;</code> to compare the rules in force (suppressions, policy, gas and bench baselines) with another run's.</p>";
+
+function hiddenCell(f: HiddenFinding): string {
+  const state = f.baselineState === "new" ? " <strong>new</strong>" : f.baselineState === "updated" ? " <strong>changed</strong>" : "";
+  const where = formatLocation(f.location) ? ` at ${code(formatLocation(f.location))}` : "";
+  return `${badge(f.severity)} ${code(f.id)}${state}${where}`;
+}
+
+function rulesSection(view: ReportView): string {
+  const r = view.rulesChanged;
+  if (!r) return section("rules", RULES_TITLE, NO_RULES_BASELINE_HTML);
+  if (!r.compared) return section("rules", RULES_TITLE, `<p>${h(r.note)}</p>`);
+  const mode = `Policy <code>rulesChange</code>: ${code(r.mode)} (${h(r.modeText)}).`;
+  const note = r.note ? `<p>${h(r.note)}</p>` : "";
+  if (r.rows.length === 0) return section("rules", RULES_TITLE, `<p>The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}</p>${note}`);
+  const rows = r.rows.map((c) => [
+    `${c.blocking ? '<span class="flag">fails the gate</span> ' : ""}${h(c.title)}`,
+    h(c.effect),
+    h(c.text),
+    c.signature ? (c.signature.reviewer ? h(c.signature.reviewer) : "<strong>unsigned</strong>") : NO_VALUE,
+    c.signature ? h(c.signature.justification) : NO_VALUE,
+    c.hides.length ? c.hides.map(hiddenCell).join("<br>") : NO_VALUE,
+  ]);
+  const blocking = r.rows.filter((c) => c.blocking).length;
+  return section(
+    "rules",
+    RULES_TITLE,
+    `<p>${r.rows.length} change${r.rows.length === 1 ? "" : "s"} of the rules against the baseline, ${blocking} failing the gate. ${mode}</p>${note}` +
+      table("rules-table", ["Change", "Effect", "What", "Reviewer", "Justification", "Findings it hides"].map((label) => ({ label })), rows),
+  );
 }
 
 function scopeSection(view: ReportView): string {
@@ -515,6 +550,7 @@ export function renderHtml(view: ReportView): string {
     gateSection(view),
     newSection(view),
     fixedSection(view),
+    rulesSection(view),
     scopeSection(view),
     toolsSection(view),
     severityDefinitionsSection(),

@@ -21,6 +21,7 @@ import {
 import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState } from "./model";
 import type { CoverageRow, DetailChart, DetailSection, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
+import type { HiddenFinding } from "../findings/rules-change";
 import type { ReportWriter } from "./writer";
 
 const STATUS_ICON: Readonly<Record<StageStatus, string>> = {
@@ -112,6 +113,39 @@ function fixedSection(view: ReportView): string {
   if (!view.baseline) return section("Fixed by this change", NO_BASELINE);
   const b = view.baseline;
   return section("Fixed by this change", b.fixed.length ? `In the baseline, no longer found:\n\n${baselineTable(b.fixed)}` : "Nothing the baseline had is gone.");
+}
+
+const RULES_TITLE = "Rules changed by this change";
+const NO_RULES_BASELINE = "No baseline: run with `--baseline <report.json>` or `--baseline-ref <ref>` to compare the rules in force (suppressions, policy, gas and bench baselines) with another run's.";
+
+/** A hidden finding as a table cell: `id` (severity, new). */
+function hiddenCell(h: HiddenFinding): string {
+  const state = h.baselineState === "new" ? ", **new**" : h.baselineState === "updated" ? ", **changed**" : "";
+  return `${markdownCode(h.id, true)} (${SEVERITY_LABEL[h.severity]}${state}${formatLocation(h.location) ? ` at ${markdownCode(formatLocation(h.location), true)}` : ""})`;
+}
+
+function rulesSection(view: ReportView): string {
+  const r = view.rulesChanged;
+  if (!r) return section(RULES_TITLE, NO_RULES_BASELINE);
+  if (!r.compared) return section(RULES_TITLE, escapeMarkdown(r.note));
+  const mode = `Policy ${markdownCode("rulesChange")}: ${markdownCode(r.mode)} (${escapeMarkdown(r.modeText)}).`;
+  const note = r.note ? escapeMarkdown(r.note) : "";
+  if (r.rows.length === 0) return section(RULES_TITLE, `The rules in force are the baseline's: suppressions, policy and the gas and bench baselines are unchanged. ${mode}`, note);
+  const rows = r.rows.map((c) => [
+    `${c.blocking ? "❌ " : ""}${escapeMarkdown(c.title)}`,
+    markdownCell(c.effect),
+    markdownCell(c.text),
+    c.signature ? (c.signature.reviewer ? markdownCell(c.signature.reviewer) : "**unsigned**") : NO_VALUE,
+    c.signature ? markdownCell(c.signature.justification) : NO_VALUE,
+    c.hides.length ? c.hides.map(hiddenCell).join("<br>") : NO_VALUE,
+  ]);
+  const blocking = r.rows.filter((c) => c.blocking).length;
+  return section(
+    RULES_TITLE,
+    `${plural(r.rows.length, "change")} of the rules against the baseline, ${blocking} failing the gate (❌). ${mode}`,
+    note,
+    table(["Change", "Effect", "What", "Reviewer", "Justification", "Findings it hides"], rows),
+  );
 }
 
 function scopeSection(view: ReportView): string {
@@ -349,6 +383,7 @@ export function renderMarkdown(view: ReportView): string {
       gateSection(view),
       newSection(view),
       fixedSection(view),
+      rulesSection(view),
       scopeSection(view),
       toolsSection(view),
       severityDefinitionsSection(),

@@ -23,6 +23,9 @@ import { formatNumber, NO_VALUE } from "./format";
 import { readCoverageMetrics, readGasMetrics, readTestMetrics } from "./metrics";
 import { ruleCatalog } from "../findings/catalog";
 import { compareFindings, isAtLeast } from "../findings/severity";
+import type { HiddenFinding, RuleChangeEffect, RuleChangeKind } from "../findings/rules-change";
+import { describeRuleChange, EFFECT_TEXT, MODE_TEXT, RULE_CHANGE_TITLE } from "../findings/rules-wording";
+import type { RulesChangeMode } from "../policy";
 
 export interface CommitView {
   /** Full sha, or undefined when the tree has no commit. */
@@ -89,6 +92,7 @@ export const REPORT_PARTS = [
   ["gate", "Gate"],
   ["new", "New"],
   ["fixed", "Fixed"],
+  ["rules", "Rules"],
   ["scope", "Scope"],
   ["tools", "Tools"],
   ["severity-definitions", "Severities"],
@@ -109,7 +113,7 @@ const BUILTIN_IDS: ReadonlySet<string> = new Set([
   "gate-verdict",
   "coverage-chart",
   "gas-chart",
-  ...["counts", "scope", "tools", "severity", "suppressed", "stages", "coverage", "gas", "deployments", "new", "fixed", "baseline-counts"].map((t) => `${t}-table`),
+  ...["counts", "scope", "tools", "severity", "suppressed", "stages", "coverage", "gas", "deployments", "new", "fixed", "baseline-counts", "rules"].map((t) => `${t}-table`),
 ]);
 const BUILTIN_PREFIXES = ["finding-", "findings-", "count-", "skipped-"];
 
@@ -160,6 +164,27 @@ export interface BaselineView {
   counts: { severity: Severity; new: number; updated: number; fixed: number }[];
 }
 
+/** One change of the rules, for "Rules changed by this change". */
+export interface RuleChangeRow {
+  kind: RuleChangeKind;
+  /** "Suppression added", "Policy changed"... */
+  title: string;
+  effect: RuleChangeEffect;
+  effectText: string;
+  blocking: boolean;
+  /** The whole change in one sentence (findings/rules-wording.ts). */
+  text: string;
+  /** A suppression's change: who signed the entry (null: nobody) and why it is accepted. */
+  signature?: { reviewer: string | null; justification: string; expires?: string };
+  /** A new or widened suppression: the findings of this run it now hides. */
+  hides: HiddenFinding[];
+}
+
+/** report.rulesChanged for the reports (absent without a baseline). */
+export type RulesChangeView =
+  | { compared: false; note: string }
+  | { compared: true; mode: RulesChangeMode; modeText: string; rows: RuleChangeRow[]; note?: string };
+
 /** A rule's catalog entry as the human-readable reports show it (findings/catalog.ts). */
 export interface RuleView {
   title: string;
@@ -192,6 +217,8 @@ export interface ReportView {
   notRun: StageRow[];
   /** Absent without a baseline. */
   baseline?: BaselineView;
+  /** The rules' changes against the baseline; absent without a baseline. */
+  rulesChanged?: RulesChangeView;
   /** The catalog entry of every rule the report's findings carry. */
   rules: ReadonlyMap<string, RuleView>;
 }
@@ -366,6 +393,7 @@ export function buildReportView(report: AuditReport): ReportView {
     details: collectDetails(report.stages),
     notRun: stages.filter((s) => s.status === "skipped" || s.status === "error"),
     ...(report.baseline ? { baseline: baselineView(report, findings) } : {}),
+    ...(report.rulesChanged ? { rulesChanged: rulesChangeView(report.rulesChanged) } : {}),
     rules: ruleViews([...findings, ...(report.baseline?.fixed ?? [])]),
   };
 }
@@ -388,6 +416,30 @@ function baselineView(report: AuditReport, findings: readonly Finding[]): Baseli
       fixed: fixed.filter((f) => f.severity === severity).length,
     })),
   };
+}
+
+function rulesChangeView(r: NonNullable<AuditReport["rulesChanged"]>): RulesChangeView {
+  if (!r.compared) return { compared: false, note: r.reason };
+  // Blocking first, then looser, stricter, neutral; within that, the comparison's order.
+  const rank = (c: (typeof r.changes)[number]): number => (c.blocking ? 0 : 1 + ["looser", "stricter", "neutral"].indexOf(c.effect));
+  const rows = r.changes
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }): RuleChangeRow => {
+      // Who accepted what: the signature of an entry this change added or edited (a removed one accepts nothing).
+      const entry = "entry" in c && c.kind !== "suppression-removed" ? c.entry : undefined;
+      return {
+        kind: c.kind,
+        title: RULE_CHANGE_TITLE[c.kind],
+        effect: c.effect,
+        effectText: EFFECT_TEXT[c.effect],
+        blocking: c.blocking === true,
+        text: describeRuleChange(c),
+        ...(entry ? { signature: { reviewer: entry.reviewer?.trim() ? entry.reviewer : null, justification: entry.justification, ...(entry.expires ? { expires: entry.expires } : {}) } } : {}),
+        hides: "hides" in c ? c.hides : [],
+      };
+    });
+  return { compared: true, mode: r.mode, modeText: MODE_TEXT[r.mode], rows, ...(r.note ? { note: r.note } : {}) };
 }
 
 function ruleViews(findings: readonly Finding[]): Map<string, RuleView> {
