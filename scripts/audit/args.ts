@@ -49,6 +49,11 @@ export const FLAGS = [
     details: ["with npm, use npm run --silent audit -- --json (npm prints a banner on stdout)"],
   },
   { name: "json-file", value: "FILE", summary: "also write the JSON summary to FILE (when the run completes)" },
+  {
+    name: "no-cache",
+    summary: "run every stage: reuse no result from <out>/cache (the fresh results replace the cached ones)",
+    details: ["by default a stage whose inputs are unchanged is reused and marked cached in the reports; AUDIT_NO_CACHE=1 or audit/policy.json \"cache\": false turn the cache off"],
+  },
   { name: "update-gas-baseline", summary: "write audit/baselines/gas.json from this run's gas measurements" },
   {
     name: "root",
@@ -107,6 +112,8 @@ export interface AuditOptions {
   jsonFile?: string;
   help: boolean;
   updateGasBaseline: boolean;
+  /** --no-cache: run every stage, reuse no cached result (fresh results are still stored). */
+  noCache: boolean;
   /** Repository root (default: the nearest directory with hardhat.config.ts). */
   root?: string;
   /** Print the rule catalog (findings/catalog.ts) and exit. */
@@ -299,6 +306,7 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
     jsonFile: single("json-file"),
     help: on("help"),
     updateGasBaseline: on("update-gas-baseline"),
+    noCache: on("no-cache"),
     root: single("root"),
     listRules: on("list-rules"),
     baseline: single("baseline"),

@@ -115,6 +115,14 @@ export const PolicySchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The stage-result cache (scripts/audit/cache/): `true` (default) reuses a stage's result while its
+     * inputs are unchanged; `false` turns it off (nothing read, nothing stored). One setting, or one per
+     * profile (a profile not named: on). Not a judged rule: a reused result is judged like a fresh one.
+     */
+    cache: z
+      .union([z.boolean(), z.object({ quick: z.boolean().optional(), ci: z.boolean().optional(), deep: z.boolean().optional() }).strict()])
+      .default(true),
     /** Stages that must run (not be skipped) for the gate to pass, per profile. */
     requiredStages: z
       .object({
@@ -138,6 +146,11 @@ export function failOnFor(policy: Pick<Policy, "failOn">, profile: Profile): Fai
 export function rulesChangeFor(policy: Pick<Policy, "rulesChange">, profile: Profile): RulesChangeMode {
   const mode = policy.rulesChange;
   return typeof mode === "string" ? mode : (mode?.[profile] ?? DEFAULT_RULES_CHANGE[profile]);
+}
+
+/** Whether the policy lets the stage-result cache work for a profile (on unless it says false). */
+export function cacheFor(policy: Pick<Policy, "cache">, profile: Profile): boolean {
+  return typeof policy.cache === "boolean" ? policy.cache : (policy.cache[profile] ?? true);
 }
 
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});

@@ -19,7 +19,8 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 export function describeResult(r: StageResult): string {
   const findings = r.findings.length ? `, ${r.findings.length} finding${r.findings.length === 1 ? "" : "s"}` : "";
   const why = r.reason ? `: ${r.reason}` : "";
-  return `${r.status} (${seconds(r.durationMs)}${findings})${why}`;
+  const cached = r.cache?.hit ? "cached, " : "";
+  return `${r.status} (${cached}${seconds(r.durationMs)}${findings})${why}`;
 }
 
 export function plainProgress(out: Writable): Progress {

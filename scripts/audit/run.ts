@@ -33,7 +33,8 @@ import { renderReports } from "./reports";
 import { jsonWriter } from "./reports/json";
 import { hasContent } from "./reports/model";
 import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
-import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
+import { HARDHAT_CONFIGS, HARNESS_ROOT, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
+import { cacheMode, StageCache } from "./cache";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
@@ -210,8 +211,22 @@ async function runStaged(run: StagedRun): Promise<number> {
     ? await listrProgress(selected.map((s) => ({ name: s.name, title: s.title })), progressOut)
     : plainProgress(progressOut);
   const [git, scope] = await Promise.all([gitState(root, auditOutputs(relPath(root, outDir))), Promise.resolve(computeScope(root, project.scope))]);
+  // The stage-result cache (cache/index.ts): a stage whose inputs are unchanged is reused.
+  let buildFinal = !plan.selected.includes("compile");
+  const mode = cacheMode(opts.noCache, io.env, policy, opts.profile);
+  const cache = mode.enabled
+    ? new StageCache({
+        outDir,
+        staging,
+        reuse: mode.reuse,
+        git,
+        warn: (line) => void io.stderr.write(`audit: ${line}\n`),
+        buildReady: () => buildFinal,
+        keyContext: () => ({ root, outDir, profile: opts.profile, policy, project, build, plan: plan.selected, env: io.env, harnessRoot: HARNESS_ROOT }),
+      })
+    : undefined;
   const results = await runStages({
-    stages: selected,
+    stages: cache ? selected.map((s) => cache.wrap(s)) : selected,
     profile: opts.profile,
     maxHeavy: heavyLimit(io.env),
     signal: io.signal,
@@ -231,7 +246,10 @@ async function runStaged(run: StagedRun): Promise<number> {
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {
-      if (stage.name === "compile" && result.status === "passed") build = loadBuild(root, project.scope);
+      if (stage.name === "compile") {
+        if (result.status === "passed") build = loadBuild(root, project.scope);
+        buildFinal = true;
+      }
       progress.done(stage.name, result);
     },
   });

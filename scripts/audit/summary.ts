@@ -11,6 +11,8 @@ export interface SummaryRow {
   openFindings: number;
   keyMetric: string;
   reason?: string;
+  /** The result was reused from the stage-result cache (StageResult.cache): when and at which commit it was produced. */
+  cached?: { at: string; commit: string };
 }
 
 export function summaryRows(report: AuditReport, registry: readonly Stage[]): SummaryRow[] {
@@ -30,6 +32,7 @@ export function summaryRows(report: AuditReport, registry: readonly Stage[]): Su
       openFindings: r.findings.filter((f) => !f.suppressed).length,
       keyMetric: metric ?? "",
       ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.cache?.hit && r.cache.fromRun ? { cached: { at: r.cache.fromRun.at, commit: r.cache.fromRun.commit } } : {}),
     };
   });
 }
@@ -38,7 +41,7 @@ export function formatTable(rows: SummaryRow[]): string {
   const header = ["Stage", "Status", "Duration", "Findings", "Key metric"];
   const body = rows.map((r) => [
     r.stage,
-    r.status.toUpperCase(),
+    r.cached ? `${r.status.toUpperCase()} (cached)` : r.status.toUpperCase(),
     r.status === "skipped" ? "-" : `${(r.durationMs / 1000).toFixed(1)}s`,
     r.findings === r.openFindings ? String(r.findings) : `${r.findings} (${r.findings - r.openFindings} suppressed)`,
     r.keyMetric || (r.status === "skipped" || r.status === "error" ? (r.reason ?? "") : ""),
@@ -57,6 +60,8 @@ export function formatSummary(report: AuditReport, registry: readonly Stage[], w
     if (tail && !(r.reason ?? "").includes(tail)) lines.push(...tail.split("\n").map((l) => `  | ${l}`));
     lines.push("");
   }
+  const cached = report.stages.filter((s) => s.cache?.hit).map((s) => s.name);
+  if (cached.length > 0) lines.push(`Cached (inputs unchanged, not run again; --no-cache runs them): ${cached.join(", ")}`, "");
   lines.push(`Gate: ${report.gate.passed ? "PASSED" : "FAILED"}`);
   for (const reason of report.gate.reasons) lines.push(`  - ${reason}`);
   if (written.length > 0) lines.push("", `Reports: ${written.join(", ")}`);

@@ -104,6 +104,39 @@ export interface StageResult {
    * numbers in `metrics` too: sections are presentation.
    */
   sections?: ReportSection[];
+  /**
+   * The stage-result cache (scripts/audit/cache/): set on every result of a stage that declares its
+   * inputs (Stage.cache) when the cache is on. `hit: true`: this result was reused - the tool did not
+   * run in this run; `status`, findings, metrics and raw outputs are those of `fromRun`. Since 1.4.0.
+   */
+  cache?: StageCacheInfo;
+}
+
+/** StageResult.cache. */
+export interface StageCacheInfo {
+  /** true: reused from the cache (its inputs were unchanged); false: the stage ran (and, passed or failed, was stored). */
+  hit: boolean;
+  /** sha256 (hex) of the stage's named inputs: the entry's name under <out>/cache/<stage>/. */
+  key: string;
+  /** On a hit: the run that produced the result. */
+  fromRun?: CacheRunInfo;
+  /**
+   * On a miss: the inputs that differ from the stage's most recently used cache entry (at most 20 names,
+   * e.g. `tests/test/unit/staking.test.ts`, `policy.bench`); absent when there was no entry to compare with.
+   */
+  changed?: string[];
+}
+
+/** The run a cached result came from. */
+export interface CacheRunInfo {
+  /** Random id of that audit run. */
+  runId: string;
+  commit: string;
+  dirty: boolean;
+  /** ISO 8601 time the result was stored. */
+  at: string;
+  /** How long the stage took in that run, ms. */
+  durationMs: number;
 }
 
 /* ------------------------------------------------------------------------ *
@@ -269,6 +302,12 @@ export interface Stage {
   timeoutMs?: Partial<Record<Profile, number>>;
   /** One short metric for the summary table (e.g. "12 passed, 1 failed"). */
   keyMetric?(result: StageResult): string | undefined;
+  /**
+   * The inputs the stage reads, for the stage-result cache (scripts/audit/cache/key.ts): a passed or
+   * failed result is reused while they are unchanged. A stage without it always runs (compile, whose
+   * build every other key hashes; gas, a cheap comparison of the test stage's output).
+   */
+  cache?: import("./cache/key").StageCacheSpec;
   run(ctx: StageContext): Promise<Omit<StageResult, "name" | "durationMs">>;
 }
 
@@ -284,9 +323,10 @@ export interface Stage {
  * Version of report.json's layout; bump with scripts/audit/schema/report.schema.json.
  * 1.1.0: optional `stages[].sections` (ReportSection). 1.2.0: optional `baseline` (BaselineInfo) and, on
  * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. 1.3.0: optional `rules` (the
- * rules in force) and `rulesChanged` (their changes against the baseline). Older reports stay valid.
+ * rules in force) and `rulesChanged` (their changes against the baseline). 1.4.0: optional
+ * `stages[].cache` (StageCacheInfo). Older reports stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.3.0";
+export const REPORT_SCHEMA_VERSION = "1.4.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

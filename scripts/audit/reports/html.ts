@@ -24,7 +24,7 @@ import {
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState, REPORT_PARTS } from "./model";
+import { buildReportView, cachedNote, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState, REPORT_PARTS } from "./model";
 import type { DetailSection, ReportPartId, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { HiddenFinding } from "../findings/rules-change";
@@ -84,6 +84,7 @@ tr.total td{font-weight:700;background:var(--alt)}
 .status-passed{color:var(--ok);border-color:#4ac26b;background:#dafbe1}
 .status-failed{color:var(--bad);border-color:#ff8182;background:#ffebe9}
 .status-error{color:var(--warn);border-color:#d4a72c;background:#fff8c5}
+.status-cached{color:var(--muted);border-color:var(--border);background:transparent;font-weight:400}
 .status-skipped{color:var(--muted);border-color:var(--border);background:var(--alt)}
 .finding{border:1px solid var(--border);border-left:5px solid var(--sev);border-radius:8px;padding:12px 16px;margin:10px 0;background:var(--card)}
 .finding header{display:flex;gap:10px;align-items:baseline}
@@ -370,10 +371,10 @@ function suppressedSection(view: ReportView): string {
 function stagesSection(view: ReportView): string {
   const rows = view.stages.map((s) => [
     code(s.name),
-    statusPill(s.status),
+    statusPill(s.status) + (s.cached ? ` <span class="status status-cached" data-testid="stage-cached" title="${h(cachedNote(s.cached))}">cached</span>` : ""),
     formatDuration(s.durationMs),
     String(s.openFindings),
-    s.reason ? h(s.reason) : NO_VALUE,
+    [s.reason, s.cached ? cachedNote(s.cached) : undefined].filter((x): x is string => x !== undefined).map(h).join("; ") || NO_VALUE,
   ]);
   const tests = view.tests
     ? `<p>Tests: <strong>${view.tests.passes}</strong> passing, <strong>${view.tests.failures}</strong> failing, ${view.tests.pending} pending (${view.tests.tests} total).</p>`

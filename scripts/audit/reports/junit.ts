@@ -77,6 +77,15 @@ function stageSuite(name: string, stage: StageResult | undefined, findings: read
     ["status", stage?.status ?? "unknown"],
     ...(stage?.tools ?? []).map((t): [string, string] => [`tool.${t.name}`, t.version]),
     ["findings.belowThreshold", String(belowThreshold)],
+    // Reused from the stage-result cache: the run that produced the result.
+    ...(stage?.cache?.hit && stage.cache.fromRun
+      ? ([
+          ["cache.hit", "true"],
+          ["cache.key", stage.cache.key],
+          ["cache.fromCommit", stage.cache.fromRun.commit],
+          ["cache.fromTime", stage.cache.fromRun.at],
+        ] as [string, string][])
+      : []),
   ];
   const timeSeconds = (stage?.durationMs ?? 0) / 1000;
   const cases: TestCase[] = [];

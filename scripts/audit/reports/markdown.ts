@@ -18,7 +18,7 @@ import {
   NO_VALUE,
   plural,
 } from "./format";
-import { buildReportView, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState } from "./model";
+import { buildReportView, cachedNote, chartCaption, COVERAGE_DIMENSIONS, describeBaselineState, describeTreeState } from "./model";
 import type { CoverageRow, DetailChart, DetailSection, ReportView } from "./model";
 import { SEVERITY_LABEL, SEVERITY_MEANING } from "../findings/severity";
 import type { HiddenFinding } from "../findings/rules-change";
@@ -235,10 +235,10 @@ function suppressedSection(view: ReportView): string {
 function stagesSection(view: ReportView): string {
   const rows = view.stages.map((s) => [
     markdownCode(s.name, true),
-    `${STATUS_ICON[s.status]} ${s.status}`,
+    `${STATUS_ICON[s.status]} ${s.status}${s.cached ? " (cached)" : ""}`,
     formatDuration(s.durationMs),
     String(s.openFindings),
-    s.reason ? markdownCell(s.reason) : NO_VALUE,
+    [s.reason, s.cached ? cachedNote(s.cached) : undefined].filter((x): x is string => x !== undefined).map(markdownCell).join("; ") || NO_VALUE,
   ]);
   const tests = view.tests
     ? `Tests: ${view.tests.passes} passing, ${view.tests.failures} failing, ${view.tests.pending} pending (${view.tests.tests} total).`

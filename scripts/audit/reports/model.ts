@@ -6,6 +6,7 @@
 import { SEVERITIES } from "../types";
 import type {
   AuditReport,
+  CacheRunInfo,
   CoverageSummary,
   Finding,
   GasDeploymentMetric,
@@ -67,6 +68,14 @@ export interface StageRow {
   reason?: string;
   /** Error stages: the last lines of the tool's output (StageResult.stderrTail), at most OUTPUT_TAIL_LINES. */
   outputTail?: string;
+  /** Reused from the stage-result cache: the run that produced the result (StageResult.cache.fromRun). */
+  cached?: CacheRunInfo;
+}
+
+/** "cached from <commit> (<time>)": where a reused stage result came from, for the reports. */
+export function cachedNote(run: CacheRunInfo): string {
+  const commit = /^[0-9a-f]{40,64}$/.test(run.commit) ? run.commit.slice(0, 12) : run.commit;
+  return `cached: inputs unchanged since the run of ${run.at} (commit ${commit}${run.dirty ? ", dirty tree" : ""}), where it took ${(run.durationMs / 1000).toFixed(1)} s`;
 }
 
 /** How many of a failed tool's last output lines the reports and the terminal summary show. */
@@ -343,6 +352,7 @@ export function buildReportView(report: AuditReport): ReportView {
     openFindings: open.filter((f) => f.stage === s.name || f.alsoReportedBy?.some((o) => o.stage === s.name)).length,
     reason: s.reason,
     ...(s.status === "error" && lastLines(s.stderrTail) ? { outputTail: lastLines(s.stderrTail) } : {}),
+    ...(s.cache?.hit && s.cache.fromRun ? { cached: s.cache.fromRun } : {}),
   }));
 
   const coverage = readCoverageMetrics(report);

@@ -108,6 +108,8 @@ interface SarifRun {
   originalUriBaseIds: Record<string, { uri: string }>;
   versionControlProvenance?: { repositoryUri: string; revisionId: string; properties: { dirty: boolean } }[];
   results: SarifResult[];
+  /** Stages of this tool whose result was reused from the stage-result cache (StageResult.cache). */
+  properties?: { cached: { stage: string; key: string; fromCommit: string; fromTime: string }[] };
 }
 
 export interface SarifLog {
@@ -246,11 +248,15 @@ export function buildSarif(report: AuditReport, context: RenderContext): SarifLo
       const findings = [...report.findings, ...(report.baseline?.fixed ?? [])].filter((f) => f.tool.name === name).sort(compareFindings);
       const { rules, indexOf } = buildRules(findings, context, report.commit);
       const semver = semanticVersion(version);
+      const cached = report.stages
+        .filter((s) => s.cache?.hit && s.cache.fromRun && s.tools.some((t) => t.name === name))
+        .map((s) => ({ stage: s.name, key: s.cache!.key, fromCommit: s.cache!.fromRun!.commit, fromTime: s.cache!.fromRun!.at }));
       return {
         tool: { driver: { name, version, ...(semver ? { semanticVersion: semver } : {}), rules } },
         originalUriBaseIds: { [SRCROOT]: { uri: `${pathToFileURL(root).href}/` } },
         ...(provenance ? { versionControlProvenance: provenance } : {}),
         results: findings.map((f) => toResult(f, indexOf.get(f.rule) ?? 0, root)),
+        ...(cached.length ? { properties: { cached } } : {}),
       };
     });
 

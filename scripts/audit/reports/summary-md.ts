@@ -45,6 +45,12 @@ function capped(items: readonly Finding[], max: number): string[] {
   return [...items.slice(0, Math.max(0, max - 1)).map(findingLine), `- ...and ${items.length - Math.max(0, max - 1)} more in [report.md](report.md)`];
 }
 
+/** The stages reused from the stage-result cache, in one line (none: no line). */
+function cachedLine(report: AuditReport): string[] {
+  const cached = report.stages.filter((s) => s.cache?.hit).map((s) => markdownCode(s.name));
+  return cached.length ? [`Cached (inputs unchanged since an earlier run, not run again): ${cached.join(", ")}`, ""] : [];
+}
+
 export function renderSummary(report: AuditReport): string {
   const view = buildReportView(report);
   const passed = report.gate.passed;
@@ -58,6 +64,7 @@ export function renderSummary(report: AuditReport): string {
     "",
     `${commit} · profile ${markdownCode(view.profile)} · ${against}`,
     "",
+    ...cachedLine(report),
     `| | ${SEVERITIES.map((s) => SEVERITY_LABEL[s]).join(" | ")} |`,
     `|---|${SEVERITIES.map(() => "---:").join("|")}|`,
     ...(b

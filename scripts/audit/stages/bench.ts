@@ -93,6 +93,9 @@ export const benchStage: Stage = {
   profiles: ["ci", "deep"],
   heavy: true,
   timeoutMs: { ci: 10 * 60_000, deep: 10 * 60_000 },
+  // The benchmark script and what it loads (project code), the build, the committed baseline and the
+  // policy's tolerances; gas/bench.json is kept with the result.
+  cache: { inputs: ["build", "code", "lockfiles", { files: [BENCH_BASELINE_FILE] }, { policy: ["gas", "bench"] }], outputs: ["gas/bench.json"] },
   keyMetric: (r) => {
     const s = r.metrics.summary as BenchReport["summary"] | undefined;
     if (!s) return undefined;

@@ -109,6 +109,9 @@ export const coverageStage: Stage = {
   heavy: true,
   profiles: ["ci", "deep"],
   timeoutMs: { quick: 15 * 60_000, ci: 30 * 60_000, deep: 60 * 60_000 },
+  // What the scratch copy holds (the project's code and tests, .solcover.js included), the npm lock, and
+  // the build; the published coverage/ folder is kept with the result.
+  cache: { inputs: ["build", "tests", "code", "lockfiles"], outputs: ["coverage"] },
   keyMetric: (r) => {
     const total = (r.metrics as Partial<CoverageMetrics>).total;
     return total ? coverageLine(total) : undefined;

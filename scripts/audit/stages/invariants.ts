@@ -26,6 +26,7 @@ import {
 import type { PropertyFailure } from "../invariants/types";
 import type { Finding, Profile, Stage, StageContext, StageResult } from "../types";
 import { toolsOffline } from "./common";
+import { INVARIANTS_CACHE } from "./invariants-inputs";
 
 export const INVARIANTS_STAGE = "invariants";
 
@@ -174,6 +175,7 @@ export const invariantsStage: Stage = {
   // Budget + provisioning on a fresh machine (medusa is built from source) + compile/shrink overhead.
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: deepTimeoutMs() },
   keyMetric,
+  cache: INVARIANTS_CACHE,
   async run(ctx: StageContext) {
     return runInvariantsStage(ctx);
   },

@@ -11,7 +11,9 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseSolhintJson, solhintFindings } from "../adapters/solhint";
 import { SourceIndex } from "../solidity";
-import { failureReason, outputTail, runNodeTool } from "../exec";
+import { packageDigests } from "../cache/inputs";
+import { failureReason, outputTail, resolveNodeTool, runNodeTool } from "../exec";
+import { HARNESS_ROOT } from "../project/hardhat-project";
 import { readText, relPath } from "../paths";
 import { sourceFiles } from "../scope";
 import type { Stage } from "../types";
@@ -60,6 +62,16 @@ export const SOLHINT_CONFIGS = [".solhint.json", ".solhintrc", ".solhintrc.json"
 export const lintStage: Stage = {
   name: "lint",
   title: "Lint (solhint)",
+  // The sources, solhint's config and ignore files, solhint itself and its plugins and shared configs.
+  cache: {
+    inputs: [
+      "sources",
+      "lockfiles",
+      { files: [...SOLHINT_CONFIGS, ".solhintignore"] },
+      { value: "solhint", of: (c) => ({ project: resolveNodeTool(c.root, "solhint")?.version ?? null, harness: resolveNodeTool(HARNESS_ROOT, "solhint")?.version ?? null }) },
+      { value: "solhint packages", of: (c) => packageDigests(c, ["solhint-plugin-", "solhint-config-"]) },
+    ],
+  },
   keyMetric: (r) =>
     r.metrics.errors === undefined ? undefined : `${String(r.metrics.errors)} error(s), ${String(r.metrics.warnings)} warning(s)`,
   async run(ctx) {

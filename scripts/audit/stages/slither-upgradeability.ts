@@ -43,6 +43,7 @@ import {
   type UpgradeabilityCheckInfo,
   type UpgradeabilityRun,
 } from "../adapters/slither-upgradeability";
+import { DOMAINS_FILE } from "../analyzers/domain";
 import { errorLine } from "../exec";
 import type { SlitherTools } from "../tools/provision";
 import { outputTail, type ProvisionedRun } from "../tools/run-provisioned";
@@ -166,6 +167,8 @@ export const slitherUpgradeabilityStage: Stage = {
   // Light: its comparisons run in the Slither session the slither stage (heavy) starts, on that
   // one load. Alone (--only slither-upgradeability, --skip slither) it starts the session itself.
   heavy: false,
+  // As slither, plus the storage domains the comparisons are planned from.
+  cache: { inputs: ["build", "sources", "tools", { files: ["slither.config.json", DOMAINS_FILE] }] },
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: (r: StageResult) => {
     const runs = r.metrics.runs as { ok: boolean }[] | undefined;

@@ -143,5 +143,7 @@ export const slitherStage: Stage = {
   // First use installs slither into .tools/venv (about a minute); later runs take ~15 s.
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: slitherKeyMetric,
+  // The build (--hardhat-ignore-compile), the pinned Slither (.tools stamps) and the config Slither reads by itself.
+  cache: { inputs: ["build", "sources", "tools", { files: ["slither.config.json"] }] },
   run: (ctx) => runSlitherStage(ctx),
 };

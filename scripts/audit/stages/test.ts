@@ -43,6 +43,11 @@ export const testStage: Stage = {
   title: "Unit tests (mocha)",
   dependsOn: ["compile"],
   heavy: true,
+  // Everything the suite may load: the tests and the project's code (helpers, scripts, config, contracts),
+  // the build (typechain-types are made from it), the npm lock; and whether the run measures gas.
+  cache: {
+    inputs: ["build", "tests", "code", "lockfiles", { value: "gas reporting", of: (c) => c.plan.includes("gas") && gasJsonSupported(c.project.hardhat.facts) }],
+  },
   keyMetric: (r) =>
     r.metrics.tests === undefined
       ? undefined
