@@ -129,6 +129,7 @@ export const AUDIT_GITIGNORE = [
   "raw/",
   "coverage/",
   "corpus/",
+  "cache/",
   ".staging-*/",
   "",
 ].join("\n");

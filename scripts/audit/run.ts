@@ -34,7 +34,7 @@ import { jsonWriter } from "./reports/json";
 import { hasContent } from "./reports/model";
 import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, HARNESS_ROOT, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
-import { cacheMode, StageCache } from "./cache";
+import { CACHE_DIR, cacheMode, pruneCache, StageCache } from "./cache";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
@@ -318,6 +318,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     unholdDirectory(staging);
     await commitStaged(staging, outDir, stagedEntries(staging, files.map((f) => f.name)));
     written = files.map((f) => path.join(outDir, f.name));
+    pruneCache(cache, outDir, (line) => notices.push(line));
   } catch (e) {
     io.stderr.write(`audit: could not write the reports to ${outDir}: ${(e as Error).message.split("\n").slice(0, 4).join(" | ")}\n`);
     return EXIT.cannotRun;
@@ -363,6 +364,11 @@ function stagedEntries(staging: string, reportFiles: readonly string[]): string[
     if (name.startsWith(".") || reportFiles.includes(name)) continue;
     if (name === RAW_DIR && statSync(path.join(staging, name)).isDirectory()) {
       for (const stage of readdirSync(path.join(staging, name)).sort()) entries.push(`${RAW_DIR}/${stage}`);
+    } else if (name === CACHE_DIR && statSync(path.join(staging, name)).isDirectory()) {
+      // New cache entries join <out>/cache one by one (the other entries stay).
+      for (const stage of readdirSync(path.join(staging, name)).sort()) {
+        for (const key of readdirSync(path.join(staging, name, stage)).sort()) if (!key.startsWith(".")) entries.push(`${CACHE_DIR}/${stage}/${key}`);
+      }
     } else {
       entries.push(name);
     }

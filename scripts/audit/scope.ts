@@ -100,7 +100,7 @@ export interface GitState {
  */
 export function auditOutputs(outDirRel: string): string[] {
   const base = outDirRel === "" || outDirRel === "." ? "" : `${outDirRel.replace(/\/+$/, "")}/`;
-  return ["report.", "summary.md", "junit.xml", "raw/", "coverage/", "corpus/", ".staging-"].map((p) => `${base}${p}`);
+  return ["report.", "summary.md", "junit.xml", "raw/", "coverage/", "corpus/", "cache/", ".staging-"].map((p) => `${base}${p}`);
 }
 
 /**

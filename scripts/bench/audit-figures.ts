@@ -61,6 +61,8 @@ export interface StageTime {
   name: string;
   status: string;
   seconds: number;
+  /** Reused from the stage-result cache (report.json stages[].cache.hit): the tool did not run. */
+  cached?: true;
 }
 
 /** The stages that ran (not `skipped`), with their wall time, from an audit's report.json. */
@@ -68,11 +70,11 @@ export function stageTimes(report: unknown): StageTime[] {
   const stages = (report as { stages?: unknown } | null)?.stages;
   if (!Array.isArray(stages)) throw new Error("report.json has no stages array");
   return stages.map((s: unknown, i) => {
-    const { name, status, durationMs } = (s ?? {}) as { name?: unknown; status?: unknown; durationMs?: unknown };
+    const { name, status, durationMs, cache } = (s ?? {}) as { name?: unknown; status?: unknown; durationMs?: unknown; cache?: { hit?: unknown } };
     if (typeof name !== "string" || typeof status !== "string" || typeof durationMs !== "number") {
       throw new Error(`report.json stages[${i}] lacks name/status/durationMs`);
     }
-    return { name, status, seconds: durationMs / 1000 };
+    return { name, status, seconds: durationMs / 1000, ...(cache?.hit === true ? { cached: true as const } : {}) };
   });
 }
 
@@ -113,7 +115,8 @@ export function formatStageTable(runs: readonly AuditRunFigures[]): string {
   const cell = (r: AuditRunFigures, name: string): string => {
     const s = r.stages.find((x) => x.name === name);
     if (!s || s.status === "skipped") return "-";
-    return s.status === "passed" ? seconds(s.seconds) : `${seconds(s.seconds)} ${s.status}`;
+    const shown = s.status === "passed" ? seconds(s.seconds) : `${seconds(s.seconds)} ${s.status}`;
+    return s.cached ? `${shown} cached` : shown;
   };
   const lines = [pad("stage", width) + runs.map((r) => pad(r.name, col + 8, true)).join("")];
   for (const n of names) lines.push(pad(n, width) + runs.map((r) => pad(cell(r, n), col + 8, true)).join(""));

@@ -41,10 +41,19 @@ describe("bench:audit figures (parsing and formatting)", function () {
   });
 
   it("reads each stage's status and wall time from report.json, and refuses another shape", function () {
-    const report = { stages: [{ name: "compile", status: "passed", durationMs: 61_234 }, { name: "gas", status: "skipped", durationMs: 0 }] };
+    const report = {
+      stages: [
+        { name: "compile", status: "passed", durationMs: 61_234 },
+        { name: "gas", status: "skipped", durationMs: 0 },
+        { name: "lint", status: "passed", durationMs: 40, cache: { hit: true, key: "k" } },
+        { name: "test", status: "failed", durationMs: 9_000, cache: { hit: false, key: "k" } },
+      ],
+    };
     expect(stageTimes(report)).to.deep.equal([
       { name: "compile", status: "passed", seconds: 61.234 },
       { name: "gas", status: "skipped", seconds: 0 },
+      { name: "lint", status: "passed", seconds: 0.04, cached: true },
+      { name: "test", status: "failed", seconds: 9 },
     ]);
     expect(() => stageTimes({})).to.throw("report.json has no stages array");
     expect(() => stageTimes({ stages: [{ name: "x", status: "passed" }] })).to.throw("report.json stages[0] lacks name/status/durationMs");
@@ -53,12 +62,12 @@ describe("bench:audit figures (parsing and formatting)", function () {
   it("prints one row per stage and one column per run, with the wall time, exit code and load", function () {
     const runs: AuditRunFigures[] = [
       { name: "cold", wallSeconds: 400.04, exitCode: 0, load: 3.14, stages: [{ name: "compile", status: "passed", seconds: 60 }, { name: "slither", status: "error", seconds: 12.5 }] },
-      { name: "warm", wallSeconds: 350, exitCode: 1, load: 2, stages: [{ name: "compile", status: "passed", seconds: 3.21 }] },
+      { name: "warm", wallSeconds: 350, exitCode: 1, load: 2, stages: [{ name: "compile", status: "passed", seconds: 3.21 }, { name: "slither", status: "failed", seconds: 0.1, cached: true }] },
     ];
     const lines = formatStageTable(runs).split("\n");
     expect(lines[0]).to.match(/^stage\s+cold\s+warm$/);
     expect(lines[1]).to.match(/^compile\s+60\.0 s\s+3\.2 s$/);
-    expect(lines[2]).to.match(/^slither\s+12\.5 s error\s+-$/);
+    expect(lines[2]).to.match(/^slither\s+12\.5 s error\s+0\.1 s failed cached$/);
     expect(lines[3]).to.match(/^audit wall time\s+400\.0 s\s+350\.0 s$/);
     expect(lines[4]).to.match(/^exit code\s+0\s+1$/);
     expect(lines[5]).to.match(/^load average \(1 min\)\s+3\.1\s+2\.0$/);
