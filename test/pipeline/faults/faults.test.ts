@@ -336,8 +336,9 @@ describe("audit fault injection (real CLI, scratch copy of the repository)", fun
       expectArtifactsPresent(previousReport);
     }
 
+    // --no-cache: the stage's tool must be running when the signal comes, not served from the stage-result cache.
     it("SIGINT to the process group while coverage runs in its scratch copy", async function () {
-      await interrupt(quick("compile,lint,coverage"), {
+      await interrupt([...quick("compile,lint,coverage"), "--no-cache"], {
         ready: /\[audit\] coverage: hardhat coverage/,
         signal: "SIGINT",
         toGroup: true,
@@ -347,7 +348,7 @@ describe("audit fault injection (real CLI, scratch copy of the repository)", fun
 
     it("SIGTERM to the CLI alone while Slither (and the tools it starts) runs", async function () {
       if (!existsSync(path.join(REPO, ".tools", "venv", "bin", "slither"))) this.skip(); // see the stale-build case
-      await interrupt(quick("compile,slither"), {
+      await interrupt([...quick("compile,slither"), "--no-cache"], {
         ready: /\[audit\] slither: slither \S+: analyzing/,
         signal: "SIGTERM",
         toGroup: false,
@@ -357,7 +358,7 @@ describe("audit fault injection (real CLI, scratch copy of the repository)", fun
     it("SIGINT while only Medusa runs", async function () {
       // Medusa and the crytic-compile it runs are provisioned by npm run tools:install (.ci/run does it).
       if (!existsSync(path.join(REPO, ".tools", "bin", "medusa")) || !existsSync(path.join(REPO, ".tools", "venv", "bin", "crytic-compile"))) this.skip();
-      await interrupt(quick("compile,invariants"), {
+      await interrupt([...quick("compile,invariants"), "--no-cache"], {
         ready: /\[audit\] invariants: medusa \S+: /,
         signal: "SIGINT",
         toGroup: true,
