@@ -100,7 +100,9 @@ describe("pipeline reports: report.md", function () {
     const report = loadSample();
     const md = render(report);
     const stages = sectionOf(md, "Stages");
-    for (const s of report.stages) expect(stages).to.match(new RegExp(`\\| \`${s.name}\` \\| \\S+ ${s.status} \\|`));
+    for (const s of report.stages) expect(stages).to.match(new RegExp(`\\| \`${s.name}\` \\| \\S+ ${s.status}${s.cache?.hit ? " \\(cached\\)" : ""} \\|`));
+    // A result reused from the stage-result cache says so, and from which run.
+    expect(stages).to.match(/\| `lint` \| \S+ passed \(cached\) \| .* \| cached: inputs unchanged since the run of 2026-01-14T09:58:02\.000Z \(commit 3f0c9a1b2c4d\), where it took 2\.5 s \|/);
     expect(stages).to.include("Tests: 148 passing, 0 failing, 2 pending (150 total).");
     const coverage = sectionOf(md, "Coverage");
     expect(coverage).to.include("| `contracts/core/LoadBalancer.sol` | 100.0 % (18/18) |");

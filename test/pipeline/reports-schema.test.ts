@@ -109,11 +109,15 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(readdirSync(outDir)).to.deep.equal([]);
   });
 
-  it("is in step with types.ts, and still accepts 1.2.0, 1.1.0 and 1.0.0 reports (rules, baselines, merges and sections are optional)", function () {
+  it("is in step with types.ts, and still accepts 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (cache, rules, baselines, merges and sections are optional)", function () {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
     expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
-    expect(REPORT_SCHEMA_VERSION).to.equal("1.3.0");
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.4.0");
     const old = loadSample();
+    expect(old.stages.some((s) => s.cache?.hit)).to.equal(true);
+    old.schemaVersion = "1.3.0";
+    for (const s of old.stages) delete s.cache;
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
     old.schemaVersion = "1.2.0";
     delete old.rules;
     delete old.rulesChanged;
@@ -145,6 +149,19 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(bad((r) => (r.findings[0].alsoReportedBy = [])).join("\n")).to.match(/alsoReportedBy/);
     expect(bad((r) => delete (r.baseline as { commit?: string }).commit).join("\n")).to.match(/commit/);
     expect(bad((r) => ((r.baseline!.source as { file?: string }).file = "")).join("\n")).to.match(/source/);
+  });
+
+  it("validates the stage-result cache field of 1.4.0", function () {
+    const bad = (mutate: (c: NonNullable<AuditReport["stages"][number]["cache"]>) => void): string[] => {
+      const r = loadSample();
+      mutate(r.stages.find((x) => x.cache?.hit)!.cache!);
+      return validateReport(r).errors;
+    };
+    expect(bad(() => undefined)).to.deep.equal([]);
+    expect(bad((c) => (c.key = "not-a-sha")).join("\n")).to.match(/key/);
+    expect(bad((c) => delete (c.fromRun as { commit?: string }).commit).join("\n")).to.match(/commit/);
+    expect(bad((c) => ((c as { hit: unknown }).hit = "yes")).join("\n")).to.match(/hit/);
+    expect(bad((c) => ((c as unknown as Record<string, unknown>).extra = 1)).join("\n")).to.match(/additional/);
   });
 
   it("validates stage sections: tables, charts and their cells", function () {
