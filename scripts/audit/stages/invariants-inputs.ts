@@ -13,13 +13,16 @@ import path from "node:path";
 import { binaryIdentity, folderIdentity, namedFiles } from "../cache/inputs";
 import type { StageCacheSpec } from "../cache/key";
 import { CAMPAIGN_CONFIG } from "../invariants/campaign";
+import { HARDHAT_CONFIGS } from "../project/hardhat-project";
 
 export const INVARIANTS_CACHE: StageCacheSpec = {
   inputs: [
     "build",
     "profile",
     "tools",
-    { files: [path.posix.dirname(CAMPAIGN_CONFIG)] },
+    "lockfiles",
+    // crytic-compile's Hardhat platform (Medusa, Echidna) reads the project's config.
+    { files: [path.posix.dirname(CAMPAIGN_CONFIG), ...HARDHAT_CONFIGS] },
     { env: ["AUDIT_INVARIANT_ENGINE", "AUDIT_FUZZ_SECONDS"] },
     { value: "campaign configs", of: (c) => namedFiles(c.root, CAMPAIGN_CONFIG, ["medusa.config", "echidna.config"]) },
     { value: "engines", of: (c) => ({ echidna: binaryIdentity("echidna", c.env), toolsBin: folderIdentity(path.join(c.project.toolsDir, "bin")) }) },

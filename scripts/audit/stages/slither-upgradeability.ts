@@ -45,6 +45,7 @@ import {
 } from "../adapters/slither-upgradeability";
 import { DOMAINS_FILE } from "../analyzers/domain";
 import { errorLine } from "../exec";
+import { HARDHAT_CONFIGS } from "../project/hardhat-project";
 import type { SlitherTools } from "../tools/provision";
 import { outputTail, type ProvisionedRun } from "../tools/run-provisioned";
 import type { Stage, StageContext, StageResult } from "../types";
@@ -168,7 +169,7 @@ export const slitherUpgradeabilityStage: Stage = {
   // one load. Alone (--only slither-upgradeability, --skip slither) it starts the session itself.
   heavy: false,
   // As slither, plus the storage domains the comparisons are planned from.
-  cache: { inputs: ["build", "sources", "tools", { files: ["slither.config.json", DOMAINS_FILE] }] },
+  cache: { inputs: ["build", "sources", "tools", "lockfiles", { files: ["slither.config.json", DOMAINS_FILE, ...HARDHAT_CONFIGS] }] },
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: (r: StageResult) => {
     const runs = r.metrics.runs as { ok: boolean }[] | undefined;

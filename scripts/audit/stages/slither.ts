@@ -28,6 +28,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { countBySeverity, parseSlitherJson, SLITHER_STAGE, slitherErrorLine, slitherFindings, SlitherOutputError } from "../adapters/slither";
 import { errorLine } from "../exec";
+import { HARDHAT_CONFIGS } from "../project/hardhat-project";
 import { inSources } from "../scope";
 import type { SlitherTools } from "../tools/provision";
 import { outputTail, type ProvisionedRun } from "../tools/run-provisioned";
@@ -143,7 +144,8 @@ export const slitherStage: Stage = {
   // First use installs slither into .tools/venv (about a minute); later runs take ~15 s.
   timeoutMs: { quick: 10 * 60_000, ci: 15 * 60_000, deep: 20 * 60_000 },
   keyMetric: slitherKeyMetric,
-  // The build (--hardhat-ignore-compile), the pinned Slither (.tools stamps) and the config Slither reads by itself.
-  cache: { inputs: ["build", "sources", "tools", { files: ["slither.config.json"] }] },
+  // The build (--hardhat-ignore-compile), the pinned Slither (.tools stamps), the config Slither reads by
+  // itself, and the Hardhat config and lock files crytic-compile's Hardhat platform may consult.
+  cache: { inputs: ["build", "sources", "tools", "lockfiles", { files: ["slither.config.json", ...HARDHAT_CONFIGS] }] },
   run: (ctx) => runSlitherStage(ctx),
 };
