@@ -52,7 +52,7 @@ describe("audit scope, gas scope and summary", function () {
     git("init", "-q");
     git("-c", "user.email=a@b.c", "-c", "user.name=t", "add", ".");
     git("-c", "user.email=a@b.c", "-c", "user.name=t", "commit", "-qm", "x");
-    write(root, { "audit/report.md": "# r\n", "audit/raw/lint/solhint.json": "[]", "audit/junit.xml": "<x/>", "audit/coverage/index.html": "" });
+    write(root, { "audit/report.md": "# r\n", "audit/raw/lint/solhint.json": "[]", "audit/junit.xml": "<x/>", "audit/coverage/index.html": "", "audit/cache/lint/0a1b/entry.json": "{}" });
     const clean = await gitState(root, auditOutputs("audit"));
     expect(clean.commit).to.match(/^[0-9a-f]{40}$/);
     expect(clean.dirty).to.equal(false);
