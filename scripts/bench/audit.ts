@@ -179,11 +179,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const root = scratchCopy(opts.freshTools);
-  const logDir = path.join(root, "bench-logs");
-  const handDir = path.join(root, "bench-hand");
+  // Outside the scratch project: files appearing in it between two runs would be changes of the
+  // project's code to the stage-result cache (and to a user's own tree alike).
+  const work = realpathSync(mkdtempSync(path.join(os.tmpdir(), "bench-audit-logs-")));
+  const logDir = path.join(work, "logs");
+  const handDir = path.join(work, "hand");
   mkdirSync(logDir);
   mkdirSync(handDir);
-  log(`scratch copy ${root} (${opts.freshTools ? "empty tools cache: Slither and Medusa are installed by the cold run" : ".tools linked"}); logs in ${path.relative(root, logDir)}/`);
+  log(`scratch copy ${root} (${opts.freshTools ? "empty tools cache: Slither and Medusa are installed by the cold run" : ".tools linked"}); logs in ${logDir}/`);
   try {
     const runs: AuditRunFigures[] = [];
     runs.push(await auditRun("cold", root, ["--profile", "ci"], logDir));
@@ -237,8 +240,8 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    if (opts.keep) log(`kept ${root}`);
-    else rmSync(root, { recursive: true, force: true });
+    if (opts.keep) log(`kept ${root} and ${work}`);
+    else for (const dir of [root, work]) rmSync(dir, { recursive: true, force: true });
   }
 }
 
