@@ -122,7 +122,8 @@ export interface StageCacheInfo {
   fromRun?: CacheRunInfo;
   /**
    * On a miss: the inputs that differ from the stage's most recently used cache entry (at most 20 names,
-   * e.g. `tests/test/unit/staking.test.ts`, `policy.bench`); absent when there was no entry to compare with.
+   * e.g. `tests/test/unit/staking.test.ts`, `policy.bench`); empty when they are the same (a run forced by
+   * --no-cache); absent when there was no entry to compare with.
    */
   changed?: string[];
 }
