@@ -222,17 +222,17 @@ async function main(): Promise<number> {
     }
     out.push("", "Ratios:");
     for (const r of runs) out.push(goalLine(`${r.name} audit / hand sum`, ratio(r.wallSeconds, sum), r.name === "warm" ? 0.4 : undefined));
+    out.push(goalLine("both Slither stages / slither alone (stage time)", ratio(span(slitherBoth), span(slitherAlone)), 1.3));
+    out.push(goalLine("both Slither stages / slither alone (audit time)", ratio(slitherBoth.wallSeconds, slitherAlone.wallSeconds)));
+    const handSlither = hand.filter((h) => h.label.startsWith("slither")).reduce((a, h) => a + h.seconds, 0);
+    const handSlitherOnly = hand.find((h) => h.label.startsWith("slither (stage"))?.seconds ?? 0;
+    if (hand.length > 0) out.push(goalLine("by hand: slither + each upgradeability run / slither", ratio(handSlither, handSlitherOnly)));
     const warm = runs.find((r) => r.name === "warm")!;
     const changed = runs.find((r) => r.name === "1-file change")!;
     const ran = (r: AuditRunFigures): string => r.stages.filter((s) => !s.cached).map((s) => s.name).join(", ") || "none";
     out.push("", "Stage-result cache:");
     out.push(`  warm (unchanged tree) audit wall time: ${seconds(warm.wallSeconds)}  goal < 15 s: ${warm.wallSeconds < 15 ? "holds" : "does not hold"}; stages that ran: ${ran(warm)}`);
     out.push(`  one-file change (${opts.change}): ${seconds(changed.wallSeconds)}; stages that ran: ${ran(changed)}`);
-    out.push(goalLine("both Slither stages / slither alone (stage time)", ratio(span(slitherBoth), span(slitherAlone)), 1.3));
-    out.push(goalLine("both Slither stages / slither alone (audit time)", ratio(slitherBoth.wallSeconds, slitherAlone.wallSeconds)));
-    const handSlither = hand.filter((h) => h.label.startsWith("slither")).reduce((a, h) => a + h.seconds, 0);
-    const handSlitherOnly = hand.find((h) => h.label.startsWith("slither (stage"))?.seconds ?? 0;
-    if (hand.length > 0) out.push(goalLine("by hand: slither + each upgradeability run / slither", ratio(handSlither, handSlitherOnly)));
     process.stdout.write(`${out.join("\n")}\n`);
     if (opts.json) {
       writeFileSync(opts.json, `${JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, freshTools: opts.freshTools, change: opts.change, runs, slither: { alone: slitherAlone, both: slitherBoth }, hand, handSum: sum }, null, 2)}\n`);
