@@ -6,7 +6,7 @@
  * running stage sees), and once end to end with the real CLI.
  */
 import { expect } from "chai";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { parseAuditArgs } from "../../scripts/audit/args";
@@ -17,8 +17,9 @@ import { relPath } from "../../scripts/audit/paths";
 import { DEFAULT_POLICY, PolicySchema } from "../../scripts/audit/policy";
 import { runAudit } from "../../scripts/audit/run";
 import { defaultScope } from "../../scripts/audit/scope";
+import { STAGES } from "../../scripts/audit/stages";
 import type { AuditProject, AuditReport, Finding, Stage, StageContext } from "../../scripts/audit/types";
-import { runCli } from "./faults/harness";
+import { runCli as runRealCli } from "./faults/harness";
 import { finding, REPO, tempDir } from "./helpers";
 
 function write(root: string, rel: string, text: string): void {
@@ -157,6 +158,23 @@ describe("stage-result cache", function () {
     });
   });
 
+  describe("the registry's declarations", function () {
+    it("every stage but compile and gas declares its inputs; each reading the build declares it; the test runners declare the tests and the project's code", function () {
+      const byName = new Map(STAGES.map((s) => [s.name, s]));
+      expect(STAGES.filter((s) => !s.cache).map((s) => s.name)).to.deep.equal(["compile", "gas"]);
+      for (const s of STAGES.filter((x) => x.cache && x.dependsOn?.includes("compile"))) expect(s.cache!.inputs, s.name).to.include("build");
+      for (const name of ["test", "coverage"]) expect(byName.get(name)!.cache!.inputs, name).to.include.members(["tests", "code", "lockfiles"]);
+      expect(byName.get("lint")!.cache!.inputs).to.include("sources");
+      const invariants = byName.get("invariants")!.cache!.inputs;
+      expect(invariants).to.include.members(["profile", "tools"]);
+      expect(invariants).to.deep.include({ env: ["AUDIT_INVARIANT_ENGINE", "AUDIT_FUZZ_SECONDS"] });
+      expect(byName.get("bench")!.cache!.inputs).to.deep.include({ policy: ["gas", "bench"] });
+      // What a stage publishes outside raw/<stage>/ is kept with its entry.
+      expect(byName.get("coverage")!.cache!.outputs).to.deep.equal(["coverage"]);
+      expect(byName.get("bench")!.cache!.outputs).to.deep.equal(["gas/bench.json"]);
+    });
+  });
+
   describe("reuse through the orchestrator (fake stages)", function () {
     this.timeout(120_000);
 
@@ -277,6 +295,13 @@ describe("stage-result cache", function () {
       expect(broken.stderr.split("\n").filter((l) => l.includes("cache:"))).to.have.length(1);
       expect(broken.stderr).to.match(/^audit: cache: ignoring the unusable entry of probe \(.*entry\.json: .*\); running the stage$/m);
       expect(runs.probe).to.equal(3);
+      // A whole entry whose inputs do not hash to its key (edited by hand, or another recipe) is not used either.
+      const file = path.join(out, "cache", "probe", key, "entry.json");
+      const entry = JSON.parse(readFileSync(file, "utf8")) as { inputs: Record<string, string> };
+      entry.inputs["file/probe.txt"] = "0".repeat(64);
+      writeFileSync(file, JSON.stringify(entry));
+      expect((await audit()).stderr).to.match(/^audit: cache: ignoring the unusable entry of probe \(.*its key is not the hash of its inputs\); running the stage$/m);
+      expect(runs.probe).to.equal(4);
       const before = { ...runs };
       const fresh = await audit(["--no-cache"]);
       expect(runs).to.deep.equal({ probe: before.probe + 1, judge: before.judge + 1, picky: before.picky + 1, partner: before.partner + 1 });
@@ -295,12 +320,22 @@ describe("stage-result cache", function () {
 
   describe("end to end (real CLI)", function () {
     this.timeout(180_000);
+    const cleanup: string[] = [];
+    after(function () {
+      for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
 
     it("lint twice: the second run is cached; an unrelated file keeps it cached, a source change runs it again", async function () {
       const project = createFixtureProject();
+      cleanup.push(project);
       const out = path.join(project, "out");
       const args = ["--root", project, "--profile", "quick", "--only", "lint", "--out", out];
       const lint = (): AuditReport["stages"][number] => (JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as AuditReport).stages.find((s) => s.name === "lint")!;
+      const runCli = async (argv: string[]) => {
+        const r = await runRealCli(argv);
+        cleanup.push(r.tmpdir);
+        return r;
+      };
       const first = await runCli(args);
       expect(first.code, first.stderr).to.be.oneOf([0, 1]);
       expect(lint()).to.deep.include({ status: "passed" });
