@@ -12,6 +12,7 @@ import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
 import { compareLayouts, compareTypes, type LayoutChange } from "./compare";
 import type { DomainContext, DomainMember, DomainRegion, LayoutComparison, UpgradeContext } from "./context";
 import { FootprintBuilder } from "./footprint";
+import { PLAIN_SUBJECT } from "./wording";
 import { STORAGE_RULES } from "./rules";
 import { lastSlot, type Region, type RegionKind, type StorageMember, type StorageSpace } from "./types";
 
@@ -127,7 +128,7 @@ export function compareFootprints(from: DomainMember, to: DomainMember): LayoutC
     plain.push({ kind: "base-moved", member: "plain state variables", from: from.footprint.plainBase, to: to.footprint.plainBase, variables, position: at });
   }
   plain.push(...compareLayouts(rebase(from), rebase(to), "", true, { slot: from.footprint.plainBase, entry: false }));
-  if (plain.length > 0) comparisons.push({ subject: "plain state variables", base: { kind: "plain" }, changes: plain });
+  if (plain.length > 0) comparisons.push({ subject: PLAIN_SUBJECT, base: { kind: "plain" }, changes: plain });
   return comparisons;
 }
 

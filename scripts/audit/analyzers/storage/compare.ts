@@ -8,8 +8,9 @@
  * a member is matched by name - the same declaring contract (or the one playing its role in the
  * linearized inheritance: `FeesV1` -> `FeesV2`) costs nothing, another declaring contract a little (a
  * variable moved to another base) - or, at the same place with a compatible type, as a rename, but only
- * when neither name is still held by the same variable elsewhere (two variables that swapped names are a
- * reorder, not two renames); anything else is an insertion or a deletion. Matching by position in the sequence, not by name lookup, keeps
+ * when neither name is still held by the same variable elsewhere (two variables that swapped names are
+ * a reorder, not two renames); anything else is an insertion or a deletion. Matching by position in the
+ * sequence, not by name lookup, keeps
  * several members of one name apart (every OpenZeppelin-v4 base has its own private `__gap`).
  *
  * Then every V1 member is judged where it sits:
@@ -62,12 +63,13 @@ export type TypeChangeReason =
 
 /** What moved a kept member. */
 export type MoveCause =
-  | { kind: "insertion"; members: StorageMember[] }
-  | { kind: "deletion"; members: StorageMember[] }
+  /** `at`: where each member sits, in the layout's frame (like a change's places: absolute for plain variables). */
+  | { kind: "insertion"; members: StorageMember[]; at: Place[] }
+  | { kind: "deletion"; members: StorageMember[]; at: Place[] }
   /** A member before it changed size (bytes it takes in place). */
   | { kind: "resize"; member: StorageMember; fromBytes: bigint; toBytes: bigint }
-  /** A storage gap that now ends elsewhere (`toEnd` undefined: the gap was removed). Ends in bytes from the base. */
-  | { kind: "gap"; member: StorageMember; fromEnd: bigint; toEnd?: bigint }
+  /** A storage gap that now ends elsewhere (`toLast` undefined: the gap was removed): the place of its last slot, V1 and V2. */
+  | { kind: "gap"; member: StorageMember; fromLast: Place; toLast?: Place }
   /** The member itself changed size and no longer fits where it was (it starts a new slot). */
   | { kind: "own-resize"; fromBytes: bigint; toBytes: bigint }
   | { kind: "reorder" };
@@ -366,6 +368,7 @@ function align(v1: StorageMember[], v2: StorageMember[], roles: Map<string | und
  */
 export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean, frame: Frame = TOP): LayoutChange[] {
   const placeOf = (m: StorageMember): Place => placeIn(frame, m);
+  const lastSlotOf = (m: StorageMember): Place => placeIn(frame, { ...m, slot: (end(m) - 1n) / 32n, offset: 0 });
   const memberPath = (m: StorageMember): string => `${path ? `${path}.` : ""}${m.declaredIn ? `${m.declaredIn}.` : ""}${m.name}`;
   const roles = contractRoles(v1, v2);
   let ops = align(v1, v2, roles);
@@ -395,7 +398,7 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
     if (isGap(a) && isGap(b)) {
       // A gap may shrink (or grow, or move) freely as long as it ends where it did: what follows stays,
       // and whatever was inserted before it was absorbed.
-      if (end(a) !== end(b)) pending.push({ kind: "gap", member: a, fromEnd: end(a), toEnd: end(b) });
+      if (end(a) !== end(b)) pending.push({ kind: "gap", member: a, fromLast: lastSlotOf(a), toLast: lastSlotOf(b) });
       else {
         pending = [];
         inEffect = [];
@@ -452,19 +455,19 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
           break;
         }
         if (isGap(o.a)) {
-          pending.push({ kind: "gap", member: o.a, fromEnd: end(o.a) });
+          pending.push({ kind: "gap", member: o.a, fromLast: lastSlotOf(o.a) });
           break;
         }
         const successor = v2.find((x) => !isGap(x) && overlaps(x, o.a));
         changes.push({ kind: "deleted", member: memberPath(o.a), at: placeOf(o.a), type: o.a.type, successor, position: successor?.position ?? o.a.position });
-        pending.push({ kind: "deletion", members: [o.a] });
+        pending.push({ kind: "deletion", members: [o.a], at: [placeOf(o.a)] });
         break;
       }
       case "insert": {
         if (isGap(o.b)) break;
         // An insertion that lands inside V1's layout (not after its end) is a cause for what moves next;
         // inside a gap that shrinks by as much, the gap absorbs it (see judgeKept).
-        if (v1.some((a) => overlaps(a, o.b))) pending.push({ kind: "insertion", members: [o.b] });
+        if (v1.some((a) => overlaps(a, o.b))) pending.push({ kind: "insertion", members: [o.b], at: [placeOf(o.b)] });
         break;
       }
     }
@@ -479,7 +482,8 @@ function mergeCauses(c: LayoutChange): LayoutChange {
   for (const cause of c.causes) {
     const last = causes[causes.length - 1];
     if (last && (last.kind === "insertion" || last.kind === "deletion") && last.kind === cause.kind) {
-      causes[causes.length - 1] = { kind: last.kind, members: [...last.members, ...(cause as typeof last).members] };
+      const next = cause as typeof last;
+      causes[causes.length - 1] = { kind: last.kind, members: [...last.members, ...next.members], at: [...last.at, ...next.at] };
     } else causes.push(cause);
   }
   return { ...c, causes };
