@@ -141,9 +141,9 @@ export const PLAIN_SUBJECT = "plain state variables";
 /**
  * The title of a rename (after `V1 -> V2: `): `plain state variable Fees.feeRecipient renamed to
  * feeCollector`, `erc7201:x member total renamed to totalDeposits`, `enum member Buy of orders[*].side
- * renamed to Bid`.
+ * renamed to Bid` (`... in erc7201:x` inside a struct kept at a root).
  */
 export function renameTitle(subject: string, c: LayoutChange & { kind: "renamed" }): string {
-  if (c.enumIndex !== undefined) return `enum member ${c.from} of ${c.member} renamed to ${c.to} (${subject})`;
+  if (c.enumIndex !== undefined) return `enum member ${c.from} of ${c.member} renamed to ${c.to}${subject === PLAIN_SUBJECT ? "" : ` in ${subject}`}`;
   return `${subject === PLAIN_SUBJECT ? "plain state variable" : `${subject} member`} ${c.member} renamed to ${c.to}`;
 }
