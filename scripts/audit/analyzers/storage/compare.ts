@@ -10,8 +10,8 @@
  * variable moved to another base) - or, at the same place with a compatible type, as a rename, but only
  * when neither name is still held by the same variable elsewhere (two variables that swapped names are
  * a reorder, not two renames); anything else is an insertion or a deletion. Matching by position in the
- * sequence, not by name lookup, keeps
- * several members of one name apart (every OpenZeppelin-v4 base has its own private `__gap`).
+ * sequence, not by name lookup, keeps several members of one name apart (every OpenZeppelin-v4 base has
+ * its own private `__gap`).
  *
  * Then every V1 member is judged where it sits:
  * - kept: it must keep its slot, byte offset and a compatible type (a value type of the same size and

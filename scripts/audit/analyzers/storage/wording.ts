@@ -118,17 +118,17 @@ export function incompatibleTitle(subject: string, breaking: LayoutChange[]): st
     c.kind === "type-changed" && (c.reason.kind === "enum-members" || c.reason.kind === "mapping-key-enum") ? [{ change: c, reason: c.reason }] : [],
   );
   if (enums.length > 0 && enums.length === breaking.length) {
-    const byEnum = new Map<string, { verb: Set<string>; paths: string[]; keys: boolean }>();
+    const byEnum = new Map<string, { verb: Set<string>; paths: string[]; stored: Set<string> }>();
     for (const { change, reason } of enums) {
       const type = reason.kind === "mapping-key-enum" && change.from.kind === "mapping" ? typeText(change.from.key) : typeText(change.from);
-      const entry = byEnum.get(type) ?? { verb: new Set<string>(), paths: [], keys: false };
+      const entry = byEnum.get(type) ?? { verb: new Set<string>(), paths: [], stored: new Set<string>() };
       for (const word of enumVerb(reason).split(" and ")) entry.verb.add(word);
       entry.paths.push(change.member);
-      entry.keys ||= reason.kind === "mapping-key-enum";
+      entry.stored.add(reason.kind === "mapping-key-enum" ? "keys" : "values");
       byEnum.set(type, entry);
     }
     return [...byEnum]
-      .map(([type, e]) => `${type}'s members ${[...e.verb].join(" and ")}: stored ${e.keys ? "keys" : "values"} change meaning (${e.paths.join(", ")})`)
+      .map(([type, e]) => `${type}'s members ${[...e.verb].join(" and ")}: stored ${[...e.stored].join(" and ")} change meaning (${e.paths.join(", ")})`)
       .join("; ");
   }
   const kinds = [...new Set(breaking.map(categoryOf))].join(", ");
