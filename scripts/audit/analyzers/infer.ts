@@ -16,8 +16,9 @@
  *    transparent proxies (the project's own, OpenZeppelin's from node_modules, or - when the build has
  *    none - a standard ERC-1967 proxy outside the build) with the project's upgradeable implementations
  *    and their upgrade chains (`XV2`, `XV3`, or `@custom:oz-upgrades-from X`), and diamonds with their
- *    facets and initializer contracts (a `DiamondInit` runs in the diamond's storage without being
- *    routed to). Each inferred domain carries the evidence it was inferred from, for the report.
+ *    facets and initializer contracts: project contracts whose reachable code keeps the same storage as
+ *    the diamond or its facets (a `DiamondInit` that binds AppStorage or the diamond-storage position
+ *    runs in the diamond's storage without being routed to), whatever their name. Each inferred domain carries the evidence it was inferred from, for the report.
  *
  * "The project" is the scope: contracts under the sources folder minus the excluded folders (mocks);
  * packages (node_modules) can be proxies and bases, never inferred implementations.

@@ -2,13 +2,16 @@
  * A contract's absolute storage footprint: every slot range its code can touch in the storage it runs
  * in (the proxy's, when delegatecalled), from
  *  - plain state variables (solc storageLayout, inherited ones included; transient ones from the AST),
- *  - ERC-7201 namespaces (structs annotated `@custom:storage-location erc7201:<id>`),
+ *  - ERC-7201 namespaces (structs annotated `@custom:storage-location erc7201:<id>`) that the code binds,
  *  - hard-coded slots bound in assembly (`$.slot := CONST`, `sload(CONST)`, `tstore(CONST, v)`), also
  *    through helpers that take the slot as a parameter (`StorageSlot.getAddressSlot(SLOT)`,
  *    `SLOT.asBoolean().tstore(true)`), resolved at the call site.
- * The code considered is the contract, its bases, and every library (and free function) they reach:
- * internal library code is inlined and external library code is delegatecalled, so both run in the
- * caller's storage. Contracts created with `new` or called externally are not part of it.
+ * The code considered is what the contract can run (closure.ts `reachableCode`): its entry points and
+ * every function and modifier of its bases, libraries and free functions they reach - internal library
+ * code is inlined and external library code is delegatecalled, so both run in the caller's storage.
+ * Contracts created with `new` or called externally are not part of it. A namespace struct, slot
+ * constant or getter that is only declared (no reachable code binds it) is not storage the contract uses.
+ * A struct-typed state variable and a pointer of that struct bound to its slot are one region.
  */
 import type {
   AstNode,
