@@ -81,6 +81,9 @@ function domainRegions(ms: DomainMember[]): DomainRegion[] {
       if (existing) {
         if (!existing.usedBy.includes(m.name)) existing.usedBy.push(m.name);
         existing.proxyOnly = false;
+        // One struct reached both as a plain variable and through a pointer bound to its slot: the
+        // variable is the declaration a reviewer reads (and the AppStorage rule looks for).
+        if (r.kind === "plain" && existing.kind !== "plain") Object.assign(existing, { ...r, usedBy: existing.usedBy, owner: existing.owner, proxyOnly: false });
       } else {
         byIdentity.set(r.identity, { ...r, usedBy: [m.name], owner: m.name, proxyOnly: m.role === "proxy" });
       }
