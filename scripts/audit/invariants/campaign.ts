@@ -302,6 +302,8 @@ export interface CampaignOptions {
    * campaign.json's corpus of that engine. Ignored when corpusDir is given.
    */
   corpusRoot?: string;
+  /** With corpusRoot: the corpus the shard starts from, instead of campaign.json's (a test's empty one). */
+  corpusSeedDir?: string;
   /** The generator's seed (shards): Echidna's --seed; Medusa 1.5.1 has no seed setting (recorded only). */
   seed?: number;
 }
@@ -423,9 +425,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   const configuredCorpus = path.resolve(opts.root, engine === "medusa" ? cfg.medusa.corpusDir : cfg.echidna.corpusDir);
   const corpusDir = opts.corpusDir ? path.resolve(opts.root, opts.corpusDir) : opts.corpusRoot ? path.join(opts.corpusRoot, engine) : configuredCorpus;
   if (!opts.corpusDir && opts.corpusRoot) {
-    const started = unionCorpora(engine, [configuredCorpus], corpusDir);
-    opts.log(`corpus ${relative(opts.root, corpusDir)}: ${started.added} entries copied from ${relative(opts.root, configuredCorpus)}`);
-    const stamp = readBuildStamp(configuredCorpus);
+    const from = opts.corpusSeedDir ? path.resolve(opts.root, opts.corpusSeedDir) : configuredCorpus;
+    const started = unionCorpora(engine, [from], corpusDir);
+    opts.log(`corpus ${relative(opts.root, corpusDir)}: ${started.added} entries copied from ${relative(opts.root, from)}`);
+    const stamp = readBuildStamp(from);
     if (stamp) writeBuildStamp(corpusDir, { buildHash: stamp.buildHash, engine: stamp.engine });
   }
   mkdirSync(corpusDir, { recursive: true });

@@ -227,7 +227,7 @@ export async function runInvariantsStage(
     env?: NodeJS.ProcessEnv;
     offline?: boolean;
     /** Campaign settings a test points elsewhere (the planted-bug harness, one worker). */
-    campaign?: Partial<Pick<CampaignOptions, "harness" | "workers" | "stopOnFirstFailure">>;
+    campaign?: Partial<Pick<CampaignOptions, "harness" | "workers" | "stopOnFirstFailure" | "corpusDir" | "corpusSeedDir">>;
   } = {},
 ): Promise<Omit<StageResult, "name" | "durationMs">> {
   const rawDir = path.join(ctx.rawDir, INVARIANTS_STAGE);
