@@ -26,7 +26,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { EXIT, EXIT_CODES, InputError } from "../errors";
+import { EXIT, InputError } from "../errors";
 import { evaluateGate } from "../gate";
 import { readRecordedBaselines, validateInputs } from "../inputs";
 import { unionCorpora, readBuildStamp, writeBuildStamp, type CorpusCount, type CorpusUnion } from "../invariants/corpus";
@@ -369,6 +369,13 @@ export const MERGE_FLAGS = [
   { name: "help", short: "h", summary: "show this help" },
 ] as const satisfies readonly FlagSpec[];
 
+/** The merge's exit codes, for --help (audit/README.md, "Shards", says the same). */
+export const MERGE_EXIT_CODES: readonly { code: number; meaning: string }[] = [
+  { code: EXIT.passed, meaning: "the merged report's gate passed" },
+  { code: EXIT.failed, meaning: "its gate failed (findings, a stage error, a missing shard, a required stage no shard ran)" },
+  { code: EXIT.cannotRun, meaning: "bad input (no shard report, shards that do not belong together, a malformed policy, --out not writable); nothing written" },
+];
+
 export function mergeUsage(): string {
   return [
     "Usage: npm run audit:merge -- <shard dir>... [--out DIR] [--root DIR]",
@@ -379,8 +386,8 @@ export function mergeUsage(): string {
     "Options:",
     ...flagRows(MERGE_FLAGS),
     "",
-    "Exit codes:",
-    ...EXIT_CODES.filter((e) => e.code !== EXIT.interrupted).map((e) => `  ${e.code}      ${e.meaning}`),
+    "Exit codes (as the audit's):",
+    ...MERGE_EXIT_CODES.map((e) => `  ${e.code}      ${e.meaning}`),
   ].join("\n");
 }
 
