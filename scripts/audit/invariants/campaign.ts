@@ -302,7 +302,7 @@ export interface CampaignOptions {
    * campaign.json's corpus of that engine. Ignored when corpusDir is given.
    */
   corpusRoot?: string;
-  /** With corpusRoot: the corpus the shard starts from, instead of campaign.json's (a test's empty one). */
+  /** With corpusRoot: the corpus the shard starts from, instead of campaign.json's (a test's own). */
   corpusSeedDir?: string;
   /** The generator's seed (shards): Echidna's --seed; Medusa 1.5.1 has no seed setting (recorded only). */
   seed?: number;
