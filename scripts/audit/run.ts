@@ -35,6 +35,7 @@ import { hasContent } from "./reports/model";
 import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
+import { baseSeed } from "./shard";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
@@ -99,6 +100,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   const jsonFile = opts.jsonFile !== undefined ? path.resolve(io.cwd, opts.jsonFile) : undefined;
   if (jsonFile) checkWritableFile(jsonFile);
   const plan = planStages(stages, opts);
+  if (opts.shard) baseSeed(io.env); // a malformed AUDIT_FUZZ_SEED is bad input (exit 2)
   if (plan.selected.length === 0) throw new InputError(`no stage left to run (valid: ${names.join(", ")})`);
   const { policy, suppressions } = validateInputs(root, names, plan.selected, io.env);
   const baseline = await loadBaseline(opts, io.cwd, root, outDir);
@@ -228,6 +230,7 @@ async function runStaged(run: StagedRun): Promise<number> {
       log: (m) => progress.log(stage.name, m),
       project,
       policy,
+      ...(opts.shard ? { shard: opts.shard } : {}),
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {
@@ -291,6 +294,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
     rules: verdict.rules,
     ...(verdict.rulesChanged ? { rulesChanged: verdict.rulesChanged } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   };
   let written: string[];
   try {

@@ -204,6 +204,20 @@ export interface AuditReport {
   rules?: import("./findings/rules-change").RulesInForce;
   /** With a baseline: the rules' changes against the baseline report's ("Rules changed by this change"). Since 1.3.0. */
   rulesChanged?: import("./findings/rules-change").RulesComparison;
+  /** A `--shard i/n` run: which shard of the fuzzing campaign this report is (shard.ts). Since 1.4.0. */
+  shard?: import("./shard").Shard;
+  /** A report of `npm run audit:merge`: the shard reports it joins (shards/merge.ts). Since 1.4.0. */
+  merged?: MergedFrom;
+}
+
+/** report.json `merged`: what `npm run audit:merge` joined. */
+export interface MergedFrom {
+  /** n of the shards' `--shard i/n`. */
+  count: number;
+  /** The shards merged, by index, with the report each came from (as given on the command line). */
+  shards: { index: number; report: string; generatedAt: string }[];
+  /** Indices 1..n with no report: the merged gate fails while any is missing. */
+  missing: number[];
 }
 
 /** Everything a stage may read. Stages never recompile: they read `build`. */
@@ -237,6 +251,8 @@ export interface StageContext {
    * tests of stages that do not run Hardhat.
    */
   project?: AuditProject;
+  /** `--shard i/n`: the run is one shard of the fuzzing campaign (shard.ts); absent for a whole run. */
+  shard?: import("./shard").Shard;
 }
 
 /** What stages know of the audited project. */
@@ -286,7 +302,7 @@ export interface Stage {
  * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. 1.3.0: optional `rules` (the
  * rules in force) and `rulesChanged` (their changes against the baseline). Older reports stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.3.0";
+export const REPORT_SCHEMA_VERSION = "1.4.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

@@ -109,11 +109,16 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(readdirSync(outDir)).to.deep.equal([]);
   });
 
-  it("is in step with types.ts, and still accepts 1.2.0, 1.1.0 and 1.0.0 reports (rules, baselines, merges and sections are optional)", function () {
+  it("is in step with types.ts, and still accepts 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (shards, rules, baselines, merges and sections are optional)", function () {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
     expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
-    expect(REPORT_SCHEMA_VERSION).to.equal("1.3.0");
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.4.0");
     const old = loadSample();
+    expect(old.shard).to.deep.equal({ index: 1, count: 2 });
+    old.schemaVersion = "1.3.0";
+    delete old.shard;
+    delete old.merged;
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
     old.schemaVersion = "1.2.0";
     delete old.rules;
     delete old.rulesChanged;
