@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_CODES, InputError } from "./errors";
+import { parseShard, type Shard } from "./shard";
 import type { Profile } from "./types";
 
 export const PROFILES: readonly Profile[] = ["quick", "ci", "deep"];
@@ -73,6 +74,12 @@ export const FLAGS = [
     summary: "the same against the cached report of git REF's commit",
     details: ["<out>/history/<sha>.json, kept by every clean-tree run; none cached: one line saying how to get it, exit 2"],
   },
+  {
+    name: "shard",
+    value: "i/n",
+    summary: "run shard i of n of the fuzzing campaign (1 <= i <= n): its share of the budget, its own seed and corpus",
+    details: ["the other stages run whole; join the shards with npm run audit:merge (audit/README.md)"],
+  },
   { name: "list-rules", summary: "print every rule a stage can report (the rule catalog; with --json: JSON) and exit" },
   {
     name: "accept",
@@ -129,6 +136,8 @@ export interface AuditOptions {
   reviewer?: string;
   /** YYYY-MM-DD. */
   expires?: string;
+  /** --shard i/n: this run is shard i of n of the fuzzing campaign (shard.ts). */
+  shard?: Shard;
 }
 
 /** What the help needs to know of a registered stage (a `Stage` fits). */
@@ -297,7 +306,9 @@ export function parseAuditArgs(argv: readonly string[]): AuditOptions {
     const expires = single("expires");
     if (expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expires)) throw new InputError(`--expires needs a date YYYY-MM-DD, not "${expires}"`);
   }
+  const shard = single("shard");
   return {
+    ...(shard !== undefined ? { shard: parseShard(shard) } : {}),
     only: list(single("only"), "--only"),
     skip: list(single("skip"), "--skip") ?? [],
     profile: profile as Profile,

@@ -36,6 +36,7 @@ import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
 import { HARDHAT_CONFIGS, HARNESS_ROOT, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
 import { CACHE_DIR, cacheMode, pruneCache, StageCache } from "./cache";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
+import { baseSeed } from "./shard";
 import { STAGES } from "./stages";
 import { compareGas } from "./stages/gas";
 import { formatSummary, jsonSummary } from "./summary";
@@ -100,6 +101,7 @@ export async function runAudit(opts: AuditOptions, io: CliIO, registry: readonly
   const jsonFile = opts.jsonFile !== undefined ? path.resolve(io.cwd, opts.jsonFile) : undefined;
   if (jsonFile) checkWritableFile(jsonFile);
   const plan = planStages(stages, opts);
+  if (opts.shard) baseSeed(io.env); // a malformed AUDIT_FUZZ_SEED is bad input (exit 2)
   if (plan.selected.length === 0) throw new InputError(`no stage left to run (valid: ${names.join(", ")})`);
   const { policy, suppressions } = validateInputs(root, names, plan.selected, io.env);
   const baseline = await loadBaseline(opts, io.cwd, root, outDir);
@@ -222,7 +224,7 @@ async function runStaged(run: StagedRun): Promise<number> {
         git,
         warn: (line) => void io.stderr.write(`audit: ${line}\n`),
         buildReady: () => buildFinal,
-        keyContext: () => ({ root, outDir, profile: opts.profile, policy, project, build, plan: plan.selected, env: io.env, harnessRoot: HARNESS_ROOT }),
+        keyContext: () => ({ root, outDir, profile: opts.profile, policy, project, build, plan: plan.selected, env: io.env, harnessRoot: HARNESS_ROOT, ...(opts.shard ? { shard: opts.shard } : {}) }),
       })
     : undefined;
   const results = await runStages({
@@ -243,6 +245,7 @@ async function runStaged(run: StagedRun): Promise<number> {
       log: (m) => progress.log(stage.name, m),
       project,
       policy,
+      ...(opts.shard ? { shard: opts.shard } : {}),
     }),
     onStart: (stage) => progress.start(stage.name),
     onDone: (stage, result) => {
@@ -309,6 +312,7 @@ async function runStaged(run: StagedRun): Promise<number> {
     ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
     rules: verdict.rules,
     ...(verdict.rulesChanged ? { rulesChanged: verdict.rulesChanged } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   };
   let written: string[];
   try {

@@ -107,7 +107,7 @@ export interface StageResult {
   /**
    * The stage-result cache (scripts/audit/cache/): set on every result of a stage that declares its
    * inputs (Stage.cache) when the cache is on. `hit: true`: this result was reused - the tool did not
-   * run in this run; `status`, findings, metrics and raw outputs are those of `fromRun`. Since 1.4.0.
+   * run in this run; `status`, findings, metrics and raw outputs are those of `fromRun`. Since 1.5.0.
    */
   cache?: StageCacheInfo;
 }
@@ -238,6 +238,20 @@ export interface AuditReport {
   rules?: import("./findings/rules-change").RulesInForce;
   /** With a baseline: the rules' changes against the baseline report's ("Rules changed by this change"). Since 1.3.0. */
   rulesChanged?: import("./findings/rules-change").RulesComparison;
+  /** A `--shard i/n` run: which shard of the fuzzing campaign this report is (shard.ts). Since 1.4.0. */
+  shard?: import("./shard").Shard;
+  /** A report of `npm run audit:merge`: the shard reports it joins (shards/merge.ts). Since 1.4.0. */
+  merged?: MergedFrom;
+}
+
+/** report.json `merged`: what `npm run audit:merge` joined. */
+export interface MergedFrom {
+  /** n of the shards' `--shard i/n`. */
+  count: number;
+  /** The shards merged, by index, with the report each came from (as given on the command line). */
+  shards: { index: number; report: string; generatedAt: string }[];
+  /** Indices 1..n with no report: the merged gate fails while any is missing. */
+  missing: number[];
 }
 
 /** Everything a stage may read. Stages never recompile: they read `build`. */
@@ -271,6 +285,8 @@ export interface StageContext {
    * tests of stages that do not run Hardhat.
    */
   project?: AuditProject;
+  /** `--shard i/n`: the run is one shard of the fuzzing campaign (shard.ts); absent for a whole run. */
+  shard?: import("./shard").Shard;
 }
 
 /** What stages know of the audited project. */
@@ -324,10 +340,11 @@ export interface Stage {
  * Version of report.json's layout; bump with scripts/audit/schema/report.schema.json.
  * 1.1.0: optional `stages[].sections` (ReportSection). 1.2.0: optional `baseline` (BaselineInfo) and, on
  * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. 1.3.0: optional `rules` (the
- * rules in force) and `rulesChanged` (their changes against the baseline). 1.4.0: optional
- * `stages[].cache` (StageCacheInfo). Older reports stay valid.
+ * rules in force) and `rulesChanged` (their changes against the baseline). 1.4.0: optional `shard` and
+ * `merged` (sharded fuzzing campaigns). 1.5.0: optional `stages[].cache` (StageCacheInfo). Older reports
+ * stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.4.0";
+export const REPORT_SCHEMA_VERSION = "1.5.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

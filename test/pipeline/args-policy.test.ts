@@ -87,7 +87,7 @@ describe("audit flags and inputs", function () {
     it("lists every flag of the table, and the parser accepts each", function () {
       for (const f of FLAGS) {
         expect(help(), f.name).to.match(new RegExp(`^  ${"short" in f ? `-${f.short}, ` : ""}--${f.name}${"value" in f ? ` ${f.value.replace(/\|/g, "\\|")}` : ""} `, "m"));
-        const value = f.name === "profile" ? "quick" : f.name === "expires" ? "2027-01-01" : "x";
+        const value = f.name === "profile" ? "quick" : f.name === "expires" ? "2027-01-01" : f.name === "shard" ? "1/2" : "x";
         // --why, --reviewer and --expires go with --accept, which needs --why.
         const companions: Record<string, string[]> = { accept: ["--why", "y"], why: ["--accept", "x"], reviewer: ["--accept", "x", "--why", "y"], expires: ["--accept", "x", "--why", "y"] };
         const argv = ["value" in f ? [`--${f.name}`, value] : [`--${f.name}`], companions[f.name] ?? []].flat();

@@ -129,7 +129,7 @@ describe("findings core: one finding per bug across tools", function () {
       .map((f) => [f.rule, f.title, f.alsoReportedBy!.map((o) => o.rule).join(",")])
       .sort((a, b) => a[1].localeCompare(b[1]));
     expect(joined).to.deep.equal([
-      ["upgrade-incompatible-layout", "CounterV1 -> CounterV2: plain state variables is not append-only (insertion)", "upgradeability/order-vars-contracts"],
+      ["upgrade-incompatible-layout", "CounterV1 -> CounterV2: the plain state variables are not append-only (insertion)", "upgradeability/order-vars-contracts"],
       ["proxy-selector-clash", selectors.find((f) => f.rule === "proxy-selector-clash")!.title, "upgradeability/function-id-collision"],
       ["storage-overlap", "storage overlap: CounterV1.count and NaiveProxy.implementation", "upgradeability/order-vars-proxy"],
       ["storage-overlap", "storage overlap: CounterV1.owner and NaiveProxy.admin", "upgradeability/order-vars-proxy"],

@@ -27,6 +27,7 @@ import {
   type InvariantSection,
 } from "../../scripts/audit/stages/invariants";
 import { sameConfigurationBuildInfos } from "../../scripts/audit/tools/build-info";
+import { shardSeed } from "../../scripts/audit/shard";
 import type { BuildRef, StageContext, StageResult } from "../../scripts/audit/types";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -216,11 +217,13 @@ describe("invariant stage", function () {
       ]);
       expect(seq[0]).to.deep.include({ sender: "0x0000000000000000000000000000000000020000", timeDelay: 300 });
 
-      // Report sections (ReportSection in the pipeline's types): the properties, then the failing sequence.
+      // Report sections (ReportSection in the pipeline's types): the properties, the campaign's figures, then the failing sequence.
       const sections = (r as { sections?: InvariantSection[] }).sections ?? [];
-      expect(sections.map((x) => x.id)).to.deep.equal(["invariants-properties", "invariants-sequence-1"]);
+      expect(sections.map((x) => x.id)).to.deep.equal(["invariants-properties", "invariants-campaign", "invariants-sequence-1"]);
       expect(sections[0].table?.rows).to.have.length(12);
-      expect(sections[1].table?.rows.map((row) => row.call)).to.deep.equal([
+      const figures = Object.fromEntries((sections[1].table?.rows ?? []).map((row) => [row.what, row.value]));
+      expect(Object.keys(figures)).to.include.members(["Engine", "Budget", "Wall time", "Workers", "Calls", "Calls/s", "Corpus"]);
+      expect(sections[2].table?.rows.map((row) => row.call)).to.deep.equal([
         "stake(0, 1000)", "propose(0, 3600)", "castVote(0, 0, 1)", "(wait)", "withdraw(0, 1000)",
       ]);
       for (const x of sections) expect(x.id).to.match(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
@@ -230,6 +233,47 @@ describe("invariant stage", function () {
       const saved = JSON.parse(readFileSync(failuresFile, "utf8")) as FailuresFile;
       expect(saved).to.deep.include({ engine: "echidna", engineVersion: "2.2.7", harness: "LoadBalancerInvariants", artifactsDir: "artifacts" });
       expect(saved.failures[0].callSequence).to.deep.equal(seq);
+    });
+
+    it("a shard (--shard 2/3): its share of the budget, its derived seed passed to echidna, its own corpus started from the campaign's", async function () {
+      const bin = path.join(tmp, "bin");
+      const argsFile = path.join(tmp, "echidna.args");
+      const sample = path.join(__dirname, "fixtures/echidna/failed.constructed.txt");
+      mkdirSync(bin);
+      writeFileSync(
+        path.join(bin, "echidna"),
+        `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Echidna 2.2.7"; exit 0; fi\nprintf '%s\\n' "$@" > "${argsFile}"\ncat "${sample}"\nexit 1\n`,
+      );
+      chmodSync(path.join(bin, "echidna"), 0o755);
+      // The campaign's corpus (campaign.json echidna.corpusDir) holds one entry: the shard starts from a copy.
+      const configured = path.join(ROOT, loadCampaignConfig(ROOT).echidna.corpusDir, "coverage");
+      mkdirSync(configured, { recursive: true });
+      const entry = path.join(configured, "shard-stage-test.txt");
+      writeFileSync(entry, "[]\n");
+      try {
+        const raw = path.join(tmp, "raw");
+        const r = await runInvariantsStage(
+          { ...context(raw), shard: { index: 2, count: 3 } },
+          { env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, AUDIT_INVARIANT_ENGINE: "echidna", AUDIT_FUZZ_SEED: "1234" } },
+        );
+        expect(r.status, r.reason).to.equal("failed");
+        const quick = loadCampaignConfig(ROOT).budgets.quick.seconds;
+        const share = Math.ceil(quick / 3);
+        expect(r.metrics.budgetSeconds).to.equal(share);
+        expect(r.metrics.shard).to.deep.equal({ index: 2, count: 3, budgetSeconds: share, totalBudgetSeconds: quick, baseSeed: 1234, baseSeedFrom: "AUDIT_FUZZ_SEED" });
+        expect(r.metrics.seed).to.deep.equal({ value: shardSeed(1234, 2), applied: true });
+        const args = readFileSync(argsFile, "utf8").trim().split("\n");
+        expect(args[args.indexOf("--seed") + 1]).to.equal(String(shardSeed(1234, 2)));
+        expect(args[args.indexOf("--timeout") + 1]).to.equal(String(share));
+        const shardCorpus = path.join(raw, "invariants", "corpus", "echidna");
+        expect(args[args.indexOf("--corpus-dir") + 1]).to.equal(shardCorpus);
+        expect(readFileSync(path.join(shardCorpus, "coverage", "shard-stage-test.txt"), "utf8")).to.equal("[]\n");
+        const corpus = r.metrics.corpus as { before: { sequences: number }; after: { sequences: number }; dir: string };
+        expect(corpus.before.sequences).to.be.at.least(1);
+        expect(corpus.after.sequences).to.equal(corpus.before.sequences);
+      } finally {
+        rmSync(entry, { force: true });
+      }
     });
 
     it("an echidna killed before its final report: failed from its live event, the other properties not-run", async function () {

@@ -1,10 +1,13 @@
 /**
  * The invariant campaign has teeth: on a build with one planted bug
  * (test/fixtures/invariant-bug: Staking whose withdraw/exit ignore the vote
- * lock) Medusa breaks the lock properties within the quick budget and returns
- * a call sequence, which replays on Hardhat; on the real system the same
- * budget passes. Real runs of the real tool, ~1 minute (both campaigns run in
- * parallel, one worker each).
+ * lock) Medusa breaks the lock properties within the ci profile's budget (the
+ * one the CI gate runs; Medusa stops at the first broken property, measured at
+ * 94 to 20,567 calls, 8 to 49 s on this machine, so the quick budget alone
+ * would make the test depend on luck and load) and returns a call sequence,
+ * which replays on Hardhat; on the real system the quick budget passes. Real
+ * runs of the real tool, ~1 minute (both campaigns run in parallel, one worker
+ * each).
  *
  * Runs when medusa is already provisioned (.tools/, e.g. by an earlier audit
  * or `npm run tools:install`), else it is skipped with the reason. With
@@ -28,7 +31,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
   const demanded = process.env.AUDIT_INVARIANT_TEETH === "1";
   // Provisioning on a fresh machine (pip venv + building medusa with Go) takes minutes; the campaigns ~1.
   this.timeout(demanded ? 20 * 60_000 : 8 * 60_000);
-  const quick = loadCampaignConfig(ROOT).budgets.quick.seconds;
+  const { quick, ci } = loadCampaignConfig(ROOT).budgets;
   let tmp: string;
   let bug: CampaignResult;
   let clean: CampaignResult;
@@ -53,7 +56,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
     const common = { root: ROOT, profile: "quick" as const, signal: new AbortController().signal, log: () => undefined, engine: "medusa" as const, workers: 1 };
     // Fresh corpora: nothing carried over from earlier runs.
     [bug, clean] = await Promise.all([
-      runCampaign({ ...common, harness: "LockBypassInvariants", artifactsDir: BUG_ARTIFACTS, rawDir: path.join(tmp, "bug"), corpusDir: path.join(tmp, "bug/corpus") }),
+      runCampaign({ ...common, profile: "ci", harness: "LockBypassInvariants", artifactsDir: BUG_ARTIFACTS, rawDir: path.join(tmp, "bug"), corpusDir: path.join(tmp, "bug/corpus") }),
       runCampaign({ ...common, harness: "LoadBalancerInvariants", rawDir: path.join(tmp, "clean"), corpusDir: path.join(tmp, "clean/corpus") }),
     ]);
     console.log(
@@ -66,7 +69,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it(`breaks the lock properties of the planted bug within the quick budget (${quick}s), with a call sequence`, function () {
+  it(`breaks the lock properties of the planted bug within the ci budget (${ci.seconds}s, stopping at the first), with a call sequence`, function () {
     expect(bug.status, bug.reason ?? bug.stderrTail).to.equal("failed");
     expect(bug.engine).to.equal("medusa");
     const broken = bug.failures.map((f) => f.property);
@@ -86,7 +89,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
     }
   });
 
-  it("passes the same budget on the real system, every property checked", function () {
+  it(`passes the quick budget (${quick.seconds}s) on the real system, every property checked`, function () {
     expect(clean.status, clean.reason ?? clean.stderrTail).to.equal("passed");
     expect(clean.failures).to.deep.equal([]);
     const props = clean.properties.filter((p) => p.kind === "property");

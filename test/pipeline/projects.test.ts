@@ -35,7 +35,7 @@ const CASES: Case[] = [
       { rule: "plain-state-in-implementation", title: "MarketFacet keeps state in 1 plain variable(s)" },
     ],
   },
-  { project: "dual-registry", planted: [{ rule: "upgrade-incompatible-layout", title: "Registry -> RegistryV2: plain state variables is not append-only" }] },
+  { project: "dual-registry", planted: [{ rule: "upgrade-incompatible-layout", title: "Registry -> RegistryV2: the plain state variables are not append-only" }] },
 ];
 
 describe("the audit on foreign-style projects (real CLI, --root)", function () {

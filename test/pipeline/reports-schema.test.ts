@@ -109,14 +109,19 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(readdirSync(outDir)).to.deep.equal([]);
   });
 
-  it("is in step with types.ts, and still accepts 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (cache, rules, baselines, merges and sections are optional)", function () {
+  it("is in step with types.ts, and still accepts 1.4.0, 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (cache, shards, rules, baselines, merges and sections are optional)", function () {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
     expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
-    expect(REPORT_SCHEMA_VERSION).to.equal("1.4.0");
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.5.0");
     const old = loadSample();
     expect(old.stages.some((s) => s.cache?.hit)).to.equal(true);
-    old.schemaVersion = "1.3.0";
+    old.schemaVersion = "1.4.0";
     for (const s of old.stages) delete s.cache;
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
+    expect(old.shard).to.deep.equal({ index: 1, count: 2 });
+    old.schemaVersion = "1.3.0";
+    delete old.shard;
+    delete old.merged;
     expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
     old.schemaVersion = "1.2.0";
     delete old.rules;
@@ -151,7 +156,7 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(bad((r) => ((r.baseline!.source as { file?: string }).file = "")).join("\n")).to.match(/source/);
   });
 
-  it("validates the stage-result cache field of 1.4.0", function () {
+  it("validates the stage-result cache field of 1.5.0", function () {
     const bad = (mutate: (c: NonNullable<AuditReport["stages"][number]["cache"]>) => void): string[] => {
       const r = loadSample();
       mutate(r.stages.find((x) => x.cache?.hit)!.cache!);

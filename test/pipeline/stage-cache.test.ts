@@ -167,7 +167,12 @@ describe("stage-result cache", function () {
       expect(byName.get("lint")!.cache!.inputs).to.include("sources");
       const invariants = byName.get("invariants")!.cache!.inputs;
       expect(invariants).to.include.members(["profile", "tools"]);
-      expect(invariants).to.deep.include({ env: ["AUDIT_INVARIANT_ENGINE", "AUDIT_FUZZ_SECONDS"] });
+      expect(invariants).to.deep.include({ env: ["AUDIT_INVARIANT_ENGINE", "AUDIT_FUZZ_SECONDS", "AUDIT_FUZZ_SEED"] });
+      // A shard's key is its own: `--shard 1/2` and `2/2` (and a whole run) never share a result.
+      const f = keyFixture();
+      const spec = byName.get("invariants")!.cache!;
+      const key = (shard?: { index: number; count: number }): string => inputKey(stageInputs("invariants", spec, { ...f.ctx, ...(shard ? { shard } : {}) }, new InputHasher()));
+      expect(new Set([key(), key({ index: 1, count: 2 }), key({ index: 2, count: 2 })]).size).to.equal(3);
       expect(byName.get("bench")!.cache!.inputs).to.deep.include({ policy: ["gas", "bench"] });
       // What a stage publishes outside raw/<stage>/ is kept with its entry.
       expect(byName.get("coverage")!.cache!.outputs).to.deep.equal(["coverage"]);

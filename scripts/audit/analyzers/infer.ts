@@ -16,8 +16,9 @@
  *    transparent proxies (the project's own, OpenZeppelin's from node_modules, or - when the build has
  *    none - a standard ERC-1967 proxy outside the build) with the project's upgradeable implementations
  *    and their upgrade chains (`XV2`, `XV3`, or `@custom:oz-upgrades-from X`), and diamonds with their
- *    facets and initializer contracts (a `DiamondInit` runs in the diamond's storage without being
- *    routed to). Each inferred domain carries the evidence it was inferred from, for the report.
+ *    facets and initializer contracts: project contracts whose reachable code keeps the same storage as
+ *    the diamond or its facets (a `DiamondInit` that binds AppStorage or the diamond-storage position
+ *    runs in the diamond's storage without being routed to), whatever their name. Each inferred domain carries the evidence it was inferred from, for the report.
  *
  * "The project" is the scope: contracts under the sources folder minus the excluded folders (mocks);
  * packages (node_modules) can be proxies and bases, never inferred implementations.
@@ -223,13 +224,22 @@ function sanitize(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, "-");
 }
 
-/** Which contracts share a persistent storage region (by identity) with any of `with`. */
-function sharesStorage(builder: FootprintBuilder, c: ContractRecord, with_: ContractRecord[]): boolean {
-  const mine = new Set(builder.footprint(c).regions.filter((r) => r.space === "storage" && r.kind !== "plain").map((r) => r.identity));
-  const plainStruct = builder.footprint(c).regions.filter((r) => r.kind === "plain" && r.type.kind === "struct").map((r) => r.identity);
-  return with_.some((o) =>
-    builder.footprint(o).regions.some((r) => (r.space === "storage" && r.kind !== "plain" && mine.has(r.identity)) || plainStruct.includes(r.identity)),
-  );
+/**
+ * Whether `c`'s reachable code keeps storage that one of `with_` keeps too: the same struct at the same
+ * root (a namespace, a diamond-storage position, an AppStorage struct whether declared as a variable or
+ * bound with `ds.slot := 0`) or the same hard-coded slot. Plain variables of value types are no evidence
+ * (every contract has a slot 0), and neither is storage a package declares (OpenZeppelin's namespaces
+ * are shared by every contract built on them, whatever proxy each runs behind).
+ */
+function sharesStorage(builder: FootprintBuilder, build: SolcBuild, c: ContractRecord, with_: ContractRecord[]): boolean {
+  const packageFiles = new Set(build.contracts.filter((x) => build.isPackage(x)).map((x) => x.file));
+  const evidence = (x: ContractRecord): string[] =>
+    builder
+      .footprint(x)
+      .regions.filter((r) => r.space === "storage" && (r.kind !== "plain" || r.type.kind === "struct") && !packageFiles.has(r.position.file))
+      .map((r) => r.identity);
+  const mine = new Set(evidence(c));
+  return mine.size > 0 && with_.some((o) => evidence(o).some((identity) => mine.has(identity)));
 }
 
 function externalFunctions(c: ContractRecord): number {
@@ -250,8 +260,17 @@ export function inferDomains(build: SolcBuild, scope: AnalyzerScope = DEFAULT_SC
   // Diamonds: facets (`*Facet`, or external functions sharing the diamond's storage) and initializers.
   for (const { c: diamond, guess } of proxies.filter((p) => p.guess.dispatch === "diamond" && inScope(p.c, scope))) {
     const facets = project.filter((c) => c !== diamond && externalFunctions(c) > 0 && /Facet$/.test(c.name));
+    // Initializers (what diamondCut's `_init` delegatecalls) and other modules that run in the diamond's
+    // storage: project contracts, neither proxies nor facets nor factories of them, whose reachable code
+    // keeps the same storage as the diamond or its facets. Never by name.
+    const members = [diamond, ...facets];
     const initializers = project.filter(
-      (c) => !facets.includes(c) && c !== diamond && /Init(ializer)?\d*$/.test(c.name) && sharesStorage(builder, c, [diamond, ...facets]),
+      (c) =>
+        !members.includes(c) &&
+        !used.has(c) &&
+        externalFunctions(c) > 0 &&
+        !members.some((m) => creates(c, m)) &&
+        sharesStorage(builder, build, c, members),
     );
     if (facets.length === 0) continue;
     for (const c of [...facets, ...initializers]) used.add(c);
@@ -264,7 +283,7 @@ export function inferDomains(build: SolcBuild, scope: AnalyzerScope = DEFAULT_SC
         ...(initializers.length > 0 ? { initializers: initializers.map((i) => i.fqn) } : {}),
         upgrades: [],
       },
-      evidence: [guess.why, `facets: ${facets.map((f) => f.name).join(", ")} (contracts named *Facet)`, ...(initializers.length > 0 ? [`initializers (run in its storage, not routed to): ${initializers.map((i) => i.name).join(", ")}`] : [])],
+      evidence: [guess.why, `facets: ${facets.map((f) => f.name).join(", ")} (contracts named *Facet)`, ...(initializers.length > 0 ? [`initializers (keep the same storage as the diamond or its facets, not routed to): ${initializers.map((i) => i.name).join(", ")}`] : [])],
     });
   }
 

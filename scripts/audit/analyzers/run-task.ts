@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { describeHardhatError } from "../hardhat-errors";
+import { compileForAnalysis } from "./compile-errors";
 import type { Finding, StageResult } from "../types";
 import { loadSolcBuild, type ContractRecord, type SolcBuild } from "./build-info";
 import { existsSync } from "node:fs";
@@ -104,7 +105,7 @@ export async function runAnalyzerTask(kind: AnalyzerKind, args: AnalyzerTaskArgs
     }
     checkArgs(args);
     const policy = loadPolicyFile(root);
-    if (!args.noCompile) await hre.run("compile", { quiet: true });
+    if (!args.noCompile) await compileForAnalysis(hre);
     const build = loadSolcBuild(hre.config.paths.artifacts, { root });
     let domains = taskDomains(args, root, build) as ResolvedDomain[];
     let live: LiveResult[] | undefined;

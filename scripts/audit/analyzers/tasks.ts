@@ -13,7 +13,10 @@
  * Exit codes: 0 clean (nothing at or above audit/policy.json failOnSeverity), 1 findings at or above it, 2 bad input (one line
  * on stderr, no stack trace). The analyzers are loaded only when a task runs.
  */
-import { task, types } from "hardhat/config";
+import { subtask, task, types } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_CHECK_ERRORS } from "hardhat/builtin-tasks/task-names";
+import { captureCompileErrors, type SolcError } from "./compile-errors";
+import { DISPATCH_MODELS } from "./domain";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 export interface AnalyzerTaskArgs {
@@ -41,7 +44,7 @@ for (const t of ANALYZER_TASKS) {
   task(t.name, t.description)
     .addOptionalParam("proxy", "Proxy contract (Name or path/File.sol:Name); with --impl replaces audit/domains.json", undefined, types.string)
     .addOptionalParam("impl", "Implementations, comma-separated; Name@id sets an id-routed id (default 1, 2, ...)", undefined, types.string)
-    .addOptionalParam("dispatch", "id-routed | diamond | transparent | uups (default id-routed)", undefined, types.string)
+    .addOptionalParam("dispatch", `${DISPATCH_MODELS.join(" | ")} (default: the domains file's for that proxy, else what the proxy's code shows)`, undefined, types.string)
     .addOptionalParam("upgrade", "V1:V2 pairs, comma-separated (V2 replaces V1 under the same id)", undefined, types.string)
     .addOptionalParam("idBytes", "id-routed: bytes of the id prefix (default 1)", undefined, types.int)
     .addOptionalParam("domain", "Only this domain of the domains file", undefined, types.string)
@@ -56,3 +59,12 @@ for (const t of ANALYZER_TASKS) {
       return runAnalyzerTask(t.kind, args, hre);
     });
 }
+
+// While an analyzer task compiles (compile-errors.ts), the compiler's errors become its one-line error
+// instead of Hardhat's multi-line excerpts; every other compile is Hardhat's own.
+subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS).setAction(async (args: { output?: { errors?: SolcError[] }; quiet: boolean }, _hre, runSuper) => {
+  if (captureCompileErrors(args.output?.errors) && (args.output?.errors ?? []).some((e) => e.severity === "error")) {
+    throw new Error("compilation failed (the errors are reported by the analyzer task)");
+  }
+  return runSuper(args);
+});

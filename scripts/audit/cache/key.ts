@@ -82,6 +82,8 @@ export interface CacheKeyContext {
   build: BuildRef;
   /** The stages selected for the run. */
   plan: readonly string[];
+  /** `--shard i/n`: the shard of the fuzzing campaign this run is (absent for a whole run). */
+  shard?: import("../shard").Shard;
   env: NodeJS.ProcessEnv;
   /** The harness's root (its scripts/audit is hashed as the harness's code). */
   harnessRoot: string;

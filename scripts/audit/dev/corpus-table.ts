@@ -12,7 +12,8 @@
  * The anchors' verdicts are recorded in test/fixtures/corpus/anchors.json (they need the real tools and
  * take minutes); ours are computed live. `--check` re-renders the table from the recorded anchors and
  * exits 1 when docs/ANALYZERS.md differs (the corpus test does the same); `--table-only` rewrites the
- * table from the recorded anchors without running them (after editing a case's title or answer).
+ * table from the recorded anchors without running them (after editing a case's title or answer);
+ * `--only <case,...>` runs the anchors on those cases only (new ones) and keeps the others as recorded.
  *
  * Exit codes: 0 done (or the table is current), 1 the table is stale (--check), 2 bad input or a tool
  * that cannot run (one line on stderr).
@@ -185,11 +186,23 @@ export function readAnchors(root = REPO): AnchorsFile {
   return JSON.parse(readFileSync(path.join(root, ANCHORS_FILE), "utf8")) as AnchorsFile;
 }
 
-async function record(): Promise<AnchorsFile> {
+/** Runs both anchors on every case, or (`only`) on those cases, keeping the recorded results of the others. */
+async function record(only?: string[]): Promise<AnchorsFile> {
   const tools = await ensureSlither({ root: REPO, log: (m) => process.stderr.write(`[tools] ${m}\n`) });
   const ozVersion = (JSON.parse(readFileSync(require.resolve("@openzeppelin/upgrades-core/package.json"), "utf8")) as { version: string }).version;
   const anchors: AnchorsFile = { tools: { slither: tools.checkUpgradeability.version, openzeppelin: ozVersion }, cases: {} };
-  for (const c of loadCorpus()) {
+  const corpus = loadCorpus();
+  if (only) {
+    const recorded = readAnchors();
+    if (recorded.tools.slither !== anchors.tools.slither || recorded.tools.openzeppelin !== anchors.tools.openzeppelin) {
+      throw new Error(`--only needs the tools the other cases were recorded with (${recorded.tools.slither}, ${recorded.tools.openzeppelin}): run without --only`);
+    }
+    const unknown = only.find((id) => !corpus.some((c) => c.id === id));
+    if (unknown) throw new Error(`--only: no corpus case ${unknown}`);
+    for (const c of corpus) if (!only.includes(c.id) && recorded.cases[c.id]) anchors.cases[c.id] = recorded.cases[c.id];
+  }
+  for (const c of corpus) {
+    if (only && !only.includes(c.id)) continue;
     process.stderr.write(`corpus: ${c.id}\n`);
     anchors.cases[c.id] = {
       slither: await runSlither(c, tools.checkUpgradeability.bin, tools.checkUpgradeability.env ?? {}),
@@ -202,9 +215,12 @@ async function record(): Promise<AnchorsFile> {
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes("--check");
   const tableOnly = argv.includes("--table-only");
-  const unknown = argv.filter((a) => a !== "--check" && a !== "--table-only");
-  if (unknown.length > 0 || (check && tableOnly)) {
-    process.stderr.write(`analyzers:corpus: ${unknown.length > 0 ? `unknown argument ${unknown[0]}` : "--check and --table-only are alternatives"} (usage: npm run analyzers:corpus [-- --check | --table-only])\n`);
+  const onlyAt = argv.indexOf("--only");
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? "").split(",").filter(Boolean) : undefined;
+  const unknown = argv.filter((a, i) => a !== "--check" && a !== "--table-only" && !(onlyAt >= 0 && (i === onlyAt || i === onlyAt + 1)));
+  if (unknown.length > 0 || (check && tableOnly) || (only !== undefined && (only.length === 0 || check || tableOnly))) {
+    const why = unknown.length > 0 ? `unknown argument ${unknown[0]}` : only?.length === 0 ? "--only needs case ids" : "--check, --table-only and --only are alternatives";
+    process.stderr.write(`analyzers:corpus: ${why} (usage: npm run analyzers:corpus [-- --check | --table-only | --only <case,...>])\n`);
     return 2;
   }
   const docPath = path.join(REPO, DOC_FILE);
@@ -225,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`analyzers:corpus: the corpus tables in ${DOC_FILE} / ${README_FILE} are stale: run npm run analyzers:corpus\n`);
     return 1;
   }
-  const anchors = await record();
+  const anchors = await record(only);
   writeFileSync(path.join(REPO, ANCHORS_FILE), JSON.stringify(anchors, null, 2) + "\n");
   write(anchors);
   process.stdout.write(`wrote ${ANCHORS_FILE} and the tables in ${DOC_FILE} and ${README_FILE}\n`);

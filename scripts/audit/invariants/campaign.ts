@@ -38,6 +38,7 @@ import { readJsonInput } from "../fs/json-input";
 import type { Profile, ToolInfo } from "../types";
 import { runGroup, tailOf, type GroupRun } from "./process";
 import type { EngineChoice, EngineCoverage, InvariantEngine, PropertyFailure, PropertyResult } from "./types";
+import { buildHash, countCorpus, readBuildStamp, unionCorpora, writeBuildStamp, type CorpusCount } from "./corpus";
 
 export const CAMPAIGN_CONFIG = "test/invariant/campaign.json";
 
@@ -243,6 +244,31 @@ export interface CampaignResult {
   artifacts: string[];
   stderrTail?: string;
   exitCode?: number;
+  /** The corpus the engine ran with: where, its entries before and after, and any cleaning of a stale one. */
+  corpus?: CorpusReport;
+  /** The seed the caller asked for (shards), and whether the engine could take it. */
+  seed?: { value: number; applied: boolean; note?: string };
+}
+
+/** What a campaign did to its corpus (stage metrics `corpus`). */
+export interface CorpusReport {
+  /** Repository-relative (or absolute, outside the repository) corpus directory. */
+  dir: string;
+  /** Entries when the campaign started (after copying a shard's starting corpus, before any cleaning). */
+  before: CorpusCount;
+  /** Entries when it ended. */
+  after: CorpusCount;
+  /** The build the campaign ran on (corpus.ts buildHash) and the one the corpus was grown on ("" unknown). */
+  buildHash: string;
+  previousBuildHash?: string;
+  /**
+   * Set when the corpus came from another build (or carries no build stamp) and had sequences:
+   * Medusa's `medusa corpus clean` ran before the campaign. `removed` sequences no longer deployed,
+   * bound to the ABI or executed; `status` error: the clean failed (the campaign ran anyway; Medusa
+   * skips a sequence that does not bind when it replays the corpus). Echidna has no cleaning command:
+   * `status` skipped.
+   */
+  cleaned?: { status: "passed" | "error" | "skipped"; removed: number; reason: string };
 }
 
 export interface CampaignOptions {
@@ -271,6 +297,15 @@ export interface CampaignOptions {
   stopOnFirstFailure?: boolean;
   /** Medusa: false reports each failing sequence as found (`shrinkLimit` 0); default the engine config's. */
   shrink?: boolean;
+  /**
+   * A shard's corpus (shard.ts): the engine's corpus is <corpusRoot>/<engine>, started from a copy of
+   * campaign.json's corpus of that engine. Ignored when corpusDir is given.
+   */
+  corpusRoot?: string;
+  /** With corpusRoot: the corpus the shard starts from, instead of campaign.json's (a test's own). */
+  corpusSeedDir?: string;
+  /** The generator's seed (shards): Echidna's --seed; Medusa 1.5.1 has no seed setting (recorded only). */
+  seed?: number;
 }
 
 /** Line coverage of contracts/ (mocks excluded) from an lcov file. */
@@ -387,11 +422,39 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     });
   }
 
+  const configuredCorpus = path.resolve(opts.root, engine === "medusa" ? cfg.medusa.corpusDir : cfg.echidna.corpusDir);
+  const corpusDir = opts.corpusDir ? path.resolve(opts.root, opts.corpusDir) : opts.corpusRoot ? path.join(opts.corpusRoot, engine) : configuredCorpus;
+  if (!opts.corpusDir && opts.corpusRoot) {
+    const from = opts.corpusSeedDir ? path.resolve(opts.root, opts.corpusSeedDir) : configuredCorpus;
+    const started = unionCorpora(engine, [from], corpusDir);
+    opts.log(`corpus ${relative(opts.root, corpusDir)}: ${started.added} entries copied from ${relative(opts.root, from)}`);
+    const stamp = readBuildStamp(from);
+    if (stamp) writeBuildStamp(corpusDir, { buildHash: stamp.buildHash, engine: stamp.engine });
+  }
+  mkdirSync(corpusDir, { recursive: true });
+  const hash = buildHash(artifactsDir);
+  const previous = readBuildStamp(corpusDir);
+  const before = countCorpus(engine, corpusDir);
+  const runOpts: CampaignOptions = { ...opts, corpusDir };
+  const corpusReport = (cleaned?: CorpusReport["cleaned"]): CorpusReport => ({
+    dir: relative(opts.root, corpusDir),
+    before,
+    after: countCorpus(engine, corpusDir),
+    buildHash: hash,
+    ...(previous ? { previousBuildHash: previous.buildHash } : {}),
+    ...(cleaned ? { cleaned } : {}),
+  });
+  const stale = before.sequences > 0 && previous?.buildHash !== hash;
+  const staleWhy = previous ? `the corpus was grown on build ${previous.buildHash.slice(0, 12)}, this is ${hash.slice(0, 12)}` : "the corpus carries no build stamp";
+  const seedNote = opts.seed === undefined ? undefined : engine === "medusa" ? { value: opts.seed, applied: false, note: "medusa has no seed setting: it seeds its generator from the clock" } : undefined;
+
   try {
     if (engine === "medusa") {
       const medusa = await ensureMedusa(provisionOpts);
-      const r = await runMedusa(opts, cfg, info, medusa, { seconds, workers, artifactsDir });
-      return done({ ...r, engine, engineReason });
+      const r = await runMedusa(runOpts, cfg, info, medusa, { seconds, workers, artifactsDir, stale: stale ? staleWhy : undefined });
+      if (r.status === "passed" || r.status === "failed") writeBuildStamp(corpusDir, { buildHash: hash, engine });
+      const { cleaned, ...rest } = r;
+      return done({ ...rest, engine, engineReason, corpus: corpusReport(cleaned), ...(seedNote ? { seed: seedNote } : {}) });
     }
     const parade = cfg.echidna.paradeProfiles.includes(opts.profile) && workers > 1
       ? await ensureEchidnaParade(provisionOpts).catch((e: unknown) => {
@@ -402,8 +465,11 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
           throw e;
         })
       : undefined;
-    const r = await runEchidna(opts, cfg, info, echidna as ProvisionedTool, parade, { seconds, workers, artifactsDir });
-    return done({ ...r, engine, engineReason });
+    const r = await runEchidna(runOpts, cfg, info, echidna as ProvisionedTool, parade, { seconds, workers, artifactsDir });
+    if (r.status === "passed" || r.status === "failed") writeBuildStamp(corpusDir, { buildHash: hash, engine });
+    const cleaned = stale ? { status: "skipped" as const, removed: 0, reason: `${staleWhy}; echidna has no corpus cleaning command: the corpus is used as it is` } : undefined;
+    const seed = opts.seed === undefined ? undefined : parade ? { value: opts.seed, applied: false, note: "echidna-parade draws its own seeds per generation" } : { value: opts.seed, applied: true };
+    return done({ ...r, engine, engineReason, corpus: corpusReport(cleaned), ...(seed ? { seed } : {}) });
   } catch (e) {
     if (e instanceof ToolUnavailableError) return done({ status: "skipped", engine, engineReason, reason: e.message });
     if (e instanceof ToolInstallError) return done({ status: "error", engine, engineReason, reason: e.message, stderrTail: e.stderrTail });
@@ -412,12 +478,16 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   }
 }
 
-type EngineRun = Omit<CampaignResult, "durationMs" | "harness" | "budgetSeconds" | "workers" | "engine" | "engineReason">;
+type EngineRun = Omit<CampaignResult, "durationMs" | "harness" | "budgetSeconds" | "workers" | "engine" | "engineReason" | "corpus" | "seed"> & {
+  cleaned?: CorpusReport["cleaned"];
+};
 
 interface RunParams {
   seconds: number;
   workers: number;
   artifactsDir: string;
+  /** Why the corpus is stale (another build's): Medusa cleans it first. */
+  stale?: string;
 }
 
 /** crytic-compile arguments: reuse the build; point at a non-default artifacts directory. */
@@ -454,7 +524,6 @@ function errorResult(run: GroupRun, root: string, what: string, tools: ToolInfo[
 async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: HarnessInfo, medusa: ProvisionedTool, p: RunParams): Promise<EngineRun> {
   const { root } = opts;
   const corpusDir = path.resolve(root, opts.corpusDir ?? cfg.medusa.corpusDir);
-  mkdirSync(corpusDir, { recursive: true });
   const config = loadMedusaConfig(root, cfg);
   config.fuzzing.timeout = p.seconds;
   config.fuzzing.testLimit = 0;
@@ -471,6 +540,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   writeFileSync(effective, `${JSON.stringify(config, null, 2)}\n`);
 
   const tools: ToolInfo[] = [{ name: "medusa", version: medusa.version }];
+  const cleaned = p.stale ? await cleanMedusaCorpus(opts, medusa, effective, corpusDir, p.stale) : undefined;
   opts.log(`medusa ${medusa.version}: ${info.name}, ${p.seconds}s, ${p.workers} worker(s), corpus ${relative(root, corpusDir)}`);
   let lastProgress = 0;
   const run = await runGroup(medusa.bin, ["fuzz", "--config", effective], {
@@ -493,7 +563,7 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
   const text = parseMedusaOutput(run.stdout);
   const finished = text.summary !== undefined;
   if (run.spawnError || run.cancelled || !finished || (run.exitCode !== MEDUSA_EXIT.success && run.exitCode !== MEDUSA_EXIT.testFailed)) {
-    return errorResult(run, root, "medusa", tools, [effective]);
+    return { ...errorResult(run, root, "medusa", tools, [effective]), ...(cleaned ? { cleaned } : {}) };
   }
   const failures = medusaFailures(text, readMedusaTestResults(corpusDir), root);
   const lcovFile = path.join(corpusDir, "coverage", "lcov.info");
@@ -514,7 +584,35 @@ async function runMedusa(opts: CampaignOptions, cfg: CampaignConfig, info: Harne
     failures,
     artifacts: artifacts.map((a) => relative(root, a)),
     exitCode: run.exitCode,
+    ...(cleaned ? { cleaned } : {}),
   };
+}
+
+/**
+ * `medusa corpus clean` (Medusa 1.5+) over a corpus grown on another build: Medusa compiles the
+ * project as the campaign will, deploys the targets, and replays each call_sequences/ entry; an entry
+ * whose target is not deployed, whose calls no longer bind to the ABI, or whose execution errors is
+ * deleted from disk. test_results/ is not touched (Medusa replays those at the campaign's start and
+ * skips the ones that no longer bind). Never throws: a failed clean is reported and the campaign runs.
+ */
+async function cleanMedusaCorpus(opts: CampaignOptions, medusa: ProvisionedTool, effective: string, corpusDir: string, why: string): Promise<NonNullable<CorpusReport["cleaned"]>> {
+  const before = countCorpus("medusa", corpusDir).sequences;
+  opts.log(`${why}: medusa corpus clean over ${before} sequence(s)`);
+  const run = await runGroup(medusa.bin, ["corpus", "clean", "--config", effective], {
+    cwd: opts.rawDir,
+    env: { ...process.env, ...(opts.env ?? {}), ...(medusa.env ?? {}), NO_COLOR: "1" },
+    signal: opts.signal,
+    deadlineMs: OVERHEAD_SECONDS * 1000,
+    logDir: opts.rawDir,
+    logName: "medusa-corpus-clean",
+  });
+  rmSync(path.join(opts.rawDir, "crytic-export"), { recursive: true, force: true });
+  const removed = before - countCorpus("medusa", corpusDir).sequences;
+  if (run.spawnError || run.cancelled || run.timedOut || run.exitCode !== 0) {
+    const what = run.spawnError ?? (run.cancelled ? "interrupted" : run.timedOut ? "timed out" : `exit ${run.exitCode ?? run.signal}`);
+    return { status: "error", removed, reason: `${why}; medusa corpus clean failed (${what}): ${tailOf(run.stderr.trim() ? run.stderr : run.stdout).split("\n").pop() ?? ""}` };
+  }
+  return { status: "passed", removed, reason: `${why}; medusa corpus clean removed ${removed} of ${before} sequence(s)` };
 }
 
 /** `.tools/bin/echidna-test` -> echidna: echidna-parade launches Echidna by its pre-2.1 name. */
@@ -690,7 +788,6 @@ async function runEchidna(
 ): Promise<EngineRun> {
   const { root } = opts;
   const corpusDir = path.resolve(root, opts.corpusDir ?? cfg.echidna.corpusDir);
-  mkdirSync(corpusDir, { recursive: true });
   const configFile = path.join(root, cfg.echidna.config);
   const crytic = cryticArgs(root, p.artifactsDir, []).join(" ");
   const tools: ToolInfo[] = [{ name: "echidna", version: echidna.version }];
@@ -755,6 +852,7 @@ async function runEchidna(
       "--corpus-dir", corpusDir,
       "--workers", String(p.workers),
       "--crytic-args", crytic,
+      ...(opts.seed !== undefined ? ["--seed", String(opts.seed)] : []),
     ];
     run = await runGroup(echidna.bin, args, {
       cwd: root,

@@ -83,8 +83,32 @@ export const OUTPUT_TAIL_LINES = 12;
 
 /** The last meaningful lines of a tool's output: blank lines dropped, at most OUTPUT_TAIL_LINES. */
 export function lastLines(text: string | undefined, max = OUTPUT_TAIL_LINES): string | undefined {
-  const lines = (text ?? "").split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const lines = withoutStackFrames((text ?? "").split("\n").map((l) => l.trimEnd())).filter((l) => l.trim() !== "");
   return lines.length > 0 ? lines.slice(-max).join("\n") : undefined;
+}
+
+/** A JavaScript stack frame (`    at fn (file:line:col)`, `    at file:line:col`, `    at async fn`...). */
+const JS_FRAME = /^\s+at\s+\S/;
+/** A Python traceback frame (`  File "x.py", line 3, in f`), followed by its indented source line. */
+const PY_FRAME = /^\s+File ".*", line \d+/;
+
+/**
+ * A tool's output as a reader should see it in a report or on the terminal: the messages, without the
+ * stack frames under them (where in the tool's own code it failed says nothing about the audited code;
+ * the full output stays in the stage's raw log).
+ */
+export function withoutStackFrames(lines: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (JS_FRAME.test(lines[i])) continue;
+    if (PY_FRAME.test(lines[i])) {
+      if (i + 1 < lines.length && /^\s{4,}\S/.test(lines[i + 1]) && !PY_FRAME.test(lines[i + 1])) i++;
+      continue;
+    }
+    if (/^Traceback \(most recent call last\):$/.test(lines[i].trim())) continue;
+    kept.push(lines[i]);
+  }
+  return kept;
 }
 
 export interface CoverageRow {

@@ -10,6 +10,7 @@
  */
 import { buildStaleness, loadBuild } from "../build";
 import { InputError } from "../errors";
+import { explainCompilerError, sourceLines } from "../hardhat-errors";
 import { failureReason, outputTail, type ToolRun } from "../exec";
 import { relPath } from "../paths";
 import type { BuildRef, Stage } from "../types";
@@ -32,7 +33,12 @@ export const compileStage: Stage = {
       return run;
     };
     const failed = (what: string, run: ToolRun): StageOutcome =>
-      outcome("error", { reason: failureReason(what, run), tools, artifacts: logs, stderrTail: outputTail(run) });
+      outcome("error", {
+        reason: explainCompilerError(failureReason(what, run), Object.keys(project.hardhat.compilers), sourceLines(ctx.root)),
+        tools,
+        artifacts: logs,
+        stderrTail: outputTail(run),
+      });
 
     ctx.log("hardhat compile");
     const run = await compile(["compile"], "hardhat-compile");

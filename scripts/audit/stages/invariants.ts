@@ -20,9 +20,11 @@ import {
   loadCampaignConfig,
   readHarness,
   runCampaign,
+  type CampaignOptions,
   type CampaignResult,
   type HarnessInfo,
 } from "../invariants/campaign";
+import { baseSeed, shardBudgetSeconds, shardSeed } from "../shard";
 import type { PropertyFailure } from "../invariants/types";
 import type { Finding, Profile, Stage, StageContext, StageResult } from "../types";
 import { toolsOffline } from "./common";
@@ -108,7 +110,7 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-export function invariantSections(result: CampaignResult, info: HarnessInfo | undefined): InvariantSection[] {
+export function invariantSections(result: CampaignResult, info: HarnessInfo | undefined, shard?: InvariantShardMetrics): InvariantSection[] {
   const props = result.properties.filter((p) => p.kind === "property");
   const sections: InvariantSection[] = [];
   if (props.length > 0) {
@@ -127,6 +129,7 @@ export function invariantSections(result: CampaignResult, info: HarnessInfo | un
       },
     });
   }
+  if (result.engine) sections.push(campaignSection(result, shard));
   result.failures.slice(0, MAX_SEQUENCE_SECTIONS).forEach((f, i) => {
     sections.push({
       id: `invariants-sequence-${i + 1}`,
@@ -153,11 +156,50 @@ export function invariantSections(result: CampaignResult, info: HarnessInfo | un
   return sections;
 }
 
+const corpusText = (c: { sequences: number; failures: number }): string => `${c.sequences} sequence(s)${c.failures ? ` + ${c.failures} failing` : ""}`;
+
+/** The campaign's figures: throughput, workers, wall time, corpus growth (and shard, seed). */
+export function campaignSection(result: CampaignResult, shard?: InvariantShardMetrics): InvariantSection {
+  const rows: { what: string; value: string }[] = [
+    { what: "Engine", value: `${result.engine ?? "none"}${result.tools[0] ? ` ${result.tools[0].version}` : ""}` },
+    { what: "Budget", value: `${result.budgetSeconds} s of fuzzing` },
+    { what: "Wall time", value: `${(result.durationMs / 1000).toFixed(1)} s (compile, corpus replay and shrinking included)` },
+    { what: "Workers", value: String(result.workers) },
+    { what: "Calls", value: result.calls !== undefined ? result.calls.toLocaleString("en-US") : "not reported" },
+    { what: "Calls/s", value: result.callsPerSecond !== undefined ? result.callsPerSecond.toLocaleString("en-US") : "not reported" },
+  ];
+  if (result.corpus) {
+    rows.push({ what: "Corpus", value: `${result.corpus.dir}: ${corpusText(result.corpus.before)} before, ${corpusText(result.corpus.after)} after` });
+    if (result.corpus.cleaned) rows.push({ what: "Corpus cleaning", value: result.corpus.cleaned.reason });
+  }
+  if (shard) rows.push({ what: "Shard", value: `${shard.index} of ${shard.count}: ${shard.budgetSeconds} s of the campaign's ${shard.totalBudgetSeconds} s` });
+  if (result.seed) rows.push({ what: "Seed", value: `${result.seed.value}${result.seed.applied ? "" : ` (recorded only: ${result.seed.note ?? "the engine takes no seed"})`}` });
+  return {
+    id: "invariants-campaign",
+    title: "Campaign",
+    description: "Calls/s: calls over fuzzing seconds, summed over workers. Corpus entries: sequences the engine mutates, and recorded failing sequences.",
+    table: { columns: [{ key: "what", label: "" }, { key: "value", label: "Value" }], rows },
+  };
+}
+
+/** metrics.shard of a `--shard i/n` run. */
+export interface InvariantShardMetrics {
+  index: number;
+  count: number;
+  /** This shard's fuzzing seconds and the whole campaign's (shard.ts shardBudgetSeconds). */
+  budgetSeconds: number;
+  totalBudgetSeconds: number;
+  /** The base seed and where it came from (AUDIT_FUZZ_SEED or random). */
+  baseSeed: number;
+  baseSeedFrom: string;
+}
+
 function keyMetric(r: StageResult): string | undefined {
-  const m = r.metrics as { engine?: string; properties?: { passed: number; failed: number; total: number }; calls?: number };
+  const m = r.metrics as { engine?: string; properties?: { passed: number; failed: number; total: number }; calls?: number; callsPerSecond?: number };
   if (!m.engine || !m.properties) return undefined;
   const calls = m.calls !== undefined ? `, ${m.calls.toLocaleString("en-US")} calls` : "";
-  return `${m.engine}: ${m.properties.passed}/${m.properties.total} properties hold${calls}`;
+  const rate = m.callsPerSecond !== undefined ? ` (${m.callsPerSecond.toLocaleString("en-US")}/s)` : "";
+  return `${m.engine}: ${m.properties.passed}/${m.properties.total} properties hold${calls}${rate}`;
 }
 
 function deepTimeoutMs(): number {
@@ -183,7 +225,12 @@ export const invariantsStage: Stage = {
 
 export async function runInvariantsStage(
   ctx: StageContext,
-  overrides: { env?: NodeJS.ProcessEnv; offline?: boolean } = {},
+  overrides: {
+    env?: NodeJS.ProcessEnv;
+    offline?: boolean;
+    /** Campaign settings a test points elsewhere (the planted-bug harness, one worker). */
+    campaign?: Partial<Pick<CampaignOptions, "harness" | "workers" | "stopOnFirstFailure" | "corpusDir" | "corpusSeedDir">>;
+  } = {},
 ): Promise<Omit<StageResult, "name" | "durationMs">> {
   const rawDir = path.join(ctx.rawDir, INVARIANTS_STAGE);
   rmSync(rawDir, { recursive: true, force: true });
@@ -206,7 +253,17 @@ export async function runInvariantsStage(
     throw e;
   }
   const artifactsDir = ctx.build.artifactsDir;
+  let shard: InvariantShardMetrics | undefined;
+  let seed: number | undefined;
+  if (ctx.shard) {
+    const base = baseSeed(env);
+    shard = { ...ctx.shard, budgetSeconds: shardBudgetSeconds(seconds, ctx.shard.count), totalBudgetSeconds: seconds, baseSeed: base.seed, baseSeedFrom: base.from };
+    seed = shardSeed(base.seed, ctx.shard.index);
+    seconds = shard.budgetSeconds;
+  }
   const result = await runCampaign({
+    ...overrides.campaign,
+    ...(ctx.shard ? { corpusRoot: path.join(rawDir, "corpus"), seed } : {}),
     root: ctx.root,
     profile: ctx.profile,
     rawDir,
@@ -237,6 +294,10 @@ export async function runInvariantsStage(
     durationMs: result.durationMs,
     ...(result.calls !== undefined ? { calls: result.calls } : {}),
     ...(result.callsPerSecond !== undefined ? { callsPerSecond: result.callsPerSecond } : {}),
+    // Entries before and after, the build it ran on, any cleaning of another build's corpus (campaign.ts CorpusReport).
+    ...(result.corpus ? { corpus: result.corpus } : {}),
+    ...(result.seed ? { seed: result.seed } : {}),
+    ...(shard ? { shard } : {}),
     coverage: result.coverage,
     // echidna_ properties, and (Medusa) the handlers' assertion checks, each: passed / failed / not-run / error.
     properties: {
@@ -267,7 +328,7 @@ export async function runInvariantsStage(
   }
   const broken = [...new Set(result.failures.map((f) => f.property))];
   const reason = result.reason ?? (result.status === "failed" ? `${broken.length} invariant(s) broken: ${broken.join(", ")}` : undefined);
-  const sections = invariantSections(result, info);
+  const sections = invariantSections(result, info, shard);
   const out: Omit<StageResult, "name" | "durationMs"> & { sections?: InvariantSection[] } = {
     status: result.status,
     ...(reason ? { reason } : {}),

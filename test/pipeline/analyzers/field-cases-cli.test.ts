@@ -80,4 +80,24 @@ describe("field cases from the command line (as a new user ran them)", function 
       expect(run.code).to.equal(result.findings.some((f) => isAtLeast(f.severity, DEFAULT_POLICY.failOnSeverity)) ? 1 : 0);
     });
   }
+
+  it("a sibling of layout-at whose pragma the project's compiler accepts: one line naming the file, line and the version `layout at` needs", async function () {
+    // >=0.8.20 lets 0.8.28 try, and it fails with a ParserError that names neither the feature nor the version.
+    const file = "contracts/layout-at-loose/Vault.sol";
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(
+      path.join(root, file),
+      "// SPDX-License-Identifier: MIT\npragma solidity >=0.8.20;\n\ncontract LooseLayoutVault layout at 0x1000 {\n    uint256 public total;\n}\n",
+    );
+    try {
+      const run = await hardhat(root, ["audit:storage", "--proxy", "NsProxy", "--impl", "LooseLayoutVault", "--dispatch", "transparent"]);
+      expect(run.code, run.stdout + run.stderr).to.equal(2);
+      expect(run.stderr.trim()).to.equal(
+        `audit:storage: the project does not compile: ${file}:4:27: ParserError: Expected '{' but got identifier: \`layout at\` (a custom storage base slot) needs solc >= 0.8.29 (the project's compilers: 0.8.28)`,
+      );
+      expect(run.stdout).to.not.include("ParserError");
+    } finally {
+      rmSync(path.dirname(path.join(root, file)), { recursive: true, force: true });
+    }
+  });
 });

@@ -4,16 +4,18 @@
  * Each project's planted bug must be found, and nothing else above info.
  */
 import { expect } from "chai";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { SolcBuild } from "../../../scripts/audit/analyzers/build-info";
-import { resolveDomain, type ResolvedDomain } from "../../../scripts/audit/analyzers/domain";
+import { parseDomains, resolveDomain, type ResolvedDomain } from "../../../scripts/audit/analyzers/domain";
 import { detectDispatch, inferDomains, upgradeChains } from "../../../scripts/audit/analyzers/infer";
 import { analyzeSelectors } from "../../../scripts/audit/analyzers/selectors/analyze";
 import { analyzeStorage } from "../../../scripts/audit/analyzers/storage/analyze";
 import { compileSources } from "../../../scripts/audit/dev/compile-sources";
 import { ensureFixtureDeps, FIXTURE_PROJECTS_DIR, fixtureSources } from "../../../scripts/audit/dev/fixture-projects";
 import type { Finding } from "../../../scripts/audit/types";
-import { aboveInfo, summary } from "./helpers";
+import { aboveInfo, REPO, summary } from "./helpers";
 
 function projectBuild(name: string, nodeModules: string, byVersion: Record<string, string[]> = {}): SolcBuild {
   const sources = fixtureSources(name);
@@ -161,4 +163,92 @@ describe("domain inference on a Safe-style forwarding proxy", function () {
       },
     );
   }
+});
+
+/** Every `.sol` file under `dir`, keyed by its path relative to `dir` (`/`-separated). */
+function solFiles(dir: string, sub: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walkDir = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walkDir(full);
+      else if (e.name.endsWith(".sol")) out[path.relative(dir, full).split(path.sep).join("/")] = readFileSync(full, "utf8");
+    }
+  };
+  walkDir(path.join(dir, sub));
+  return out;
+}
+
+/**
+ * Diamond initializers (what diamondCut's `_init` delegatecalls) and modules that run in the diamond's
+ * storage: a project contract whose reachable code keeps the same storage as the diamond or its facets
+ * (the AppStorage struct at slot 0, a diamond-storage position) belongs to the domain, whatever its name.
+ */
+describe("domain inference of a diamond's initializers (shared storage, never by name)", function () {
+  this.timeout(120_000);
+
+  it("red-team diamond-init-plain-flag (sources in solidity/): DiamondInit binds AppStorage at slot 0, so it is an initializer, and its plain `initialized` on AppStorage.totalSupply is a high overlap", function () {
+    const dir = path.join(REPO, "test/fixtures/redteam/diamond-init-plain-flag");
+    const build = new SolcBuild([compileSources(solFiles(dir, "solidity"))], { root: dir });
+    const scope = { sources: "solidity/", exclude: [] };
+    const inferred = inferDomains(build, scope);
+    expect(inferred.map((d) => d.config)).to.deep.equal([
+      {
+        name: "Diamond",
+        proxy: "solidity/Diamond.sol:Diamond",
+        dispatch: "diamond",
+        implementations: [{ contract: "solidity/facets/TokenFacet.sol:TokenFacet" }, { contract: "solidity/facets/TreasuryFacet.sol:TreasuryFacet" }],
+        initializers: ["solidity/upgradeInitializers/DiamondInit.sol:DiamondInit"],
+        upgrades: [],
+      },
+    ]);
+    const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+    expect(aboveInfo(findings).map((f) => `${f.severity} ${f.rule} ${f.title}`), summary(findings)).to.deep.equal([
+      "high storage-overlap storage overlap: DiamondInit.initialized and TokenFacet.s",
+    ]);
+    // Declared by hand, the same answer: the initializer's AppStorage pointer is the facets' `s`, not a second declaration.
+    const declared = parseDomains(readFileSync(path.join(dir, "domains.declared.json"), "utf8"), "domains.declared.json");
+    const byHand = analyzeAll(build, declared.map((d) => resolveDomain(build, d)));
+    expect(aboveInfo(byHand).map((f) => `${f.severity} ${f.rule} ${f.title}`), summary(byHand)).to.deep.equal([
+      "high storage-overlap storage overlap: DiamondInit.initialized and TokenFacet.s",
+    ]);
+  });
+
+  it("an initializer named anything that reaches AppStorage through LibAppStorage is attached; a clean one adds nothing; unrelated contracts (own state, a package namespace shared with a facet, a factory) are not", function () {
+    const dir = mkdtempSync(path.join(tmpdir(), "diamond-inits-"));
+    try {
+      symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+      const header = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\n";
+      const diamond = readFileSync(path.join(REPO, "test/fixtures/redteam/diamond-init-plain-flag/solidity/Diamond.sol"), "utf8");
+      const files: Record<string, string> = {
+        "contracts/Diamond.sol": diamond,
+        "contracts/libraries/LibAppStorage.sol": `${header}struct AppStorage { uint256 totalSupply; address treasury; }\nlibrary LibAppStorage {\n    function diamondStorage() internal pure returns (AppStorage storage ds) {\n        assembly { ds.slot := 0 }\n    }\n}\n`,
+        "contracts/facets/SupplyFacet.sol": `${header}import {AppStorage} from "../libraries/LibAppStorage.sol";\nimport {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";\ncontract SupplyFacet is Initializable {\n    AppStorage internal s;\n    function totalSupply() external view returns (uint256) { return s.totalSupply; }\n    function start() external initializer { s.totalSupply = 1; }\n}\n`,
+        // Delegatecalled by diamondCut, with a plain counter of its own at slot 0: on AppStorage.totalSupply.
+        "contracts/upgrades/SetupV1.sol": `${header}import {LibAppStorage} from "../libraries/LibAppStorage.sol";\ncontract SetupV1 {\n    uint256 internal runs;\n    function setup(address treasury) external {\n        runs += 1;\n        LibAppStorage.diamondStorage().treasury = treasury;\n    }\n}\n`,
+        "contracts/upgrades/SeedSupply.sol": `${header}import {LibAppStorage} from "../libraries/LibAppStorage.sol";\ncontract SeedSupply {\n    function seed(uint256 supply) external { LibAppStorage.diamondStorage().totalSupply = supply; }\n}\n`,
+        "contracts/Token.sol": `${header}contract Token {\n    mapping(address => uint256) public balanceOf;\n    function mint(uint256 amount) external { balanceOf[msg.sender] += amount; }\n}\n`,
+        // Upgradeable on OpenZeppelin's Initializable, as SupplyFacet is: the package's namespace is no evidence.
+        "contracts/Registry.sol": `${header}import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";\nimport {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";\ncontract Registry is Initializable, UUPSUpgradeable {\n    function initialize() external initializer {}\n    function _authorizeUpgrade(address) internal override {}\n}\n`,
+        "contracts/DiamondDeployer.sol": `${header}import {Diamond} from "./Diamond.sol";\ncontract DiamondDeployer {\n    function deploy() external returns (address) { return address(new Diamond()); }\n}\n`,
+      };
+      for (const [file, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), text);
+      }
+      const build = new SolcBuild([compileSources(files)], { root: dir });
+      const inferred = inferDomains(build);
+      const diamondDomain = inferred.find((d) => d.config.dispatch === "diamond")!;
+      expect(diamondDomain.config.implementations).to.deep.equal([{ contract: "contracts/facets/SupplyFacet.sol:SupplyFacet" }]);
+      expect(diamondDomain.config.initializers).to.deep.equal(["contracts/upgrades/SeedSupply.sol:SeedSupply", "contracts/upgrades/SetupV1.sol:SetupV1"]);
+      expect(diamondDomain.evidence.join("\n")).to.include("SeedSupply, SetupV1");
+      expect(inferred.map((d) => d.config.name)).to.deep.equal(["Diamond", "Registry"]);
+      const findings = analyzeAll(build, inferred.map((d) => resolveDomain(build, d.config)));
+      expect(aboveInfo(findings).map((f) => `${f.severity} ${f.rule} ${f.title}`), summary(findings)).to.deep.equal([
+        "high storage-overlap storage overlap: SetupV1.runs and SupplyFacet.s",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

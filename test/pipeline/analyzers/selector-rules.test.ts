@@ -43,9 +43,21 @@ describe("selector analyzer rules (fixtures)", function () {
       });
     }
 
-    it("tells an identical signature apart: the proxy shadows the function (medium, duplicate)", function () {
+    it("tells an identical signature apart: the proxy shadows a state-changing function (high, duplicate)", function () {
       const findings = ofRule(selectorFindings({ proxy: "ShadowingProxy", impl: "BurnableToken", dispatch: "transparent" }, build), "proxy-selector-clash");
-      expect(findings.map((f) => [f.severity, (f.data as { kind: string }).kind])).to.deep.equal([["medium", "duplicate"]]);
+      expect(findings.map((f) => [f.severity, (f.data as { kind: string }).kind])).to.deep.equal([["high", "duplicate"]]);
+      expect(findings[0].description).to.include("runs the proxy's own upgradeTo(address) instead");
+    });
+
+    it("rates a shadowed view medium and a shadowed state-changing function high (an owned proxy, zos-lib#36)", function () {
+      for (const dispatch of ["transparent", "uups"]) {
+        const findings = ofRule(selectorFindings({ proxy: "OwnedProxy", impl: "OwnedToken", dispatch }, build), "proxy-selector-clash");
+        expect(findings.map((f) => `${(f.data as { implementation: string }).implementation}:${f.severity}`).sort(), dispatch).to.deep.equal([
+          "owner():medium",
+          "transferOwnership(address):high",
+        ]);
+        expect(findings.find((f) => f.severity === "medium")?.description).to.include("a caller reads the proxy's answer, not OwnedToken's");
+      }
     });
 
     it("is quiet on a proxy without functions", function () {

@@ -226,6 +226,20 @@ describe("storage analyzer rules (fixtures)", function () {
       expect(raw[0].title).to.include("AbRawV1.OWNER_SLOT").and.include("AbRawV2.OWNER_SLOT");
     });
 
+    it("flags V1 storage that V2 only declares: a referenced library whose getter nobody calls, a private setter nobody calls (high)", function () {
+      const pos = ofRule(upgrade("AbPosV1", "AbPosV2LeftDeclared"), "upgrade-abandoned-storage");
+      expect(pos.map((f) => f.severity)).to.deep.equal(["high"]);
+      expect(pos[0].title).to.include("AbPosStoreV1.POSITION");
+      const raw = ofRule(upgrade("AbRawV1", "AbRawV2DeadSetter"), "upgrade-abandoned-storage");
+      expect(raw.map((f) => f.severity)).to.deep.equal(["high"]);
+      expect(raw[0].title).to.include("AbRawV1.OWNER_SLOT");
+    });
+
+    it("is quiet when V2 still writes V1's slot through a private helper that an external function calls", function () {
+      const findings = upgrade("AbRawV1", "AbRawV2Kept");
+      expect(aboveInfo(findings), summary(findings)).to.have.length(0);
+    });
+
     it("is quiet when V2 keeps the namespace (adding another) or still reads it in a migration", function () {
       for (const v2 of ["AbNsV2Added", "AbNsV2Migrating"]) {
         const findings = upgrade("AbNsV1", v2);

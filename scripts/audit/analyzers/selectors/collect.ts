@@ -18,6 +18,8 @@ export interface SelectorEntry {
   position?: SourcePosition;
   /** Proxies: the selector is answered only for the account this guard names (transparent proxies' admin). */
   adminOnly?: AdminGuard;
+  /** The function's state mutability from the ABI (`view` for a public getter); absent for a selector answered in a fallback. */
+  mutability?: "pure" | "view" | "nonpayable" | "payable";
 }
 
 export function selectorsOf(contract: ContractRecord): SelectorEntry[] {
@@ -29,6 +31,12 @@ export function selectorsOf(contract: ContractRecord): SelectorEntry[] {
         const f = FunctionFragment.from(item);
         return { signature: f.format("sighash"), selector: f.selector };
       });
+  }
+  const mutability = new Map<string, SelectorEntry["mutability"]>();
+  for (const item of contract.output.abi ?? []) {
+    if (item.type !== "function") continue;
+    const f = FunctionFragment.from(item);
+    mutability.set(f.selector, f.stateMutability);
   }
   const declarations = new Map<string, { kind: SelectorEntry["kind"]; node: FunctionDefinitionNode | VariableDeclarationNode }>();
   for (const id of contract.node.linearizedBaseContracts) {
@@ -42,7 +50,8 @@ export function selectorsOf(contract: ContractRecord): SelectorEntry[] {
   return pairs
     .map(({ signature, selector }) => {
       const decl = declarations.get(selector);
-      return { selector, signature, kind: decl?.kind ?? "function", position: decl ? contract.unit.position(decl.node.src) : undefined, node: decl?.node };
+      const m = mutability.get(selector);
+      return { selector, signature, kind: decl?.kind ?? "function", position: decl ? contract.unit.position(decl.node.src) : undefined, ...(m ? { mutability: m } : {}), node: decl?.node };
     })
     .sort((a, b) => a.selector.localeCompare(b.selector))
     .map(({ node: _node, ...entry }) => entry);

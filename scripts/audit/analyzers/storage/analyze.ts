@@ -12,6 +12,7 @@ import { STORAGE_TOOL, toFindings, type RuleHit } from "../findings";
 import { compareLayouts, compareTypes, type LayoutChange } from "./compare";
 import type { DomainContext, DomainMember, DomainRegion, LayoutComparison, UpgradeContext } from "./context";
 import { FootprintBuilder } from "./footprint";
+import { PLAIN_SUBJECT } from "./wording";
 import { STORAGE_RULES } from "./rules";
 import { lastSlot, type Region, type RegionKind, type StorageMember, type StorageSpace } from "./types";
 
@@ -80,6 +81,9 @@ function domainRegions(ms: DomainMember[]): DomainRegion[] {
       if (existing) {
         if (!existing.usedBy.includes(m.name)) existing.usedBy.push(m.name);
         existing.proxyOnly = false;
+        // One struct reached both as a plain variable and through a pointer bound to its slot: the
+        // variable is the declaration a reviewer reads (and the AppStorage rule looks for).
+        if (r.kind === "plain" && existing.kind !== "plain") Object.assign(existing, { ...r, usedBy: existing.usedBy, owner: existing.owner, proxyOnly: false });
       } else {
         byIdentity.set(r.identity, { ...r, usedBy: [m.name], owner: m.name, proxyOnly: m.role === "proxy" });
       }
@@ -93,9 +97,16 @@ function domainContext(builder: FootprintBuilder, domain: ResolvedDomain, upgrad
   return { domain, upgrade, members: ms, regions: domainRegions(ms) };
 }
 
-/** The V2 region that keeps a V1 struct region's data: the same ERC-7201 id, else the same root. */
+/**
+ * The V2 region that keeps a V1 struct region's data: the same ERC-7201 id, else the same root. When V2
+ * puts several structs there (a copy-pasted annotation: storage-namespace-reuse reports that), V1's
+ * struct is compared with the same struct definition, else the struct of the same name, else the first.
+ */
 export function successorRegion(r1: Region, candidates: readonly Region[]): Region | undefined {
-  return (r1.namespaceId !== undefined ? candidates.find((r) => r.namespaceId === r1.namespaceId) : undefined) ?? candidates.find((r) => r.structKey && r.start === r1.start);
+  const byId = r1.namespaceId !== undefined ? candidates.filter((r) => r.namespaceId === r1.namespaceId) : [];
+  const there = byId.length > 0 ? byId : candidates.filter((r) => r.structKey && r.start === r1.start);
+  const structName = (r: Region): string | undefined => r.structKey?.split(":").pop()?.split(".").pop();
+  return there.find((r) => r.structKey === r1.structKey) ?? there.find((r) => structName(r) === structName(r1)) ?? there[0];
 }
 
 /** Namespace-by-namespace (and plain layout) comparison of V1 and V2 footprints. */
@@ -120,7 +131,7 @@ export function compareFootprints(from: DomainMember, to: DomainMember): LayoutC
     plain.push({ kind: "base-moved", member: "plain state variables", from: from.footprint.plainBase, to: to.footprint.plainBase, variables, position: at });
   }
   plain.push(...compareLayouts(rebase(from), rebase(to), "", true, { slot: from.footprint.plainBase, entry: false }));
-  if (plain.length > 0) comparisons.push({ subject: "plain state variables", base: { kind: "plain" }, changes: plain });
+  if (plain.length > 0) comparisons.push({ subject: PLAIN_SUBJECT, base: { kind: "plain" }, changes: plain });
   return comparisons;
 }
 

@@ -5,10 +5,13 @@
  * ones first, along the linearized inheritance), or the members of a struct kept at a fixed root (an
  * ERC-7201 namespace, diamond storage). V2's members are aligned to V1's by an edit-distance alignment
  * (the approach of upgrade-safety tools such as OpenZeppelin upgrades-core's StorageLayoutComparator):
- * a member is matched by name - the same declaring contract costs nothing, another declaring contract a
- * little (a base renamed or split) - or, at the same place with a compatible type, as a rename; anything
- * else is an insertion or a deletion. Matching by position in the sequence, not by name lookup, keeps
- * several members of one name apart (every OpenZeppelin-v4 base has its own private `__gap`).
+ * a member is matched by name - the same declaring contract (or the one playing its role in the
+ * linearized inheritance: `FeesV1` -> `FeesV2`) costs nothing, another declaring contract a little (a
+ * variable moved to another base) - or, at the same place with a compatible type, as a rename, but only
+ * when neither name is still held by the same variable elsewhere (two variables that swapped names are
+ * a reorder, not two renames); anything else is an insertion or a deletion. Matching by position in the
+ * sequence, not by name lookup, keeps several members of one name apart (every OpenZeppelin-v4 base has
+ * its own private `__gap`).
  *
  * Then every V1 member is judged where it sits:
  * - kept: it must keep its slot, byte offset and a compatible type (a value type of the same size and
@@ -60,12 +63,13 @@ export type TypeChangeReason =
 
 /** What moved a kept member. */
 export type MoveCause =
-  | { kind: "insertion"; members: StorageMember[] }
-  | { kind: "deletion"; members: StorageMember[] }
+  /** `at`: where each member sits, in the layout's frame (like a change's places: absolute for plain variables). */
+  | { kind: "insertion"; members: StorageMember[]; at: Place[] }
+  | { kind: "deletion"; members: StorageMember[]; at: Place[] }
   /** A member before it changed size (bytes it takes in place). */
   | { kind: "resize"; member: StorageMember; fromBytes: bigint; toBytes: bigint }
-  /** A storage gap that now ends elsewhere (`toEnd` undefined: the gap was removed). Ends in bytes from the base. */
-  | { kind: "gap"; member: StorageMember; fromEnd: bigint; toEnd?: bigint }
+  /** A storage gap that now ends elsewhere (`toLast` undefined: the gap was removed): the place of its last slot, V1 and V2. */
+  | { kind: "gap"; member: StorageMember; fromLast: Place; toLast?: Place }
   /** The member itself changed size and no longer fits where it was (it starts a new slot). */
   | { kind: "own-resize"; fromBytes: bigint; toBytes: bigint }
   | { kind: "reorder" };
@@ -236,25 +240,87 @@ type Op =
 const INSERT_COST = 2;
 const DELETE_COST = 2;
 
-const qualified = (m: StorageMember): string => `${m.declaredIn ?? ""}.${m.name}`;
+/**
+ * Which V2 contract plays the role of each V1 declaring contract in the linearized inheritance (from
+ * the members' `declaredIn`, which come in solc's order: most base first). A contract keeps its role
+ * when its name is the same; otherwise by its name without a version mark (`FeesV1` / `FeesV2`,
+ * `OwnableUpgradeable` / `Ownable`); then the most derived contracts (the implementations themselves);
+ * then, between two contracts already paired, by position when both sides have as many.
+ * Struct members (no `declaredIn`) all map to `undefined`.
+ */
+export function contractRoles(v1: StorageMember[], v2: StorageMember[]): Map<string | undefined, string | undefined> {
+  const order = (v: StorageMember[]): string[] => [...new Set(v.flatMap((m) => (m.declaredIn !== undefined ? [m.declaredIn] : [])))];
+  const c1 = order(v1);
+  const c2 = order(v2);
+  const roles = new Map<string | undefined, string | undefined>([[undefined, undefined]]);
+  const taken = new Set<string>();
+  const pair = (a: string, b: string): void => {
+    roles.set(a, b);
+    taken.add(b);
+  };
+  for (const a of c1) if (c2.includes(a)) pair(a, a);
+  const stem = (n: string): string => n.replace(/Upgradeable$/, "").replace(/_?[Vv]\d+$/, "").replace(/\d+$/, "");
+  const free2 = (): string[] => c2.filter((b) => !taken.has(b));
+  for (const a of c1.filter((x) => !roles.has(x))) {
+    const same = free2().filter((b) => stem(b) === stem(a));
+    if (same.length === 1 && c1.filter((x) => !roles.has(x) && stem(x) === stem(a)).length === 1) pair(a, same[0]);
+  }
+  const last1 = c1[c1.length - 1];
+  const last2 = c2[c2.length - 1];
+  if (last1 !== undefined && last2 !== undefined && !roles.has(last1) && !taken.has(last2)) pair(last1, last2);
+  // Runs of unpaired contracts between paired ones (in V1's order, where V2 keeps that order too).
+  let i = 0;
+  let j = 0;
+  while (i < c1.length && j < c2.length) {
+    let i2 = i;
+    while (i2 < c1.length && !roles.has(c1[i2])) i2++;
+    let j2 = j;
+    while (j2 < c2.length && !taken.has(c2[j2])) j2++;
+    if (i2 - i === j2 - j) for (let k = 0; k < i2 - i; k++) pair(c1[i + k], c2[j + k]);
+    if (i2 >= c1.length || j2 >= c2.length || roles.get(c1[i2]) !== c2[j2]) break;
+    i = i2 + 1;
+    j = j2 + 1;
+  }
+  return roles;
+}
+
+/**
+ * Whether `m`'s name is held by a member of the other side that is the same variable: one of that name
+ * in the contract playing the same role, or the only one of that name on both sides (a variable moved
+ * to another base). Storage gaps are matched by the alignment, never by name.
+ */
+function heldByOtherSide(m: StorageMember, own: StorageMember[], other: StorageMember[], role: Map<string | undefined, string | undefined>): boolean {
+  const namesakes = other.filter((x) => x.name === m.name && !isGap(x));
+  if (namesakes.length === 0) return false;
+  if (namesakes.some((x) => x.declaredIn === role.get(m.declaredIn))) return true;
+  return namesakes.length === 1 && own.filter((x) => x.name === m.name).length === 1;
+}
 
 /**
  * The cost of pairing a with b, or undefined when they cannot be the same member. A rename needs the
  * same place, a compatible type, and names that are new on both sides (two members that swapped names
  * are a reorder, not two renames).
  */
-function pairCost(a: StorageMember, b: StorageMember, names1: Set<string>, names2: Set<string>): { op: "keep" | "rename"; cost: number } | undefined {
-  if (a.name === b.name) return { op: "keep", cost: a.declaredIn === b.declaredIn ? 0 : 1 };
+function pairCost(
+  a: StorageMember,
+  b: StorageMember,
+  held1: Set<StorageMember>,
+  held2: Set<StorageMember>,
+  roles: Map<string | undefined, string | undefined>,
+): { op: "keep" | "rename"; cost: number } | undefined {
+  if (a.name === b.name) return { op: "keep", cost: roles.get(a.declaredIn) === b.declaredIn ? 0 : 1 };
   if (!samePlace(a, b)) return undefined;
   if (isGap(a) && isGap(b)) return { op: "rename", cost: 2 };
-  if (names2.has(qualified(a)) || names1.has(qualified(b))) return undefined;
+  if (held1.has(a) || held2.has(b)) return undefined;
   return compareTypes(a.type, b.type, a.name, false).every((c) => !isBreaking(c)) ? { op: "rename", cost: 2 } : undefined;
 }
 
 /** Minimal-cost alignment of two member sequences (keep, rename, delete, insert), in layout order. */
-function align(v1: StorageMember[], v2: StorageMember[]): Op[] {
-  const names1 = new Set(v1.map(qualified));
-  const names2 = new Set(v2.map(qualified));
+function align(v1: StorageMember[], v2: StorageMember[], roles: Map<string | undefined, string | undefined>): Op[] {
+  const back = new Map([...roles].map(([a, b]) => [b, a]));
+  // V1 members whose name V2 still holds (elsewhere, when not at their place), and the reverse.
+  const held1 = new Set(v1.filter((a) => heldByOtherSide(a, v1, v2, roles)));
+  const held2 = new Set(v2.filter((b) => heldByOtherSide(b, v2, v1, back)));
   const n = v1.length;
   const m = v2.length;
   const width = m + 1;
@@ -265,7 +331,7 @@ function align(v1: StorageMember[], v2: StorageMember[]): Op[] {
       if (i === n && j === m) continue;
       let best = Infinity;
       if (i < n && j < m) {
-        const p = pairCost(v1[i], v2[j], names1, names2);
+        const p = pairCost(v1[i], v2[j], held1, held2, roles);
         pairs[i * m + j] = p ?? null;
         if (p) best = p.cost + cost[(i + 1) * width + j + 1];
       }
@@ -302,8 +368,10 @@ function align(v1: StorageMember[], v2: StorageMember[]): Op[] {
  */
 export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: string, mayGrow: boolean, frame: Frame = TOP): LayoutChange[] {
   const placeOf = (m: StorageMember): Place => placeIn(frame, m);
+  const lastSlotOf = (m: StorageMember): Place => placeIn(frame, { ...m, slot: (end(m) - 1n) / 32n, offset: 0 });
   const memberPath = (m: StorageMember): string => `${path ? `${path}.` : ""}${m.declaredIn ? `${m.declaredIn}.` : ""}${m.name}`;
-  let ops = align(v1, v2);
+  const roles = contractRoles(v1, v2);
+  let ops = align(v1, v2, roles);
 
   // A member deleted in one place and inserted in another is the same member, reordered.
   const inserted = new Map<string, StorageMember[]>();
@@ -312,7 +380,7 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
   for (const o of ops) {
     if (o.op !== "delete") continue;
     const candidates = inserted.get(o.a.name);
-    const b = candidates?.find((x) => x.declaredIn === o.a.declaredIn) ?? candidates?.[0];
+    const b = candidates?.find((x) => x.declaredIn === roles.get(o.a.declaredIn)) ?? candidates?.[0];
     if (!b) continue;
     candidates!.splice(candidates!.indexOf(b), 1);
     reordered.set(o.a, b);
@@ -330,7 +398,7 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
     if (isGap(a) && isGap(b)) {
       // A gap may shrink (or grow, or move) freely as long as it ends where it did: what follows stays,
       // and whatever was inserted before it was absorbed.
-      if (end(a) !== end(b)) pending.push({ kind: "gap", member: a, fromEnd: end(a), toEnd: end(b) });
+      if (end(a) !== end(b)) pending.push({ kind: "gap", member: a, fromLast: lastSlotOf(a), toLast: lastSlotOf(b) });
       else {
         pending = [];
         inEffect = [];
@@ -387,19 +455,19 @@ export function compareLayouts(v1: StorageMember[], v2: StorageMember[], path: s
           break;
         }
         if (isGap(o.a)) {
-          pending.push({ kind: "gap", member: o.a, fromEnd: end(o.a) });
+          pending.push({ kind: "gap", member: o.a, fromLast: lastSlotOf(o.a) });
           break;
         }
         const successor = v2.find((x) => !isGap(x) && overlaps(x, o.a));
         changes.push({ kind: "deleted", member: memberPath(o.a), at: placeOf(o.a), type: o.a.type, successor, position: successor?.position ?? o.a.position });
-        pending.push({ kind: "deletion", members: [o.a] });
+        pending.push({ kind: "deletion", members: [o.a], at: [placeOf(o.a)] });
         break;
       }
       case "insert": {
         if (isGap(o.b)) break;
         // An insertion that lands inside V1's layout (not after its end) is a cause for what moves next;
         // inside a gap that shrinks by as much, the gap absorbs it (see judgeKept).
-        if (v1.some((a) => overlaps(a, o.b))) pending.push({ kind: "insertion", members: [o.b] });
+        if (v1.some((a) => overlaps(a, o.b))) pending.push({ kind: "insertion", members: [o.b], at: [placeOf(o.b)] });
         break;
       }
     }
@@ -414,7 +482,8 @@ function mergeCauses(c: LayoutChange): LayoutChange {
   for (const cause of c.causes) {
     const last = causes[causes.length - 1];
     if (last && (last.kind === "insertion" || last.kind === "deletion") && last.kind === cause.kind) {
-      causes[causes.length - 1] = { kind: last.kind, members: [...last.members, ...(cause as typeof last).members] };
+      const next = cause as typeof last;
+      causes[causes.length - 1] = { kind: last.kind, members: [...last.members, ...next.members], at: [...last.at, ...next.at] };
     } else causes.push(cause);
   }
   return { ...c, causes };

@@ -2,13 +2,16 @@
  * A contract's absolute storage footprint: every slot range its code can touch in the storage it runs
  * in (the proxy's, when delegatecalled), from
  *  - plain state variables (solc storageLayout, inherited ones included; transient ones from the AST),
- *  - ERC-7201 namespaces (structs annotated `@custom:storage-location erc7201:<id>`),
+ *  - ERC-7201 namespaces (structs annotated `@custom:storage-location erc7201:<id>`) that the code binds,
  *  - hard-coded slots bound in assembly (`$.slot := CONST`, `sload(CONST)`, `tstore(CONST, v)`), also
  *    through helpers that take the slot as a parameter (`StorageSlot.getAddressSlot(SLOT)`,
  *    `SLOT.asBoolean().tstore(true)`), resolved at the call site.
- * The code considered is the contract, its bases, and every library (and free function) they reach:
- * internal library code is inlined and external library code is delegatecalled, so both run in the
- * caller's storage. Contracts created with `new` or called externally are not part of it.
+ * The code considered is what the contract can run (closure.ts `reachableCode`): its entry points and
+ * every function and modifier of its bases, libraries and free functions they reach - internal library
+ * code is inlined and external library code is delegatecalled, so both run in the caller's storage.
+ * Contracts created with `new` or called externally are not part of it. A namespace struct, slot
+ * constant or getter that is only declared (no reachable code binds it) is not storage the contract uses.
+ * A struct-typed state variable and a pointer of that struct bound to its slot are one region.
  */
 import type {
   AstNode,
@@ -22,7 +25,7 @@ import type {
   YulNode,
 } from "../ast";
 import { walk, walkYul } from "../ast";
-import { codeClosure } from "../closure";
+import { codeClosure, reachableCode } from "../closure";
 import type { BuildUnit, ContractRecord, SolcBuild, SourcePosition, StorageLayoutEntry } from "../build-info";
 import { AnalyzerInputError } from "../errors";
 import { ConstEvaluator, eip1967Slot, erc7201Root, hexSlot, keccakSlot } from "../evaluate";
@@ -32,6 +35,14 @@ import { lastSlot, type Footprint, type Region, type SlotMismatch, type StorageM
 /** Bytes a declaration occupies from its (slot, offset). */
 function extentBytes(type: StorageType): bigint {
   return type.kind === "value" ? BigInt(type.bytes) : storageSlots(type) * 32n;
+}
+
+/**
+ * The identity of a struct-typed region: its definition and root slot, however the code reaches it (a
+ * plain state variable of that struct type, a pointer bound in assembly, a namespace).
+ */
+export function structIdentity(structKey: string, root: bigint): string {
+  return `storage:struct:${structKey}@${hexSlot(root)}`;
 }
 
 export const ERC7201_TAG = /@custom:storage-location\s+erc7201:(\S+)/;
@@ -244,23 +255,19 @@ class ContractFootprint {
   build(): Footprint {
     const plainLayout = this.plainVariables();
     this.transientVariables();
-    const { scopes, structs } = codeClosure(this.unit, this.contract.node);
-    const boundStructs = new Set<number>();
-    for (const scope of scopes) {
+    // Slot constants are checked against their comments wherever they are declared in the closure;
+    // storage is only what reachable code binds: a namespace struct or slot constant that is merely
+    // declared (left in the file after a move to a new namespace) is not used.
+    for (const scope of codeClosure(this.unit, this.contract.node).scopes) {
       walk(scope, (node) => {
-        if (node.nodeType === "InlineAssembly") this.fromAssembly(node as InlineAssemblyNode, boundStructs);
-        else if (node.nodeType === "FunctionCall") this.fromCall(node as ExpressionNode, boundStructs);
-        else if (node.nodeType === "StructDefinition") structs.add(node.id);
-        else if (node.nodeType === "VariableDeclaration" && (node as VariableDeclarationNode).constant) this.checkComment(node as VariableDeclarationNode);
+        if (node.nodeType === "VariableDeclaration" && (node as VariableDeclarationNode).constant) this.checkComment(node as VariableDeclarationNode);
       });
     }
-    // Annotated structs nobody binds in this code: the annotation alone says where they live.
-    for (const id of structs) {
-      if (boundStructs.has(id)) continue;
-      const def = this.unit.node<StructDefinitionNode>(id);
-      const namespaceId = def && ERC7201_TAG.exec(def.documentation?.text ?? "")?.[1];
-      if (!def || !namespaceId) continue;
-      this.addStructRegion(def, erc7201Root(namespaceId), namespaceId, undefined, undefined);
+    for (const code of reachableCode(this.unit, this.contract.node)) {
+      walk(code, (node) => {
+        if (node.nodeType === "InlineAssembly") this.fromAssembly(node as InlineAssemblyNode);
+        else if (node.nodeType === "FunctionCall") this.fromCall(node as ExpressionNode);
+      });
     }
     // A raw sload/sstore of a slot the contract's own plain variable occupies is that variable, read or
     // written by hand (a Safe-style proxy's `sload(0)` of its `singleton`): not a second declaration.
@@ -336,15 +343,18 @@ class ContractFootprint {
     // (EIP-2535 AppStorage: every facet declares `AppStorage internal s` first), or a variable mirrored
     // with the same name and type at the same slot (a Safe-style proxy's `singleton`, mirrored by the
     // implementation). Transient variables stay per declaring contract.
-    const persistentId =
-      type.kind === "struct" ? `struct:${type.key}` : `${decl.name}:${typeText(type)}:${shapeOf(type)}`;
+    // A struct variable is the same storage as a struct pointer of that type bound to its slot
+    // (`AppStorage internal s` and a library's `assembly { ds.slot := 0 }`): one identity for both.
+    const identity =
+      space !== "storage"
+        ? `${space}:var:${sourceName}:${owner}.${decl.name}@${entry.slot}.${entry.offset}`
+        : type.kind === "struct"
+          ? structIdentity(type.key, BigInt(entry.slot))
+          : `storage:var:${decl.name}:${typeText(type)}:${shapeOf(type)}@${entry.slot}.${entry.offset}`;
     const region: Region = {
       kind: space === "storage" ? "plain" : "transient",
       space,
-      identity:
-        space === "storage"
-          ? `storage:var:${persistentId}@${entry.slot}.${entry.offset}`
-          : `${space}:var:${sourceName}:${owner}.${decl.name}@${entry.slot}.${entry.offset}`,
+      identity,
       label: `${owner}.${decl.name}${space === "transient" ? " (transient)" : ""}`,
       start: BigInt(entry.slot),
       offset: entry.offset,
@@ -399,7 +409,7 @@ class ContractFootprint {
     return reassigned;
   }
 
-  private fromAssembly(asm: InlineAssemblyNode, boundStructs: Set<number>): void {
+  private fromAssembly(asm: InlineAssemblyNode): void {
     for (const use of this.index.assemblyUses(asm)) {
       const resolved = this.resolveYul(use.value, use.valueDecl);
       if (resolved === "param") continue; // resolved at the call sites
@@ -409,11 +419,11 @@ class ContractFootprint {
         if (use.pointer) this.unresolved.push({ what: `${use.pointerName} := <computed>`, position: this.pos(asm.src), declaredIn: ownerName(this.unit, asm.id) });
         continue;
       }
-      this.addEvent({ space: use.space, pointer: use.pointer, slot: resolved.slot, constant: resolved.constant, site: asm.src, siteId: asm.id }, boundStructs);
+      this.addEvent({ space: use.space, pointer: use.pointer, slot: resolved.slot, constant: resolved.constant, site: asm.src, siteId: asm.id });
     }
   }
 
-  private fromCall(call: ExpressionNode, boundStructs: Set<number>): void {
+  private fromCall(call: ExpressionNode): void {
     const target = this.index.callee(call);
     const uses = target && this.index.paramUses.get(target.fn.id);
     if (!target || !uses) return;
@@ -433,7 +443,7 @@ class ContractFootprint {
         continue;
       }
       const constant = this.constantOf(arg);
-      for (const use of list) this.addEvent({ space: use.space, pointer: use.pointer, slot, constant, site: call.src, siteId: call.id }, boundStructs);
+      for (const use of list) this.addEvent({ space: use.space, pointer: use.pointer, slot, constant, site: call.src, siteId: call.id });
     }
   }
 
@@ -454,13 +464,12 @@ class ContractFootprint {
     return undefined;
   }
 
-  private addEvent(event: SlotEvent, boundStructs: Set<number>): void {
+  private addEvent(event: SlotEvent): void {
     const pointerTarget = event.pointer?.nodeType === "UserDefinedTypeName"
       ? this.unit.node(event.pointer.referencedDeclaration ?? event.pointer.pathNode?.referencedDeclaration)
       : undefined;
     if (pointerTarget?.nodeType === "StructDefinition") {
       const def = pointerTarget as StructDefinitionNode;
-      boundStructs.add(def.id);
       const namespaceId = ERC7201_TAG.exec(def.documentation?.text ?? "")?.[1];
       if (namespaceId !== undefined) {
         const expected = erc7201Root(namespaceId);
@@ -515,7 +524,7 @@ class ContractFootprint {
     const constantName = constant ? `${ownerName(this.unit, constant.id)}.${constant.name}` : undefined;
     // Struct-typed regions are identified by definition + root: two definitions at one root are
     // storage-namespace-reuse's business (high when they differ, low for identical copies).
-    const identity = `storage:struct:${type.key}@${hexSlot(slot)}`;
+    const identity = structIdentity(type.key, slot);
     if (this.regions.has(identity)) return;
     this.regions.set(identity, {
       kind: namespaceId !== undefined ? "erc7201" : "constant-slot",

@@ -44,7 +44,8 @@ export interface Region {
   /**
    * Two regions with the same identity are the same storage used the same way (shared on purpose):
    * plain variables by declaration and slot, struct-typed regions (namespaces, diamond storage,
-   * StorageSlot structs) by struct definition and root, raw sload/sstore/tload/tstore slots by slot and
+   * StorageSlot structs, and struct-typed plain variables such as AppStorage's `s`) by struct definition
+   * and root, raw sload/sstore/tload/tstore slots by slot and
    * shape (two constants naming one EIP-1967 slot are one region).
    */
   identity: string;

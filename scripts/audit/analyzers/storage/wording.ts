@@ -6,7 +6,7 @@
  */
 import { where } from "../findings";
 import { hexSlot } from "../evaluate";
-import type { LayoutChange, MoveCause, Place, TypeChangeReason } from "./compare";
+import { categoryOf, type LayoutChange, type MoveCause, type Place, type TypeChangeReason } from "./compare";
 import { typeText } from "./layout";
 import type { StorageMember } from "./types";
 
@@ -30,17 +30,15 @@ function memberText(m: StorageMember): string {
 function causeText(c: MoveCause, base: LayoutBase): string {
   switch (c.kind) {
     case "insertion":
-      return `pushed by ${c.members.map((m) => `${memberText(m)} (${typeText(m.type)}, inserted at ${slotText(m, base)})`).join(", ")}`;
+      return `pushed by ${c.members.map((m, i) => `${memberText(m)} (${typeText(m.type)}, inserted at ${slotText(c.at[i], base)})`).join(", ")}`;
     case "deletion":
-      return `moved up after ${c.members.map((m) => `${memberText(m)} (${slotText(m, base)})`).join(", ")} was deleted`;
+      return `moved up after ${c.members.map((m, i) => `${memberText(m)} (${slotText(c.at[i], base)})`).join(", ")} was deleted`;
     case "resize":
       return `${memberText(c.member)} before it changed size (${c.fromBytes} -> ${c.toBytes} bytes)`;
-    case "gap": {
-      const lastSlotOf = (endBytes: bigint): Place => ({ slot: (endBytes - 1n) / 32n, offset: 0 });
-      return c.toEnd === undefined
-        ? `the storage gap ${memberText(c.member)} (ending at ${slotText(lastSlotOf(c.fromEnd), base)}) was removed`
-        : `the storage gap ${memberText(c.member)} now ends at ${slotText(lastSlotOf(c.toEnd), base)} instead of ${slotText(lastSlotOf(c.fromEnd), base)}: shrink it by exactly the slots added before it`;
-    }
+    case "gap":
+      return c.toLast === undefined
+        ? `the storage gap ${memberText(c.member)} (ending at ${slotText(c.fromLast, base)}) was removed`
+        : `the storage gap ${memberText(c.member)} now ends at ${slotText(c.toLast, base)} instead of ${slotText(c.fromLast, base)}: shrink it by exactly the slots added before it`;
     case "own-resize":
       return `its own size changed (${c.fromBytes} -> ${c.toBytes} bytes): it no longer fits where it was`;
     case "reorder":
@@ -68,7 +66,7 @@ function reasonText(r: TypeChangeReason, from: string, to: string): string {
         ...r.moved.map((m) => `${m.name} ${m.from} -> ${m.to}`),
         ...r.removed.map((m) => `${m.name} (${m.index}) removed`),
       ];
-      return `${from} members changed (${parts.join(", ")}): a stored value is the member's index, so stored values now name other members`;
+      return `${from}'s members changed (${parts.join(", ")}): a stored value is the member's index, so stored values now name other members`;
     }
   }
 }
@@ -102,4 +100,50 @@ export function describeChangeAt(c: LayoutChange, base: LayoutBase): string {
 /** A comparison's subject with its root: `erc7201:x (root 0x...)`, or `plain state variables`. */
 export function subjectText(subject: string, base: LayoutBase): string {
   return base.kind === "root" ? `${subject} (root ${hexSlot(base.root)})` : subject;
+}
+
+/** What happened to an enum's members: `reordered`, `removed`, `reordered and removed`. */
+function enumVerb(r: { removed: unknown[]; moved: unknown[] }): string {
+  return [r.moved.length > 0 ? "reordered" : "", r.removed.length > 0 ? "removed" : ""].filter(Boolean).join(" and ");
+}
+
+/**
+ * The title of an incompatible comparison (after `V1 -> V2: `), worded by what changed. When every
+ * breaking change is a stored enum whose members moved or went away:
+ * `enum Lib.Side's members reordered: stored values change meaning (orders[*].side)`; otherwise
+ * `<subject> is not append-only (<categories>)`, with the plain layout as `the plain state variables are`.
+ */
+export function incompatibleTitle(subject: string, breaking: LayoutChange[]): string {
+  const enums = breaking.flatMap((c) =>
+    c.kind === "type-changed" && (c.reason.kind === "enum-members" || c.reason.kind === "mapping-key-enum") ? [{ change: c, reason: c.reason }] : [],
+  );
+  if (enums.length > 0 && enums.length === breaking.length) {
+    const byEnum = new Map<string, { verb: Set<string>; paths: string[]; stored: Set<string> }>();
+    for (const { change, reason } of enums) {
+      const type = reason.kind === "mapping-key-enum" && change.from.kind === "mapping" ? typeText(change.from.key) : typeText(change.from);
+      const entry = byEnum.get(type) ?? { verb: new Set<string>(), paths: [], stored: new Set<string>() };
+      for (const word of enumVerb(reason).split(" and ")) entry.verb.add(word);
+      entry.paths.push(change.member);
+      entry.stored.add(reason.kind === "mapping-key-enum" ? "keys" : "values");
+      byEnum.set(type, entry);
+    }
+    return [...byEnum]
+      .map(([type, e]) => `${type}'s members ${[...e.verb].join(" and ")}: stored ${[...e.stored].join(" and ")} change meaning (${e.paths.join(", ")})`)
+      .join("; ");
+  }
+  const kinds = [...new Set(breaking.map(categoryOf))].join(", ");
+  return subject === PLAIN_SUBJECT ? `the plain state variables are not append-only (${kinds})` : `${subject} is not append-only (${kinds})`;
+}
+
+/** The subject of the plain layout's comparison. */
+export const PLAIN_SUBJECT = "plain state variables";
+
+/**
+ * The title of a rename (after `V1 -> V2: `): `plain state variable Fees.feeRecipient renamed to
+ * feeCollector`, `erc7201:x member total renamed to totalDeposits`, `enum member Buy of orders[*].side
+ * renamed to Bid` (`... in erc7201:x` inside a struct kept at a root).
+ */
+export function renameTitle(subject: string, c: LayoutChange & { kind: "renamed" }): string {
+  if (c.enumIndex !== undefined) return `enum member ${c.from} of ${c.member} renamed to ${c.to}${subject === PLAIN_SUBJECT ? "" : ` in ${subject}`}`;
+  return `${subject === PLAIN_SUBJECT ? "plain state variable" : `${subject} member`} ${c.member} renamed to ${c.to}`;
 }

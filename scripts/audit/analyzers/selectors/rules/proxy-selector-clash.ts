@@ -6,8 +6,13 @@
  * (burn(uint256) vs collate_propagate_storage(bytes16), both 0x42966c68) a caller of one silently runs
  * the other. Who is cut off decides the severity: a transparent proxy's admin-only function (ifAdmin:
  * everyone else falls through to the implementation) cuts off only the admin - medium for a different
- * function, low for the same signature; a function every caller hits cuts off the users - high, or
- * medium for the same signature (shadowed).
+ * function, low for the same signature; a function every caller hits cuts off the users - high for a
+ * different signature; for the same signature (shadowed) high when the implementation's function
+ * changes state (a caller's transaction runs the proxy's function instead: its effect, on the proxy's
+ * own state, in place of the one the caller asked for - the shadowed `owner()`/`transferOwnership`
+ * of pre-transparent proxies, zeppelinos/zos-lib#36; slither-check-upgradeability's
+ * `function-shadowing` rates every shadowing high) and medium when it is `view`/`pure` (a read that
+ * returns the proxy's value: wrong data, no state moved through it).
  */
 import { where, type RuleHit } from "../../findings";
 import type { SelectorEntry } from "../collect";
@@ -26,7 +31,7 @@ export const proxySelectorClash: SelectorRule = {
   recommendation:
     "Rename one of the two functions; where the pattern answers the selector for the admin only (transparent proxy), call the implementation from another account.",
   summary:
-    "Selector-dispatching proxies (transparent, UUPS, diamond): the proxy answers an implementation's selector itself (a function, or a comparison in its fallback). High for different signatures and medium for the same one when users are cut off; medium / low when only a transparent proxy's admin is (ifAdmin).",
+    "Selector-dispatching proxies (transparent, UUPS, diamond): the proxy answers an implementation's selector itself (a function, or a comparison in its fallback). When users are cut off: high for different signatures and for the same one when the implementation's function changes state, medium for the same signature of a view/pure function; medium / low when only a transparent proxy's admin is (ifAdmin).",
   scope: "domain",
   check(ctx: SelectorDomainContext): RuleHit[] {
     const proxyMember = ctx.proxy;
@@ -58,12 +63,17 @@ export const proxySelectorClash: SelectorRule = {
           recommendation =
             "Call the implementation from an account other than the proxy admin (the transparent proxy pattern: the admin only administers), or rename one of the functions.";
         } else {
-          severity = kind === "collision" ? "high" : "medium";
+          const readOnly = s.mutability === "view" || s.mutability === "pure";
+          severity = kind === "collision" || !readOnly ? "high" : "medium";
           title = kind === "collision" ? `Selector collision ${s.selector}: proxy ${p.signature} vs ${target}` : `Proxy ${proxy} shadows ${target}`;
           description =
             `${answered(proxy, p)} and ${target} (${where(s.position)}) share selector ${s.selector}${upgradeNote(ctx)}. ` +
             `The ${ctx.domain.dispatch} proxy answers it for every caller before delegating, so calls to ${s.signature} through the proxy never reach ${impl.contract.name}` +
-            (kind === "collision" ? `: they run ${p.signature} with the caller's arguments reinterpreted.` : ".");
+            (kind === "collision"
+              ? `: they run ${p.signature} with the caller's arguments reinterpreted.`
+              : readOnly
+                ? `: a caller reads the proxy's answer, not ${impl.contract.name}'s.`
+                : `: a caller's transaction runs the proxy's own ${p.signature} instead, with its effect in place of the one ${impl.contract.name} would have had.`);
           recommendation =
             kind === "collision"
               ? `Rename one of the two functions (any change of name or parameters changes the selector), or use a proxy without functions (transparent: admin-only dispatch; ERC-1967 / UUPS proxy with no ABI).`

@@ -22,12 +22,20 @@ function what(r: Region): string {
   return r.namespaceId !== undefined ? `erc7201:${r.namespaceId}` : r.label;
 }
 
-/** The V2 region most likely meant to replace an abandoned one: the same struct (by name or shape) or the same constant name. */
+/** Whether struct region `r2` begins with every member of `r1` (same names and shapes, in order): V1's struct grown. */
+function startsWithMembersOf(r2: Region, r1: Region): boolean {
+  if (r1.type.kind !== "struct" || r2.type.kind !== "struct" || r1.type.members.length === 0) return false;
+  const [a, b] = [r1.type.members, r2.type.members];
+  return a.length <= b.length && a.every((m, i) => m.name === b[i].name && m.slot === b[i].slot && m.offset === b[i].offset && shapeOf(m.type) === shapeOf(b[i].type));
+}
+
+/** The V2 region most likely meant to replace an abandoned one: the same struct (by name or shape), V1's struct grown at its end, or the same constant name. */
 function replacementOf(r1: Region, fresh: Region[]): Region | undefined {
   const structName = (r: Region): string | undefined => (r.type.kind === "struct" ? r.type.label.slice(r.type.label.lastIndexOf(".") + 1) : undefined);
   return (
     fresh.find((r2) => r1.structKey !== undefined && r2.structKey !== undefined && structName(r1) === structName(r2)) ??
     fresh.find((r2) => r1.structKey !== undefined && r2.structKey !== undefined && shapeOf(r1.type) === shapeOf(r2.type)) ??
+    fresh.find((r2) => startsWithMembersOf(r2, r1)) ??
     fresh.find((r2) => r1.constantName !== undefined && shortName(r1.constantName) === shortName(r2.constantName))
   );
 }
@@ -45,8 +53,11 @@ export const upgradeAbandonedStorage: StorageRule = {
     const persistent = (rs: readonly Region[]): Region[] => rs.filter((r) => r.space === "storage" && r.kind !== "plain");
     const after = [ctx.to, ...ctx.others].flatMap((m) => persistent(m.footprint.regions));
     const before = persistent(ctx.from.footprint.regions);
+    // A plain variable of V1's struct type at its root is the same storage (AppStorage `s`).
+    const plainAfter = [ctx.to, ...ctx.others].flatMap((m) => m.footprint.regions.filter((r) => r.kind === "plain"));
     const keeps = (r1: Region, rs: Region[]): boolean =>
-      rs.some((r) => (r1.namespaceId !== undefined && r.namespaceId === r1.namespaceId) || covers(r, r1.start));
+      rs.some((r) => (r1.namespaceId !== undefined && r.namespaceId === r1.namespaceId) || covers(r, r1.start)) ||
+      (rs === after && plainAfter.some((r) => r.identity === r1.identity));
     const fresh = persistent(ctx.to.footprint.regions).filter((r2) => !keeps(r2, before));
     const hits: RuleHit[] = [];
     for (const r1 of before) {

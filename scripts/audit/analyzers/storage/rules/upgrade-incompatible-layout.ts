@@ -8,7 +8,7 @@
 import type { RuleHit } from "../../findings";
 import { categoryOf, isBreaking } from "../compare";
 import type { StorageRule, UpgradeContext } from "../context";
-import { describeChangeAt, subjectText } from "../wording";
+import { describeChangeAt, incompatibleTitle, subjectText } from "../wording";
 
 export const upgradeIncompatibleLayout: StorageRule = {
   id: "upgrade-incompatible-layout",
@@ -25,10 +25,9 @@ export const upgradeIncompatibleLayout: StorageRule = {
       const breaking = c.changes.filter(isBreaking);
       if (breaking.length === 0) continue;
       const first = breaking[0];
-      const kinds = [...new Set(breaking.map(categoryOf))];
       hits.push({
         severity: "high",
-        title: `${ctx.from.contract.name} -> ${ctx.to.contract.name}: ${c.subject} is not append-only (${kinds.join(", ")})`,
+        title: `${ctx.from.contract.name} -> ${ctx.to.contract.name}: ${incompatibleTitle(c.subject, breaking)}`,
         description:
           `Upgrading ${ctx.from.name} to ${ctx.to.contract.name} keeps the proxy's storage, but ${subjectText(c.subject, c.base)} changed: ` +
           breaking.map((b) => describeChangeAt(b, c.base)).join("; ") +

@@ -6,7 +6,7 @@
  */
 import type { RuleHit } from "../../findings";
 import type { StorageRule, UpgradeContext } from "../context";
-import { describeChangeAt } from "../wording";
+import { describeChangeAt, renameTitle } from "../wording";
 
 export const upgradeRenamedMember: StorageRule = {
   id: "upgrade-renamed-member",
@@ -24,7 +24,7 @@ export const upgradeRenamedMember: StorageRule = {
         if (ch.kind !== "renamed") continue;
         hits.push({
           severity: ch.trivial ? "info" : "low",
-          title: `${ctx.from.contract.name} -> ${ctx.to.contract.name}: ${c.subject} renames ${ch.enumIndex !== undefined ? `enum member ${ch.from} of ${ch.member}` : ch.member} to ${ch.to}`,
+          title: `${ctx.from.contract.name} -> ${ctx.to.contract.name}: ${renameTitle(c.subject, ch)}`,
           description: `${describeChangeAt(ch, c.base)}. V2 reads V1's value under the new name.`,
           recommendation: "Confirm the member still means what V1 stored; keep the old name if it does.",
           location: ch.position ? { file: ch.position.file, line: ch.position.line, symbol: `${ctx.to.contract.name}:${ch.member}` } : undefined,
