@@ -46,6 +46,8 @@ export interface GateInput {
   baseline?: Baseline;
   /** The gas and bench baselines as they were read for this run (recorded in report.rules; inputs.ts readRecordedBaselines). */
   baselineFiles?: readonly RecordedBaselineFile[];
+  /** The command that writes the audited project's gas baseline, as a warning names it (default `npm run audit:baseline`). */
+  baselineCommand?: string;
 }
 
 export interface GateOutput {
@@ -216,7 +218,7 @@ export function evaluateGate(input: GateInput): GateOutput {
         failures.push(`gas deployment of ${d.contract} ${d.gas} is ${d.deltaPct}% above the baseline ${d.baseline} (limit ${limit}%)`);
       }
     }
-    if (metrics.baseline === "absent") warnings.push("no gas baseline committed (audit/baselines/gas.json): run npm run audit:baseline");
+    if (metrics.baseline === "absent") warnings.push(`no gas baseline committed (audit/baselines/gas.json): run ${input.baselineCommand ?? "npm run audit:baseline"}`);
   }
 
   return {

@@ -33,7 +33,7 @@ import { renderReports } from "./reports";
 import { jsonWriter } from "./reports/json";
 import { hasContent } from "./reports/model";
 import { DEFAULT_TIMEOUT_MS, runStages, validateRegistry } from "./scheduler";
-import { HARDHAT_CONFIGS, HARNESS_ROOT, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
+import { HARDHAT_CONFIG_NAMES, HARDHAT_CONFIGS, HARNESS_ROOT, harnessToolsDir, openProject, ProjectError, type HardhatProject } from "./project/hardhat-project";
 import { CACHE_DIR, cacheMode, pruneCache, StageCache } from "./cache";
 import { auditOutputs, computeScope, gitState, projectScope, type ProjectScope } from "./scope";
 import { baseSeed } from "./shard";
@@ -298,6 +298,8 @@ async function runStaged(run: StagedRun): Promise<number> {
     ...(baseline ? { baseline } : {}),
     // After --update-gas-baseline: the rules this run was judged by (report.rules).
     baselineFiles: readRecordedBaselines(root),
+    // Another project's baseline is written from the harness with its --root (audit:baseline alone writes the harness's).
+    baselineCommand: `npm run audit:baseline${path.resolve(root) === path.resolve(HARNESS_ROOT) ? "" : ` -- --root ${root}`}`,
   });
   const report: AuditReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -418,7 +420,7 @@ function mapStrings<T>(value: T, f: (s: string) => string): T {
 /** `root` when it is a Hardhat project (a directory with a hardhat.config.*); else an InputError. */
 export function checkHardhatRoot(root: string): string {
   const st = statSync(root, { throwIfNoEntry: false });
-  const why = !st ? "it does not exist" : !st.isDirectory() ? "it is not a directory" : HARDHAT_CONFIGS.some((f) => existsSync(path.join(root, f))) ? undefined : "no hardhat.config.ts or .js in it";
+  const why = !st ? "it does not exist" : !st.isDirectory() ? "it is not a directory" : HARDHAT_CONFIGS.some((f) => existsSync(path.join(root, f))) ? undefined : `no ${HARDHAT_CONFIG_NAMES} in it`;
   if (why) throw new InputError(`not a Hardhat project: ${root} (${why}; --root DIR names the project)`);
   return root;
 }

@@ -194,7 +194,10 @@ describe("audit gate", function () {
       const s = stage("gas", { metrics: { baseline: "absent", methods: [], deployments: [] } });
       const out = evaluateGate(allGood({ stages: [stage("compile"), stage("lint"), stage("test"), s] }));
       expect(out.gate.passed).to.equal(true);
-      expect(warnings(out.gate.reasons)[0]).to.contain("no gas baseline");
+      expect(warnings(out.gate.reasons)[0]).to.contain("no gas baseline").and.match(/run npm run audit:baseline$/);
+      // Another project's: the command that writes its baseline, not the harness's.
+      const other = evaluateGate(allGood({ stages: [stage("compile"), stage("lint"), stage("test"), s], baselineCommand: "npm run audit:baseline -- --root /p" }));
+      expect(warnings(other.gate.reasons)[0]).to.match(/run npm run audit:baseline -- --root \/p$/);
     });
   });
 

@@ -125,7 +125,7 @@ describe("audit run: staging folder and interrupt path (fake stages)", function 
     expect(await main(["--root", root, "--out", path.join(root, "file", "out")], io)).to.equal(2);
     expect(await main(["--root", root, "--json-file", path.join(root, "audit")], io)).to.equal(2);
     expect(err.text().split("\n").filter(Boolean)).to.deep.equal([
-      `audit: not a Hardhat project: ${path.join(root, "audit")} (no hardhat.config.ts or .js in it; --root DIR names the project)`,
+      `audit: not a Hardhat project: ${path.join(root, "audit")} (no hardhat.config.{ts,js,cjs,mjs,cts,mts} in it; --root DIR names the project)`,
       `audit: cannot write to ${path.join(root, "file", "out")} (${path.join(root, "file")} is not a directory)`,
       `audit: cannot write to ${path.join(root, "audit")} (is a directory)`,
     ]);

@@ -51,6 +51,7 @@ function fakeProject(root: string, plugins: Partial<HardhatProject["facts"]["plu
       facts,
       compilers: {},
       prepareCompilers: () => Promise.resolve(),
+      toolEnv: () => ({ HARDHAT_CONFIG: path.join(root, "hardhat.config.js") }),
       run: (args, o) => runTool(process.execPath, [cli, ...args], { root, cwd: root, signal: o.signal, rawDir: o.rawDir, logName: o.logName, env: o.env }),
       dispose: () => undefined,
     },

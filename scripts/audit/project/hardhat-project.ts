@@ -39,6 +39,8 @@ export function harnessToolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The file names that make a directory a Hardhat project. */
 export const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.cjs", "hardhat.config.mjs", "hardhat.config.cts", "hardhat.config.mts"];
+/** HARDHAT_CONFIGS as a message names them: `hardhat.config.{ts,js,cjs,...}`. */
+export const HARDHAT_CONFIG_NAMES = `hardhat.config.{${HARDHAT_CONFIGS.map((f) => f.slice("hardhat.config.".length)).join(",")}}`;
 
 export class ProjectError extends Error {
   constructor(message: string) {
@@ -81,6 +83,14 @@ export interface HardhatProject {
   compilers: Record<string, "native" | SolcJsBuild>;
   /** Finds a compiler for every version the config names, provisioning solcjs when needed (once). */
   prepareCompilers(): Promise<void>;
+  /**
+   * The environment for a tool that starts this project's `hardhat` by itself (crytic-compile's
+   * `hardhat console`, under Slither and Medusa): `HARDHAT_CONFIG` names the wrapper (Hardhat 2 reads
+   * each CLI parameter from `HARDHAT_<NAME>`), so the tool sees the config the stages use, and not
+   * whichever `hardhat.config.ts` Hardhat's own search finds first in a parent folder (it looks for a
+   * TypeScript config all the way up before a JavaScript one here); plus the compilers, as `run()`.
+   */
+  toolEnv(): Record<string, string>;
   /** Runs `hardhat --config <wrapper> ...args` in the project with the audit's environment. */
   run(args: string[], opts: { signal: AbortSignal; rawDir: string; logName: string; env?: Record<string, string | undefined> }): Promise<ToolRun>;
   /** Removes the scratch folder with the wrapper. */
@@ -153,7 +163,7 @@ export interface OpenOptions {
 /** Opens `root` as a Hardhat project (see the module comment). Throws ProjectError. */
 export async function openProject(root: string, opts: OpenOptions): Promise<HardhatProject> {
   const configFile = findConfig(root);
-  if (!configFile) throw new ProjectError(`not a Hardhat project: ${root} (no hardhat.config.ts or .js in it)`);
+  if (!configFile) throw new ProjectError(`not a Hardhat project: ${root} (no ${HARDHAT_CONFIG_NAMES} in it)`);
   const hardhat = projectHardhat(root);
   if (!hardhat) throw new ProjectError(`hardhat is not installed in ${root}: install the project's dependencies there first (npm ci)`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), "audit-hardhat-"));
@@ -200,7 +210,8 @@ export async function openProject(root: string, opts: OpenOptions): Promise<Hard
       throw new ProjectError(`the project's Hardhat config does not load: ${hardhatErrorLine(factsRun)}`);
     }
     facts = JSON.parse(line.slice("AUDIT_PROJECT_FACTS ".length)) as ProjectFacts;
-    return { root, configFile, wrapper, hardhat, facts, compilers, prepareCompilers, run, dispose };
+    const toolEnv = (): Record<string, string> => ({ HARDHAT_CONFIG: wrapper, AUDIT_SOLC_BUILDS: solcEnv() });
+    return { root, configFile, wrapper, hardhat, facts, compilers, prepareCompilers, toolEnv, run, dispose };
   } catch (e) {
     dispose();
     if (e instanceof ProjectError) throw e;

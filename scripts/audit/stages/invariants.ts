@@ -269,7 +269,8 @@ export async function runInvariantsStage(
     rawDir,
     signal: ctx.signal,
     log: (m) => ctx.log(m),
-    env,
+    // crytic-compile (under Medusa / Echidna) runs the project's `hardhat console`: the audit's config.
+    env: { ...env, ...(ctx.project?.hardhat.toolEnv() ?? {}) },
     seconds,
     artifactsDir,
     offline: overrides.offline ?? toolsOffline(env),

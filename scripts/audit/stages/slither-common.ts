@@ -95,10 +95,13 @@ export function buildFlags(ctx: StageContext, artifactsDir: string): string[] {
   ];
 }
 
-/** PATH additions for crytic-compile's `hardhat console` call (it reads the config's paths). */
+/**
+ * The environment of crytic-compile's `hardhat console` call (it reads the config's paths): the
+ * project's `hardhat` first on PATH, and the audit's wrapper config (HardhatProject.toolEnv).
+ */
 export function buildEnv(ctx: StageContext, tools: { env?: Record<string, string> }): Record<string, string> {
   const basePath = tools.env?.PATH ?? process.env.PATH ?? "";
-  return { PATH: [path.join(ctx.root, "node_modules", ".bin"), basePath].join(path.delimiter) };
+  return { ...(ctx.project?.hardhat.toolEnv() ?? {}), PATH: [path.join(ctx.root, "node_modules", ".bin"), basePath].join(path.delimiter) };
 }
 
 /** `--include-paths` regex: files under <real root>/<sources>/ (slither matches absolute, resolved paths). */
