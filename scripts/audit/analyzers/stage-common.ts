@@ -30,7 +30,7 @@ export async function runAnalyzerStage<M extends object>(
     const build = loadSolcBuild(ctx.build.artifactsDir, { root: ctx.root, preferredRoots: [sources] });
     const set = projectDomains(build, ctx.root, ctx.project ? { scope: analyzerScope(ctx.project.scope) } : {});
     if (!set) {
-      return { ...base, status: "skipped", reason: `no ${DOMAINS_FILE} and no proxy in the build to infer a storage domain from: declare the domains to analyze (npm run audit -- init)` };
+      return { ...base, status: "skipped", reason: `no proxy in the build and no ${DOMAINS_FILE}: no contract here runs in another contract's storage, so there is nothing to compare (if one does, through a delegatecall the build does not show, declare it there: docs/ANALYZERS.md)` };
     }
     const domains = set.domains;
     ctx.log(

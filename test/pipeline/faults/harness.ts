@@ -3,7 +3,7 @@
  * repository, the real CLI started as its own process group, checksums of an
  * output tree, the processes a run started, and a read-only directory.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +19,21 @@ const NOT_COPIED = new Set(["node_modules", ".tools", ".git", "artifacts", "cach
 const AUDIT_INPUTS = ["policy.json", "suppressions.json", "domains.json", "baselines", "README.md"];
 
 /**
+ * The top-level names of the checkout that git ignores (a developer's scratch folders, other tools'
+ * caches): never part of a scratch repository (a nested checkout there would break its `git add`).
+ * Empty when git cannot say (not a checkout).
+ */
+function gitIgnored(names: readonly string[]): Set<string> {
+  try {
+    return new Set(execFileSync("git", ["check-ignore", "--", ...names], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n").filter(Boolean));
+  } catch (e) {
+    // Exit 1: nothing ignored; anything else: no answer.
+    const out = (e as { stdout?: string }).stdout ?? "";
+    return new Set(out.split("\n").filter(Boolean));
+  }
+}
+
+/**
  * A copy of the repository's sources and committed inputs in a fresh temp folder (or in `into`, which
  * must not exist yet), with node_modules and the provisioned tools (.tools) linked, not copied. No
  * build, no reports: a fresh clone after `npm ci`, with the tools already provisioned.
@@ -26,8 +41,10 @@ const AUDIT_INPUTS = ["policy.json", "suppressions.json", "domains.json", "basel
 export function scratchRepository(into?: string): string {
   const dir = into ?? mkdtempSync(path.join(os.tmpdir(), "audit-faults-"));
   if (into !== undefined) mkdirSync(into);
-  for (const name of readdirSync(REPO)) {
-    if (NOT_COPIED.has(name) || name.startsWith(".coverage")) continue;
+  const names = readdirSync(REPO);
+  const ignored = gitIgnored(names);
+  for (const name of names) {
+    if (NOT_COPIED.has(name) || name.startsWith(".coverage") || ignored.has(name)) continue;
     cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true });
   }
   mkdirSync(path.join(dir, "audit"));
