@@ -11,7 +11,7 @@
  * are the tools' to check; their errors reach the stage's reason.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { RecordedBaselineFile } from "./findings/rules-change";
@@ -25,6 +25,7 @@ import { CAMPAIGN_CONFIG, CampaignConfigSchema, MedusaConfigSchema, type Campaig
 import { GAS_BASELINE_FILE, GasBaselineSchema, loadPolicy, loadSuppressions, type Policy } from "./policy";
 import { DOMAINS_FILE } from "./analyzers/domain";
 import { INVARIANTS_STAGE } from "./stages/invariants";
+import { DEFAULT_SOLHINT_CONFIG, SOLHINT_CONFIGS } from "./stages/lint";
 import type { SuppressionEntry } from "./types";
 
 /** solhint's config: the keys solhint knows, with their types; anything else passes through. */
@@ -102,11 +103,39 @@ export const RULE_BASELINE_FILES: readonly Pick<RecordedBaselineFile, "kind" | "
 ];
 
 /**
- * The gas and bench baselines as they are now (findings/rules-change.ts): the sha256 of each file's
- * bytes and its parsed content; `sha256: null` for a file that does not exist. Never throws: a file the
- * run's stages do not read is not validated, and one that is not JSON is recorded by its hash alone.
+ * The lint stage's rules as they are now: the project's solhint config (the first of SOLHINT_CONFIGS
+ * there, as solhint finds it; parsed when it is JSON), or, without one, the default config the stage
+ * writes (`sha256: null`, DEFAULT_SOLHINT_CONFIG as content), so that adding a config that turns rules
+ * off is compared with what ran before.
+ */
+function readLintRules(root: string): RecordedBaselineFile {
+  const file = SOLHINT_CONFIGS.find((f) => existsSync(path.join(root, f)));
+  if (!file) return { kind: "lint", file: SOLHINT_CONFIGS[0], sha256: null, content: DEFAULT_SOLHINT_CONFIG };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(root, file));
+  } catch {
+    return { kind: "lint", file, sha256: null };
+  }
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  try {
+    return { kind: "lint", file, sha256, content: JSON.parse(bytes.toString("utf8")) as unknown };
+  } catch {
+    return { kind: "lint", file, sha256 };
+  }
+}
+
+/**
+ * The gas and bench baselines and the lint rules as they are now (findings/rules-change.ts): the
+ * sha256 of each file's bytes and its parsed content; `sha256: null` for a file that does not exist.
+ * Never throws: a file the run's stages do not read is not validated, and one that is not JSON is
+ * recorded by its hash alone.
  */
 export function readRecordedBaselines(root: string): RecordedBaselineFile[] {
+  return [...readBaselineFiles(root), readLintRules(root)];
+}
+
+function readBaselineFiles(root: string): RecordedBaselineFile[] {
   return RULE_BASELINE_FILES.map(({ kind, file }) => {
     let bytes: Buffer;
     try {

@@ -341,10 +341,10 @@ export interface Stage {
  * 1.1.0: optional `stages[].sections` (ReportSection). 1.2.0: optional `baseline` (BaselineInfo) and, on
  * findings, `alsoReportedBy`, `mergedInto`, `baselineState`, `blocking`. 1.3.0: optional `rules` (the
  * rules in force) and `rulesChanged` (their changes against the baseline). 1.4.0: optional `shard` and
- * `merged` (sharded fuzzing campaigns). 1.5.0: optional `stages[].cache` (StageCacheInfo). Older reports
+ * `merged` (sharded fuzzing campaigns). 1.5.0: optional `stages[].cache` (StageCacheInfo). 1.6.0: the lint rules (kind `lint`) among `rules.baselines`, compared like a baseline. Older reports
  * stay valid.
  */
-export const REPORT_SCHEMA_VERSION = "1.5.0";
+export const REPORT_SCHEMA_VERSION = "1.6.0";
 
 /** Stage names whose metrics follow the interfaces below. */
 export const METRICS_STAGE = { coverage: "coverage", gas: "gas", test: "test" } as const;

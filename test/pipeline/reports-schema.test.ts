@@ -109,11 +109,15 @@ describe("pipeline reports: report.json and its schema", function () {
     expect(readdirSync(outDir)).to.deep.equal([]);
   });
 
-  it("is in step with types.ts, and still accepts 1.4.0, 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (cache, shards, rules, baselines, merges and sections are optional)", function () {
+  it("is in step with types.ts, and still accepts 1.5.0, 1.4.0, 1.3.0, 1.2.0, 1.1.0 and 1.0.0 reports (lint rules, cache, shards, rules, baselines, merges and sections are optional)", function () {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, "utf8")) as { properties: { schemaVersion: { enum: string[] } } };
     expect(schema.properties.schemaVersion.enum).to.include(REPORT_SCHEMA_VERSION);
-    expect(REPORT_SCHEMA_VERSION).to.equal("1.5.0");
+    expect(REPORT_SCHEMA_VERSION).to.equal("1.6.0");
     const old = loadSample();
+    expect(old.rules?.baselines.some((b) => b.kind === "lint")).to.equal(true);
+    old.schemaVersion = "1.5.0";
+    old.rules!.baselines = old.rules!.baselines.filter((b) => b.kind !== "lint");
+    expect(validateReport(old)).to.deep.equal({ valid: true, errors: [] });
     expect(old.stages.some((s) => s.cache?.hit)).to.equal(true);
     old.schemaVersion = "1.4.0";
     for (const s of old.stages) delete s.cache;

@@ -18,7 +18,8 @@ import {
   type RuleChange,
   type RulesInForce,
 } from "../../scripts/audit/findings/rules-change";
-import { describeRuleChange } from "../../scripts/audit/findings/rules-wording";
+import { describeRuleChange, ruleChangeTitle } from "../../scripts/audit/findings/rules-wording";
+import { DEFAULT_SOLHINT_CONFIG } from "../../scripts/audit/stages/lint";
 import { evaluateGate, WARNING_PREFIX, type GateInput } from "../../scripts/audit/gate";
 import { readRecordedBaselines } from "../../scripts/audit/inputs";
 import { DEFAULT_RULES_CHANGE, PolicySchema, rulesChangeFor, type Policy } from "../../scripts/audit/policy";
@@ -256,8 +257,43 @@ describe("rules changed by this change", function () {
       expect(recorded.map((r) => [r.kind, r.file, /^[0-9a-f]{64}$/.test(r.sha256 ?? "")])).to.deep.equal([
         ["gas", "audit/baselines/gas.json", true],
         ["bench", "audit/baselines/bench.json", true],
+        ["lint", ".solhint.json", true],
       ]);
-      expect(readRecordedBaselines(FIXTURES).every((r) => r.sha256 === null && r.content === undefined)).to.equal(true);
+      const none = readRecordedBaselines(FIXTURES);
+      expect(none.filter((r) => r.kind !== "lint").every((r) => r.sha256 === null && r.content === undefined)).to.equal(true);
+      // Without a solhint config of its own, the project is linted by the harness's default: that is what is recorded.
+      expect(none.find((r) => r.kind === "lint")).to.deep.equal({ kind: "lint", file: ".solhint.json", sha256: null, content: DEFAULT_SOLHINT_CONFIG });
+    });
+
+    it("lint: a rule turned off, lowered or no longer set, or a shared config dropped, loosens; raised or added, stricter", function () {
+      const rec = (content: unknown, sha: string | null = "1".repeat(64)): RecordedBaselineFile => ({ kind: "lint", file: ".solhint.json", sha256: sha, ...(content === undefined ? {} : { content }) });
+      const base = { extends: "solhint:recommended", rules: { "no-unused-vars": "error", reentrancy: ["warn", { x: 1 }], "max-line-length": "off" } };
+      const one = (after: unknown, before: unknown = base, sha: string | null = "2".repeat(64)): RuleChange => {
+        const changes = compareBaselines([rec(before)], [rec(after, sha)]);
+        expect(changes, JSON.stringify(after)).to.have.length(1);
+        return changes[0];
+      };
+      const off = one({ ...base, rules: { ...base.rules, "no-unused-vars": "off" } });
+      expect(off).to.deep.include({ baseline: "lint", effect: "looser", values: [{ key: "rule no-unused-vars", from: 2, to: 0 }] });
+      expect(describeRuleChange(off)).to.equal("lint rules: .solhint.json changed: rule no-unused-vars error → off");
+      expect(one({ ...base, rules: { ...base.rules, reentrancy: "error" } }).effect).to.equal("stricter");
+      expect(one({ rules: base.rules }).effect, "extends dropped").to.equal("looser");
+      expect(one({ ...base, rules: { reentrancy: base.rules.reentrancy, "max-line-length": "off" } }).effect, "error setting removed").to.equal("looser");
+      expect(one({ ...base, rules: { ...base.rules, "avoid-tx-origin": "off" } }).effect, "a rule newly turned off").to.equal("looser");
+      expect(one({ ...base, rules: { ...base.rules, "avoid-tx-origin": "warn" } }).effect, "a rule newly set").to.equal("stricter");
+      expect(one({ ...base, rules: { "no-unused-vars": "error", reentrancy: "warn" } }).effect, "an off setting removed").to.equal("stricter");
+      const opts = one({ ...base, rules: { ...base.rules, reentrancy: ["warn", { x: 2 }] } });
+      expect(opts).to.deep.include({ effect: "neutral", values: [] });
+      expect(describeRuleChange(opts)).to.equal("lint rules: .solhint.json changed: no rule's level changed (options or layout only)");
+      // A config that is not JSON (.solhintrc.js) is compared by its bytes: any change may loosen it.
+      expect(compareBaselines([rec(undefined)], [rec(undefined, "2".repeat(64))])[0].effect).to.equal("looser");
+      // Adding a config where the default ran: compared with the default.
+      const added = compareBaselines([rec(DEFAULT_SOLHINT_CONFIG, null)], [rec({ ...DEFAULT_SOLHINT_CONFIG, rules: { ...DEFAULT_SOLHINT_CONFIG.rules, "avoid-tx-origin": "off" } })]);
+      expect(added[0]).to.deep.include({ effect: "looser", values: [{ key: "rule avoid-tx-origin", to: 0 }] });
+      expect(describeRuleChange(added[0])).to.equal("lint rules: .solhint.json added (before: the harness's default lint rules): rule avoid-tx-origin set to off");
+      expect(ruleChangeTitle(added[0])).to.equal("Lint rules changed");
+      // Same bytes: no change.
+      expect(compareBaselines([rec(base)], [rec(base)])).to.deep.equal([]);
     });
   });
 

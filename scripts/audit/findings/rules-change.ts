@@ -45,8 +45,11 @@ const PROFILES: readonly Profile[] = ["quick", "ci", "deep"];
 
 /** A committed baseline file a stage judges numbers against, as it was when the run was judged. */
 export interface RecordedBaselineFile {
-  /** Which baseline: `gas` (audit/baselines/gas.json, the gas stage), `bench` (audit/baselines/bench.json, the bench stage). */
-  kind: "gas" | "bench";
+  /**
+   * Which baseline: `gas` (audit/baselines/gas.json, the gas stage), `bench` (audit/baselines/bench.json,
+   * the bench stage), `lint` (the project's solhint config, the rules the lint stage applies).
+   */
+  kind: "gas" | "bench" | "lint";
   /** Project-relative path. */
   file: string;
   /** sha256 (hex) of the file's bytes; null when there was no such file. */
@@ -313,14 +316,31 @@ export function comparePolicies(before: Policy, after: Policy): RuleChange[] {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A solhint rule setting's level: 0 off, 1 warn, 2 error (a string, a number, or `[level, options...]`). */
+export function lintLevel(setting: unknown): number | undefined {
+  const v = Array.isArray(setting) ? setting[0] : setting;
+  if (v === "off" || v === 0) return 0;
+  if (v === "warn" || v === 1) return 1;
+  if (v === "error" || v === 2) return 2;
+  return undefined;
+}
+
 /**
- * The values a baseline's stage judges against, by key. Every one is a cost the stage allows up to a
- * percentage above it: a higher value lets more through.
+ * The values a baseline's stage judges against, by key. For gas and bench, every one is a cost the
+ * stage allows up to a percentage above it: a higher value lets more through. For lint, `rule <id>` is
+ * the rule's level (0 off, 1 warn, 2 error) and `extends <name>` is 1 for each shared config extended:
+ * a lower value lets more through.
  */
 export function judgedValues(kind: RecordedBaselineFile["kind"], content: unknown): Map<string, number> {
   const out = new Map<string, number>();
   if (!isRecord(content)) return out;
   const put = (key: string, v: unknown): void => void (typeof v === "number" && Number.isFinite(v) ? out.set(key, v) : undefined);
+  if (kind === "lint") {
+    const ext = content.extends;
+    for (const name of typeof ext === "string" ? [ext] : Array.isArray(ext) ? ext : []) if (typeof name === "string") out.set(`extends ${name}`, 1);
+    for (const [rule, setting] of Object.entries(isRecord(content.rules) ? content.rules : {})) put(`rule ${rule}`, lintLevel(setting));
+    return out;
+  }
   if (kind === "gas") {
     for (const [k, v] of Object.entries(isRecord(content.methods) ? content.methods : {})) put(k, v);
     for (const [k, v] of Object.entries(isRecord(content.deployments) ? content.deployments : {})) put(`deployment ${k}`, v);
@@ -351,9 +371,20 @@ export function compareBaselines(before: readonly RecordedBaselineFile[], after:
       const to = b.get(key);
       if (from !== to) values.push({ key, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
     }
-    // No file at all: the stage has nothing to compare with (a missing gas baseline is only a warning).
-    const looser = now.sha256 === null || values.some((v) => v.to === undefined || (v.from !== undefined && v.to > v.from));
-    const stricter = was.sha256 === null || values.some((v) => v.from === undefined || (v.to !== undefined && v.to < v.from));
+    let looser: boolean;
+    let stricter: boolean;
+    if (now.kind === "lint") {
+      // Levels: lowered, a rule turned off where it was not set, or a setting or shared config dropped
+      // (back to what the extended config says, or to nothing) can let more through. A config that is
+      // not JSON is judged by its bytes alone: any change may loosen it.
+      const unreadable = was.content === undefined || now.content === undefined;
+      looser = unreadable || values.some((v) => (v.to === undefined ? (v.from ?? 0) > 0 : v.from === undefined ? v.to === 0 : v.to < v.from));
+      stricter = values.some((v) => (v.to === undefined ? v.from === 0 : v.from === undefined ? v.to > 0 : v.to > v.from));
+    } else {
+      // No file at all: the stage has nothing to compare with (a missing gas baseline is only a warning).
+      looser = now.sha256 === null || values.some((v) => v.to === undefined || (v.from !== undefined && v.to > v.from));
+      stricter = was.sha256 === null || values.some((v) => v.from === undefined || (v.to !== undefined && v.to < v.from));
+    }
     changes.push({ kind: "baseline-rewritten", baseline: now.kind, file: now.file, from: was.sha256, to: now.sha256, values, effect: looser ? "looser" : stricter ? "stricter" : "neutral" });
   }
   return changes;

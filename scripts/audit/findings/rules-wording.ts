@@ -72,6 +72,26 @@ export function hidesText(hides: readonly HiddenFinding[], max = 3): string {
   return `hides ${hides.length} finding${hides.length === 1 ? "" : "s"}${introduced ? `, ${introduced} introduced by this change` : ""}: ${listed}${more}`;
 }
 
+/** The reports' heading for a change: its kind's, except that the lint config is a rule set, not a baseline. */
+export function ruleChangeTitle(c: RuleChange): string {
+  return c.kind === "baseline-rewritten" && c.baseline === "lint" ? "Lint rules changed" : RULE_CHANGE_TITLE[c.kind];
+}
+
+const LINT_LEVEL = ["off", "warn", "error"];
+
+/** `rule no-unused-vars error → off`, `extends solhint:recommended removed`, `rule reentrancy added (warn)`. */
+function lintValuesText(c: Extract<RuleChange, { kind: "baseline-rewritten" }>, max = 4): string {
+  if (c.values.length === 0) return c.from === null || c.to === null ? "the same rules as before" : "no rule's level changed (options or layout only)";
+  const level = (n: number): string => LINT_LEVEL[n] ?? String(n);
+  const one = (v: (typeof c.values)[number]): string => {
+    if (v.key.startsWith("extends ")) return `${v.key} ${v.to === undefined ? "removed" : "added"}`;
+    if (v.from === undefined) return `${v.key} set to ${level(v.to!)}`;
+    if (v.to === undefined) return `${v.key} (${level(v.from)}) no longer set`;
+    return `${v.key} ${level(v.from)} → ${level(v.to)}`;
+  };
+  return `${c.values.slice(0, max).map(one).join(", ")}${c.values.length > max ? ` and ${c.values.length - max} more` : ""}`;
+}
+
 function baselineValuesText(c: Extract<RuleChange, { kind: "baseline-rewritten" }>, max = 4): string {
   if (c.to === null) return "the file was removed: the stage has nothing to compare with";
   if (c.from === null) return `the file was added (${c.values.length} judged values)`;
@@ -101,6 +121,10 @@ export function describeRuleChange(c: RuleChange): string {
     case "required-stage-added":
       return `required stage ${c.stage} added to profile ${c.profile}`;
     case "baseline-rewritten":
+      if (c.baseline === "lint") {
+        const which = c.from === null ? `${c.file} added (before: the harness's default lint rules)` : c.to === null ? `${c.file} removed (now: the harness's default lint rules)` : `${c.file} changed`;
+        return `lint rules: ${which}: ${lintValuesText(c)}`;
+      }
       return `${c.baseline} baseline ${c.file} rewritten (${c.from?.slice(0, 12) ?? "none"} → ${c.to?.slice(0, 12) ?? "none"}): ${baselineValuesText(c)}`;
   }
 }

@@ -25,7 +25,7 @@ import { readCoverageMetrics, readGasMetrics, readTestMetrics } from "./metrics"
 import { ruleCatalog } from "../findings/catalog";
 import { compareFindings, isAtLeast } from "../findings/severity";
 import type { HiddenFinding, RuleChangeEffect, RuleChangeKind } from "../findings/rules-change";
-import { describeRuleChange, EFFECT_TEXT, MODE_TEXT, RULE_CHANGE_TITLE } from "../findings/rules-wording";
+import { describeRuleChange, EFFECT_TEXT, MODE_TEXT, ruleChangeTitle } from "../findings/rules-wording";
 import type { RulesChangeMode } from "../policy";
 
 export interface CommitView {
@@ -464,7 +464,7 @@ function rulesChangeView(r: NonNullable<AuditReport["rulesChanged"]>): RulesChan
       const entry = "entry" in c && c.kind !== "suppression-removed" ? c.entry : undefined;
       return {
         kind: c.kind,
-        title: RULE_CHANGE_TITLE[c.kind],
+        title: ruleChangeTitle(c),
         effect: c.effect,
         effectText: EFFECT_TEXT[c.effect],
         blocking: c.blocking === true,
