@@ -185,7 +185,7 @@ describe("audit fault injection (real CLI, scratch copy of the repository)", fun
         run([...quick(STANDARD), "--out", file("package.json")]),
         run([...quick(STANDARD), "--out", file("package.json/reports")]),
       ]);
-      expectRejected(noProject, new RegExp(`^audit: not a Hardhat project: ${escape(dir)} \\(no hardhat\\.config\\.ts or \\.js in it; `), before);
+      expectRejected(noProject, new RegExp(`^audit: not a Hardhat project: ${escape(dir)} \\(no hardhat\\.config\\.\\{ts,js,cjs,mjs,cts,mts\\} in it; `), before);
       expect(readdirSync(dir)).to.deep.equal(["notes.txt"]);
       expectRejected(atFile, new RegExp(`^audit: cannot write to ${escape(file("package.json"))} \\(not a directory\\)$`), before);
       expectRejected(underFile, new RegExp(`^audit: cannot write to ${escape(file("package.json/reports"))} \\(${escape(file("package.json"))} is not a directory\\)$`), before);
