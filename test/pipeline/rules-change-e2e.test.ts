@@ -63,6 +63,7 @@ describe("rules changed by this change, end to end: a change that plants a findi
     expect(cached.rules?.baselines.map((b) => [b.kind, b.file, b.sha256?.length])).to.deep.equal([
       ["gas", "audit/baselines/gas.json", 64],
       ["bench", "audit/baselines/bench.json", 64],
+      ["lint", ".solhint.json", 64],
     ]);
   });
 
