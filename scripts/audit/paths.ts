@@ -52,3 +52,20 @@ export function isExecutable(file: string): boolean {
     return false;
   }
 }
+
+/**
+ * Top-level entries of a Hardhat project that are never its code: installed, generated or the audit's
+ * own output. The coverage stage's scratch copy leaves them out, and the stage-result cache does not
+ * hash them as the project's code.
+ */
+export const GENERATED_TOP_LEVEL: ReadonlySet<string> = new Set([
+  "node_modules",
+  "artifacts",
+  "cache",
+  "typechain-types",
+  "coverage",
+  "coverage.json",
+  "audit",
+  "dist",
+  "crytic-export",
+]);

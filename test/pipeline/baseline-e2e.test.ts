@@ -10,14 +10,13 @@
  * not provisioned in .tools/.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { validateReport, validateSarif } from "../../scripts/audit/reports";
 import type { SarifLog } from "../../scripts/audit/reports/sarif";
 import { WARNING_PREFIX } from "../../scripts/audit/gate";
 import type { AuditReport, Finding } from "../../scripts/audit/types";
-import { runCli, scratchRepository } from "./faults/harness";
+import { commitScratch, runCli, scratchRepository } from "./faults/harness";
 import { REPO, tempDir } from "./helpers";
 
 const STAKING = "contracts/implementations/Staking.sol";
@@ -50,12 +49,7 @@ describe("baselines end to end: one planted bug is new, then fixed (real CLI and
     writeFileSync(path.join(scratch, "audit", "policy.json"), `${JSON.stringify(policy, null, 2)}\n`);
     original = readFileSync(path.join(scratch, STAKING), "utf8");
     expect(original).to.contain(ANCHOR);
-    const git = (...args: string[]): void => void execFileSync("git", args, { cwd: scratch, stdio: "ignore" });
-    git("init", "-q");
-    // The links to the shared installs are not the project's files.
-    appendFileSync(path.join(scratch, ".git", "info", "exclude"), "node_modules\n.tools\n");
-    git("add", "-A");
-    git("-c", "user.email=audit@example.com", "-c", "user.name=audit", "commit", "-qm", "clean system");
+    commitScratch(scratch, "clean system");
   });
 
   after(function () {

@@ -9,14 +9,13 @@
  * names the reviewer.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { RuleChange } from "../../scripts/audit/findings/rules-change";
 import { WARNING_PREFIX } from "../../scripts/audit/gate";
 import { validateReport } from "../../scripts/audit/reports";
 import type { AuditReport, SuppressionEntry } from "../../scripts/audit/types";
-import { runCli, scratchRepository } from "./faults/harness";
+import { commitScratch, runCli, scratchRepository } from "./faults/harness";
 
 const STAKING = "contracts/implementations/Staking.sol";
 const PINNED = "pragma solidity 0.8.28;";
@@ -40,11 +39,7 @@ describe("rules changed by this change, end to end: a change that plants a findi
     // The lint stage is the one this test runs; the repository's ci policy (failOn new, require-reviewer by default) otherwise.
     editJson("audit/policy.json", (p) => (p.requiredStages = { quick: ["lint"], ci: ["lint"], deep: ["lint"] }));
     expect(readFileSync(path.join(scratch, STAKING), "utf8")).to.contain(PINNED);
-    const git = (...args: string[]): void => void execFileSync("git", args, { cwd: scratch, stdio: "ignore" });
-    git("init", "-q");
-    appendFileSync(path.join(scratch, ".git", "info", "exclude"), "node_modules\n.tools\n");
-    git("add", "-A");
-    git("-c", "user.email=audit@example.com", "-c", "user.name=audit", "commit", "-qm", "clean system");
+    commitScratch(scratch, "clean system");
   });
 
   after(function () {

@@ -6,6 +6,8 @@
  * AnalyzerInputError (exit 2) that names the first error's file, line, column and message, with the
  * cause when the line uses syntax newer than the project's compilers (hardhat-errors.ts).
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { explainCompilerError, sourceLines } from "../hardhat-errors";
 import { AnalyzerInputError } from "./errors";
@@ -49,8 +51,6 @@ export async function compileForAnalysis(hre: HardhatRuntimeEnvironment): Promis
     await hre.run("compile", { quiet: true });
   } catch (e) {
     if (errors.length === 0) throw e;
-    const { readFileSync } = await import("node:fs");
-    const path = await import("node:path");
     const read = (file: string): Buffer | undefined => {
       try {
         return readFileSync(path.resolve(root, file));

@@ -36,6 +36,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { GENERATED_TOP_LEVEL } from "../paths";
 import type { Policy } from "../policy";
 import type { AuditProject, BuildRef, Profile } from "../types";
 
@@ -92,19 +93,8 @@ export interface CacheKeyContext {
 /** An input that cannot be read: the stage runs without the cache this time. */
 export class CacheInputError extends Error {}
 
-/** Top-level entries of a project that are never project code: generated, installed or VCS (the coverage stage's scratch-copy rule, plus tool outputs). */
-export const PROJECT_EXCLUDE: ReadonlySet<string> = new Set([
-  "node_modules",
-  "artifacts",
-  "cache",
-  "typechain-types",
-  "coverage",
-  "coverage.json",
-  "audit",
-  "dist",
-  "crytic-export",
-  "gasReporterOutput.json",
-]);
+/** Top-level entries of a project that are never project code: GENERATED_TOP_LEVEL (the coverage stage's scratch-copy rule) and hardhat-gas-reporter's output. */
+export const PROJECT_EXCLUDE: ReadonlySet<string> = new Set([...GENERATED_TOP_LEVEL, "gasReporterOutput.json"]);
 
 /** Folder names skipped at every depth. */
 const NEVER_DESCEND = new Set(["node_modules", ".git"]);

@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { coverageLine, parseCoverageSummary, type CoverageMetrics } from "../adapters/solidity-coverage";
 import { failureReason, outputTail, packageVersion } from "../exec";
-import { relPath, walkFiles } from "../paths";
+import { GENERATED_TOP_LEVEL, relPath, walkFiles } from "../paths";
 import type { Stage } from "../types";
 import { holdDirectory } from "../interrupt";
 import { openProject, ProjectError, type HardhatProject } from "../project/hardhat-project";
@@ -49,18 +49,6 @@ export function solcoverConfig(scope: ProjectScope, projectHasOwn: boolean): str
   ].join("\n");
 }
 
-/** Top-level entries never copied into the scratch project (generated, large, or VCS). */
-export const SCRATCH_EXCLUDE = new Set([
-  "node_modules",
-  "artifacts",
-  "cache",
-  "typechain-types",
-  "coverage",
-  "coverage.json",
-  "audit",
-  "dist",
-  "crytic-export",
-]);
 
 /** Prefix of the scratch copies under the OS temp folder. */
 export const SCRATCH_PREFIX = "audit-coverage-";
@@ -85,7 +73,7 @@ export function scratchCopy(root: string, outDir: string): { dir: string; remove
 function copyInto(scratch: string, root: string, outDir: string): void {
   const outTop = path.relative(root, outDir).split(path.sep)[0];
   for (const name of readdirSync(root)) {
-    if (SCRATCH_EXCLUDE.has(name) || name === outTop) continue;
+    if (GENERATED_TOP_LEVEL.has(name) || name === outTop) continue;
     const full = path.join(root, name);
     const st = statSync(full, { throwIfNoEntry: false });
     if (!st || (name.startsWith(".") && st.isDirectory())) continue;

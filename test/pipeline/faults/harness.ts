@@ -4,7 +4,7 @@
  * output tree, the processes a run started, and a read-only directory.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { accessSync, appendFileSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO } from "../helpers";
@@ -54,6 +54,18 @@ export function scratchRepository(into?: string): string {
   symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
   if (existsSync(path.join(REPO, ".tools"))) symlinkSync(path.join(REPO, ".tools"), path.join(dir, ".tools"), "dir");
   return dir;
+}
+
+/**
+ * Makes a scratch repository a git repository with one commit of everything in it (the links to the
+ * shared installs, node_modules and .tools, excluded: they are not the project's files).
+ */
+export function commitScratch(scratch: string, message: string): void {
+  const git = (...args: string[]): void => void execFileSync("git", args, { cwd: scratch, stdio: "ignore" });
+  git("init", "-q");
+  appendFileSync(path.join(scratch, ".git", "info", "exclude"), "node_modules\n.tools\n");
+  git("add", "-A");
+  git("-c", "user.email=audit@example.com", "-c", "user.name=audit", "commit", "-qm", message);
 }
 
 /** A copy of a scratch repository (its reports included; build outputs left out, node_modules still linked). */
