@@ -21,14 +21,14 @@ import hre from "hardhat";
 import { BUG_ARTIFACTS, compileBugBuild } from "../../scripts/audit/invariants/bug-build";
 import { loadCampaignConfig, runCampaign, type CampaignResult } from "../../scripts/audit/invariants/campaign";
 import { replayInvariantSequence } from "../../scripts/audit/invariants/replay";
-import { ensureMedusa, ToolUnavailableError } from "../../scripts/audit/tools/provision";
+import { MEDUSA_DEMANDED, requireRealMedusa } from "./real-medusa";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** What the planted bug breaks (both fail on the same withdrawal); nothing else may fail. */
 const LOCK_PROPERTIES = ["echidna_locked_stake_stays_until_end", "echidna_tally_within_locked_stake"];
 
 describe("invariant campaign teeth (planted bug, real medusa)", function () {
-  const demanded = process.env.AUDIT_INVARIANT_TEETH === "1";
+  const demanded = MEDUSA_DEMANDED;
   // Provisioning on a fresh machine (pip venv + building medusa with Go) takes minutes; the campaigns ~1.
   this.timeout(demanded ? 20 * 60_000 : 8 * 60_000);
   const { quick, ci } = loadCampaignConfig(ROOT).budgets;
@@ -37,17 +37,7 @@ describe("invariant campaign teeth (planted bug, real medusa)", function () {
   let clean: CampaignResult;
 
   before(async function () {
-    // Under solidity-coverage the build is instrumented: the campaign tests the fuzzer, not coverage.
-    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
-    try {
-      await ensureMedusa({ root: ROOT, log: (m) => console.log(`      [provision] ${m}`), offline: !demanded });
-    } catch (e) {
-      if (!demanded && e instanceof ToolUnavailableError) {
-        console.log(`      skipped: ${e.message} (AUDIT_INVARIANT_TEETH=1 provisions it)`);
-        this.skip();
-      }
-      throw e;
-    }
+    await requireRealMedusa(this, ROOT);
     // One compile of the sources on disk: Medusa loads every build-info file, the replay the artifacts.
     const built = compileBugBuild(ROOT);
     if (built.forcedBecause) console.log(`      [planted-bug build] it ${built.forcedBecause}: compiled again with --force`);

@@ -23,7 +23,6 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import hre from "hardhat";
 import { evaluateGate } from "../../scripts/audit/gate";
 import { BUG_ARTIFACTS, compileBugBuild } from "../../scripts/audit/invariants/bug-build";
 import { BUILD_STAMP, buildHash, countCorpus, readBuildStamp, writeBuildStamp } from "../../scripts/audit/invariants/corpus";
@@ -34,7 +33,7 @@ import type { Shard } from "../../scripts/audit/shard";
 import { mergeMain } from "../../scripts/audit/shards/merge";
 import { STAGES } from "../../scripts/audit/stages";
 import { INVARIANTS_STAGE, runInvariantsStage } from "../../scripts/audit/stages/invariants";
-import { ensureMedusa, ToolUnavailableError } from "../../scripts/audit/tools/provision";
+import { MEDUSA_DEMANDED, requireRealMedusa } from "./real-medusa";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type BuildRef, type Finding, type StageResult } from "../../scripts/audit/types";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -55,7 +54,7 @@ class Sink extends Writable {
 }
 
 describe("sharded campaign: two shards + audit:merge equal one run of the same budget (planted bug, real medusa)", function () {
-  const demanded = process.env.AUDIT_INVARIANT_TEETH === "1";
+  const demanded = MEDUSA_DEMANDED;
   this.timeout(demanded ? 20 * 60_000 : 6 * 60_000);
   let tmp: string;
   const reports: AuditReport[] = [];
@@ -118,16 +117,7 @@ describe("sharded campaign: two shards + audit:merge equal one run of the same b
   }
 
   before(async function () {
-    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
-    try {
-      await ensureMedusa({ root: ROOT, log: (m) => console.log(`      [provision] ${m}`), offline: !demanded });
-    } catch (e) {
-      if (!demanded && e instanceof ToolUnavailableError) {
-        console.log(`      skipped: ${e.message} (AUDIT_INVARIANT_TEETH=1 provisions it)`);
-        this.skip();
-      }
-      throw e;
-    }
+    await requireRealMedusa(this, ROOT);
     compileBugBuild(ROOT);
     tmp = mkdtempSync(path.join(tmpdir(), "shards-e2e-"));
     // The starting corpus: the recorded failing sequences as mutation inputs (call_sequences/), stamped
